@@ -1,0 +1,16 @@
+"""The input transform: uint8 pixels to float32, minus the mean image, times a scale (Caffe's)."""
+
+import numba
+import numpy as np
+
+
+@numba.njit(parallel=True, cache=True)
+def transform_u8(out, pixels, mean, scale):
+    """``out[n, i] = (pixels[n, i] - mean[i]) * scale`` for a batch of flattened images.
+
+    out: float32 (batch, size); pixels: uint8 (batch, size); mean: float32 (size,).
+    """
+    batch, size = pixels.shape
+    for n in numba.prange(batch):
+        for i in range(size):
+            out[n, i] = (np.float32(pixels[n, i]) - mean[i]) * scale

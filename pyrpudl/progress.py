@@ -1,0 +1,20 @@
+"""Progress reporting through a callback.
+
+Python's ``print`` does not reach knitr's output when Python runs inside R (reticulate 1.28), so
+every long-running function takes a ``report`` callable. The R package passes a function that
+calls ``message()``, which works in the console, in knitr and under rpy2; Python users get
+``print`` by default.
+"""
+
+from collections.abc import Callable
+
+Report = Callable[[str], object]
+
+
+def print_report(line: str) -> None:
+    print(line, flush=True)
+
+
+def make_reporter(report: Report | None = None) -> Report:
+    """The callable that prints one line of progress: ``report`` itself, or ``print``."""
+    return print_report if report is None else report

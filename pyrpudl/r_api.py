@@ -1,0 +1,87 @@
+"""The one contract between the R package and the engine.
+
+R calls :func:`invoke` with a function name and named arguments; every function exported here
+takes R-shaped arguments (see :mod:`pyrpudl.r_convert`) and returns values that convert to R
+cheaply. :func:`invoke` never raises: it returns ``{"ok": True, "value": ...}`` or an error
+record that the R side turns into a classed R condition. That keeps raw Python tracebacks out of
+the user's R session and does not depend on how a reticulate version formats Python errors.
+"""
+
+import traceback
+
+import numpy as np
+
+from pyrpudl.errors import InputError, r_condition_classes
+from pyrpudl.progress import make_reporter
+from pyrpudl.r_convert import as_labels, as_matrix
+
+# Functions R may call by name.
+EXPORTS = ("info", "bridge_check")
+
+
+def invoke(name: str, kwargs: dict | list | None = None) -> dict:
+    """Call the exported function ``name`` with ``kwargs``; report success or the error."""
+    try:
+        if name not in EXPORTS:
+            raise InputError(f"the engine has no R function {name!r}; known: {', '.join(EXPORTS)}")
+        # an empty named list in R arrives as an empty Python list
+        return {"ok": True, "value": globals()[name](**(kwargs or {}))}
+    except (Exception, KeyboardInterrupt) as exc:
+        return error_record(exc)
+
+
+def error_record(exc: BaseException) -> dict:
+    """What R needs to signal ``exc``: condition classes, a message, and the traceback for details."""
+    classes = r_condition_classes(exc)
+    message = str(exc) or type(exc).__name__
+    if "rpud_internal_error" in classes:
+        message = (
+            f"internal error in the pyrpudl engine ({type(exc).__name__}: {message}). "
+            "Please report it with the output of rpudLastError() and rpudlInfo()."
+        )
+    elif "rpud_interrupt" in classes:
+        message = "interrupted"
+    return {
+        "ok": False,
+        "classes": classes,
+        "message": message,
+        "python_type": type(exc).__name__,
+        "traceback": "".join(traceback.format_exception(exc)),
+    }
+
+
+def info(
+    python_reason: str = "it is the interpreter this R session loaded", extra: dict | None = None
+) -> dict:
+    """The installation report, and its text with R's own lines (``extra``) added."""
+    from pyrpudl.info import collect, format_info
+
+    report = collect(python_reason)
+    return {"report": report, "text": format_info(report, extra)}
+
+
+def bridge_check(x: object, y: object, report: object = None) -> dict:
+    """Receive a matrix and labels as every R function does, describe how they arrived, send them back.
+
+    Used by ``rpudlInfo(check = TRUE)`` and the bridge tests: a double or integer matrix must
+    arrive without a copy, and labels (integers or a factor) must survive the round trip.
+    """
+    matrix = as_matrix(x, "x")
+    labels = as_labels(y, "y")
+    if len(labels) != matrix.shape[0]:
+        raise InputError(
+            f"x has {matrix.shape[0]} rows but y has {len(labels)} labels; give one label per row of x"
+        )
+    zero_copy = not matrix.flags.owndata
+    make_reporter(report)(
+        f"bridge: x arrived as a {matrix.shape[0]}x{matrix.shape[1]} {matrix.dtype} matrix "
+        f"({'zero-copy' if zero_copy else 'copied'}), y as {len(labels)} labels"
+    )
+    return {
+        "x": np.array(matrix),  # a copy: R receives its own memory
+        "y": labels.to_r(),
+        "dtype": str(matrix.dtype),
+        "zero_copy": zero_copy,
+        "column_major": bool(matrix.flags.f_contiguous),
+        "writeable": bool(matrix.flags.writeable),
+    }

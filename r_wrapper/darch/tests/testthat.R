@@ -1,0 +1,3 @@
+library(testthat)
+library(darch)
+test_check("darch")

@@ -1,0 +1,47 @@
+# R values marshalled for the engine; pyrpudl/r_convert.py is the other half of this contract
+# (validation that needs the engine's knowledge, such as a data set's length, happens there).
+
+# Double, integer and logical matrices and arrays pass as they are: reticulate hands them to
+# NumPy as column-major views of R's memory, without a copy.
+as_py_array <- function(x, arg = "x") {
+  if (is.data.frame(x)) x <- as.matrix(x)
+  if (!(is.double(x) || is.integer(x) || is.logical(x))) {
+    rpud_abort(c(sprintf("`%s` must be numeric, not %s.", arg, class(x)[1]),
+                 i = "Convert it with as.numeric() or data.matrix()."))
+  }
+  if (is.null(dim(x))) x <- as.array(x)
+  x
+}
+
+# Labels: a factor becomes 0-based integer codes with its levels kept; integer-valued numbers
+# pass as an array (a plain R vector would arrive in Python as a list).
+as_py_labels <- function(y, arg = "y") {
+  if (anyNA(y)) {
+    rpud_abort(sprintf("`%s` contains NA; every example needs a label.", arg))
+  }
+  if (is.factor(y)) {
+    return(list(codes = as.array(as.integer(y) - 1L), levels = as.list(levels(y))))
+  }
+  if (!is.numeric(y)) {
+    rpud_abort(c(sprintf("`%s` must be a factor or integer class labels, not %s.", arg, class(y)[1]),
+                 i = "Use factor(y) for character labels."))
+  }
+  as.array(as.vector(y))
+}
+
+# A range c(from, to): 1-based and inclusive, as R users count. The engine turns it into a
+# 0-based slice and checks it against the data it indexes.
+as_py_range <- function(range, arg = "range") {
+  if (!is.numeric(range) || length(range) != 2L || anyNA(range)) {
+    rpud_abort(sprintf("`%s` must be two numbers, c(from, to), counting from 1.", arg))
+  }
+  as.array(as.numeric(range))
+}
+
+# Labels coming back from the engine: integer codes, or a factor when levels came with them.
+from_py_labels <- function(obj) {
+  codes <- as.integer(as.vector(obj$codes))
+  if (is.null(obj$levels)) return(codes)
+  levels <- unlist(obj$levels)
+  factor(levels[codes + 1L], levels = levels)
+}

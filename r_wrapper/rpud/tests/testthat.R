@@ -1,0 +1,3 @@
+library(testthat)
+library(rpud)
+test_check("rpud")
