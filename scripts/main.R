@@ -1,0 +1,3 @@
+# The README's first command ends here.
+library(rpud)
+print(rpudlInfo())

@@ -1,0 +1,40 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def r_ready() -> bool:
+    """R is installed and the rpud package with it (scripts/setup.sh installs both)."""
+    if shutil.which("Rscript") is None:
+        return False
+    probe = subprocess.run(
+        ["Rscript", "-e", 'cat(nzchar(system.file(package = "rpud")))'], capture_output=True, text=True
+    )
+    return probe.stdout.strip() == "TRUE"
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment of a user who set nothing: no Python choice, no virtualenv, no NumPy threads."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("RETICULATE_PYTHON", "RPUD_PYTHON", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
+        and not key.startswith(("NUMBA_", "PYRPUDL_"))
+    }
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def requires_r():
+    if not r_ready():
+        pytest.skip("R with the rpud package is not installed (run scripts/setup.sh)")
+
+
+PYTHON = sys.executable

@@ -1,0 +1,15 @@
+# Run by the bridge tests in every host (Rscript, rmarkdown, rpy2): data crosses to the engine and
+# back unchanged, and an engine error arrives as a classed R error with a clear message.
+library(rpud)
+x <- matrix(c(1.5, -2, 3, 4, 5, 6), nrow = 3)
+y <- c(2L, 0L, 1L)
+back <- rpud:::bridge_check(x, y)
+stopifnot(identical(back$x, x), identical(back$y, y), back$zero_copy, back$column_major)
+xi <- matrix(1:6, nrow = 2)
+stopifnot(identical(rpud:::bridge_check(xi, 1:2, report = FALSE)$x, xi))
+f <- factor(c("cat", "dog", "cat"))
+stopifnot(identical(rpud:::bridge_check(x, f, report = FALSE)$y, f))
+e <- tryCatch(rpud:::bridge_check(x, 1:2), error = function(e) e)
+stopifnot(inherits(e, "rpud_input_error"))
+cat("ENGINE ERROR:", conditionMessage(e), "\n")
+cat("ROUND TRIP OK\n")

@@ -1,0 +1,70 @@
+"""rpud in a plain R process: Rscript and R started in another folder, nothing set in the environment."""
+
+import subprocess
+import venv
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, clean_env
+
+pytestmark = [pytest.mark.r, pytest.mark.usefixtures("requires_r")]
+ROUND_TRIP = Path(__file__).with_name("bridge_roundtrip.R")
+
+
+@pytest.fixture
+def elsewhere(tmp_path):
+    """A folder outside the checkout holding a .venv of its own, which must not be chosen."""
+    venv.create(tmp_path / ".venv", with_pip=False)
+    return tmp_path
+
+
+def test_rscript_from_another_folder_reaches_the_engine(elsewhere):
+    result = subprocess.run(
+        ["Rscript", ROUND_TRIP], cwd=elsewhere, capture_output=True, text=True, env=clean_env(), timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ROUND TRIP OK" in result.stdout
+    assert "x has 3 rows but y has 2 labels; give one label per row of x" in result.stdout
+    # progress arrives through message(), on stderr in Rscript
+    assert "bridge: x arrived as a 3x2 float64 matrix (zero-copy), y as 3 labels" in result.stderr
+
+
+def test_rpudl_info_in_r_started_from_tmp_names_the_project_environment(elsewhere):
+    result = subprocess.run(
+        ["R", "-q", "-e", "library(rpud); rpudlInfo()"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"at {ROOT / '.venv' / 'bin' / 'python'}" in result.stdout
+    assert "chosen because the set-up script recorded it in" in result.stdout
+    assert "CUDA " in result.stdout and "threading layer workqueue" in result.stdout
+
+
+def test_an_engine_error_is_an_r_error_without_a_python_traceback(elsewhere):
+    code = "library(rpud); rpud:::bridge_check(matrix(1:4, 2), 1L)"
+    result = subprocess.run(
+        ["Rscript", "-e", code], cwd=elsewhere, capture_output=True, text=True, env=clean_env(), timeout=300
+    )
+    assert result.returncode != 0
+    assert "x has 2 rows but y has 1 labels" in result.stderr
+    assert "Traceback" not in result.stderr and "py_call_impl" not in result.stderr
+
+
+def test_a_missing_environment_is_explained(elsewhere):
+    code = "library(rpud); rpudlInfo()"
+    result = subprocess.run(
+        ["Rscript", "-e", code],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=clean_env(RPUD_PYTHON=str(elsewhere / "no" / "python")),
+        timeout=300,
+    )
+    assert result.returncode != 0
+    assert "The Python chosen for rpud does not exist" in result.stderr
+    assert "rpudSetPython()" in result.stderr

@@ -1,0 +1,16 @@
+from pyrpudl.errors import DeviceUnavailableError, InputError, PyrpudlError, r_condition_classes
+
+
+def test_pyrpudl_errors_map_to_r_classes_most_specific_first():
+    assert r_condition_classes(InputError("x")) == ["rpud_input_error", "rpud_error"]
+    assert r_condition_classes(DeviceUnavailableError("x")) == ["rpud_device_error", "rpud_error"]
+    assert r_condition_classes(PyrpudlError("x")) == ["rpud_error"]
+
+
+def test_input_error_is_also_a_value_error_for_python_callers():
+    assert isinstance(InputError("x"), ValueError)
+
+
+def test_unexpected_exceptions_are_internal_errors_and_interrupts_are_interrupts():
+    assert r_condition_classes(ZeroDivisionError()) == ["rpud_internal_error", "rpud_error"]
+    assert r_condition_classes(KeyboardInterrupt()) == ["rpud_interrupt"]

@@ -1,0 +1,45 @@
+"""kernels/ lives at the top level but must import as pyrpudl.kernels from a wheel and an editable install."""
+
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import pyrpudl.kernels
+from tests.conftest import ROOT, clean_env
+
+
+def test_the_editable_install_maps_pyrpudl_kernels_to_the_kernels_folder():
+    assert Path(pyrpudl.kernels.__file__).resolve() == ROOT / "kernels" / "__init__.py"
+
+
+@pytest.mark.slow
+def test_a_built_wheel_carries_the_kernels_and_imports_them(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", tmp_path, ROOT],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("pyrpudl-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "pyrpudl/kernels/cpu/transform.py" in names
+    assert "pyrpudl/r_api.py" in names
+    assert not any(name.startswith(("tests/", "kernels/")) for name in names)
+
+    env_dir = tmp_path / "env"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", wheel], check=True, capture_output=True)
+    # run from tmp_path so that the checkout cannot be imported instead of the wheel
+    imported = subprocess.run(
+        [python, "-c", "import pyrpudl.kernels.cpu, pyrpudl.kernels.cuda; print(pyrpudl.kernels.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        check=True,
+    )
+    assert imported.stdout.strip().startswith(str(env_dir))
