@@ -19,7 +19,8 @@ def test_the_editable_install_maps_pyrpudl_kernels_to_the_kernels_folder():
 @pytest.mark.slow
 def test_a_built_wheel_carries_the_kernels_and_imports_them(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", tmp_path, ROOT],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", tmp_path]
+        + [ROOT],
         check=True,
         capture_output=True,
     )
@@ -32,7 +33,8 @@ def test_a_built_wheel_carries_the_kernels_and_imports_them(tmp_path):
     env_dir = tmp_path / "env"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", wheel], check=True, capture_output=True)
+    install = [python, "-m", "pip", "install", "-q", "--no-deps", wheel]
+    subprocess.run(install, check=True, capture_output=True)
     # run from tmp_path so that the checkout cannot be imported instead of the wheel
     imported = subprocess.run(
         [python, "-c", "import pyrpudl.kernels.cpu, pyrpudl.kernels.cuda; print(pyrpudl.kernels.__file__)"],

@@ -75,7 +75,8 @@ def test_the_c_stack_check_is_restored_so_deep_recursion_is_an_error_not_a_crash
 
 
 def test_render_an_r_markdown_file_from_python(tmp_path):
-    (tmp_path / "doc.Rmd").write_text("---\ntitle: t\noutput: md_document\n---\n\n```{r}\nrpudlInfo()$device\n```\n")
+    document = "---\ntitle: t\noutput: md_document\n---\n\n```{r}\nrpudlInfo()$device\n```\n"
+    (tmp_path / "doc.Rmd").write_text(document)
     result = run_python(
         f"""
         from pyrpudl import r
