@@ -72,7 +72,10 @@ install_r_packages() {
   local lib python want
   lib=$(r_library); python="$VENV/bin/python"
   want=$(cd "$ROOT" && { find r_wrapper -type f -not -path '*/tests/*' | sort | xargs cat; echo "$python"; } | sha256sum | cut -c1-16)
-  if [ "$(cat "$STAMPS/r" 2>/dev/null)" = "$want" ] && [ -f "$lib/rpud/python" ] && [ -d "$lib/darch" ]; then
+  # Up to date only if the installed rpud is ours and records this environment (another checkout's
+  # set-up may have installed its own since).
+  if [ "$(cat "$STAMPS/r" 2>/dev/null)" = "$want" ] && [ -d "$lib/darch" ] &&
+     [ "$(cat "$lib/rpud/python" 2>/dev/null)" = "$python" ]; then
     log "R packages: up to date ($lib)"; return
   fi
   log "R packages: installing rpud and darch into $lib"
