@@ -63,7 +63,7 @@ def info(
 def bridge_check(x: object, y: object, report: object = None) -> dict:
     """Receive a matrix and labels as every R function does, describe how they arrived, send them back.
 
-    Used by ``rpudlInfo(check = TRUE)`` and the bridge tests: a double or integer matrix must
+    Used by the bridge tests in every R host: a double or integer matrix must
     arrive without a copy, and labels (integers or a factor) must survive the round trip.
     """
     matrix = as_matrix(x, "x")

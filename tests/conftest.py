@@ -38,3 +38,10 @@ def requires_r():
 
 
 PYTHON = sys.executable
+
+
+def run_clean(command: list, cwd: Path, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
+    """Run ``command`` in ``cwd`` as a user who set nothing would (see :func:`clean_env`)."""
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, env=clean_env(**env), timeout=timeout
+    )

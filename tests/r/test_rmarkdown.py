@@ -1,12 +1,11 @@
 """rpud inside rmarkdown::render, where knitr captures output (Python's print would not reach it)."""
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_env
+from tests.conftest import run_clean
 
 pytestmark = [pytest.mark.r, pytest.mark.usefixtures("requires_r")]
 
@@ -23,14 +22,7 @@ output: md_document
 def test_render_runs_the_bridge_and_keeps_progress_in_the_document(tmp_path):
     shutil.copy(Path(__file__).with_name("bridge_roundtrip.R"), tmp_path)
     (tmp_path / "bridge.Rmd").write_text(DOCUMENT)
-    result = subprocess.run(
-        ["Rscript", "-e", 'rmarkdown::render("bridge.Rmd", quiet = TRUE)'],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=clean_env(),
-        timeout=300,
-    )
+    result = run_clean(["Rscript", "-e", 'rmarkdown::render("bridge.Rmd", quiet = TRUE)'], tmp_path)
     assert result.returncode == 0, result.stderr
     output = (tmp_path / "bridge.md").read_text()
     assert "ROUND TRIP OK" in output

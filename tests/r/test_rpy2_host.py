@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_env
+from tests.conftest import run_clean
 
 pytestmark = [pytest.mark.r, pytest.mark.usefixtures("requires_r")]
 ROUND_TRIP = Path(__file__).with_name("bridge_roundtrip.R")
@@ -15,14 +15,7 @@ ROUND_TRIP = Path(__file__).with_name("bridge_roundtrip.R")
 
 def run_python(script: str, cwd: Path) -> subprocess.CompletedProcess:
     """Each test gets its own process: the embedded R lives as long as the process does."""
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=clean_env(),
-        timeout=300,
-    )
+    return run_clean([sys.executable, "-c", textwrap.dedent(script)], cwd)
 
 
 def test_r_code_runs_against_this_python_and_the_process_exits_cleanly(tmp_path):

@@ -1,12 +1,11 @@
 """rpud in a plain R process: Rscript and R started in another folder, nothing set in the environment."""
 
-import subprocess
 import venv
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, clean_env
+from tests.conftest import ROOT, run_clean
 
 pytestmark = [pytest.mark.r, pytest.mark.usefixtures("requires_r")]
 ROUND_TRIP = Path(__file__).with_name("bridge_roundtrip.R")
@@ -20,9 +19,7 @@ def elsewhere(tmp_path):
 
 
 def test_rscript_from_another_folder_reaches_the_engine(elsewhere):
-    result = subprocess.run(
-        ["Rscript", ROUND_TRIP], cwd=elsewhere, capture_output=True, text=True, env=clean_env(), timeout=300
-    )
+    result = run_clean(["Rscript", ROUND_TRIP], elsewhere)
     assert result.returncode == 0, result.stderr
     assert "ROUND TRIP OK" in result.stdout
     assert "x has 3 rows but y has 2 labels; give one label per row of x" in result.stdout
@@ -31,14 +28,7 @@ def test_rscript_from_another_folder_reaches_the_engine(elsewhere):
 
 
 def test_rpudl_info_in_r_started_from_tmp_names_the_project_environment(elsewhere):
-    result = subprocess.run(
-        ["R", "-q", "-e", "library(rpud); rpudlInfo()"],
-        cwd=elsewhere,
-        capture_output=True,
-        text=True,
-        env=clean_env(),
-        timeout=300,
-    )
+    result = run_clean(["R", "-q", "-e", "library(rpud); rpudlInfo()"], elsewhere)
     assert result.returncode == 0, result.stderr
     assert f"at {ROOT / '.venv' / 'bin' / 'python'}" in result.stdout
     assert "chosen because the set-up script recorded it in" in result.stdout
@@ -47,9 +37,7 @@ def test_rpudl_info_in_r_started_from_tmp_names_the_project_environment(elsewher
 
 def test_an_engine_error_is_an_r_error_without_a_python_traceback(elsewhere):
     code = "library(rpud); rpud:::bridge_check(matrix(1:4, 2), 1L)"
-    result = subprocess.run(
-        ["Rscript", "-e", code], cwd=elsewhere, capture_output=True, text=True, env=clean_env(), timeout=300
-    )
+    result = run_clean(["Rscript", "-e", code], elsewhere)
     assert result.returncode != 0
     assert "x has 2 rows but y has 1 labels" in result.stderr
     assert "Traceback" not in result.stderr and "py_call_impl" not in result.stderr
@@ -57,14 +45,7 @@ def test_an_engine_error_is_an_r_error_without_a_python_traceback(elsewhere):
 
 def test_a_missing_environment_is_explained(elsewhere):
     code = "library(rpud); rpudlInfo()"
-    result = subprocess.run(
-        ["Rscript", "-e", code],
-        cwd=elsewhere,
-        capture_output=True,
-        text=True,
-        env=clean_env(RPUD_PYTHON=str(elsewhere / "no" / "python")),
-        timeout=300,
-    )
+    result = run_clean(["Rscript", "-e", code], elsewhere, RPUD_PYTHON=str(elsewhere / "no" / "python"))
     assert result.returncode != 0
     assert "The Python chosen for rpud does not exist" in result.stderr
     assert "rpudSetPython()" in result.stderr
