@@ -15,6 +15,15 @@ def print_report(line: str) -> None:
     print(line, flush=True)
 
 
-def make_reporter(report: Report | None = None) -> Report:
-    """The callable that prints one line of progress: ``report`` itself, or ``print``."""
-    return print_report if report is None else report
+def quiet_report(line: str) -> None:
+    """Drops progress lines."""
+
+
+def make_reporter(report: Report | bool | None = None) -> Report:
+    """The callable that prints one line of progress: ``report`` itself, ``print`` for ``None``,
+    nothing for ``False``."""
+    if report is None:
+        return print_report
+    if report is False:
+        return quiet_report
+    return report

@@ -11,12 +11,20 @@ import traceback
 
 import numpy as np
 
+from pyrpudl import data
 from pyrpudl.errors import InputError, r_condition_classes
 from pyrpudl.progress import make_reporter
-from pyrpudl.r_convert import as_labels, as_matrix
+from pyrpudl.r_convert import as_index_range, as_labels, as_matrix
 
 # Functions R may call by name.
-EXPORTS = ("info", "bridge_check")
+EXPORTS = (
+    "info",
+    "bridge_check",
+    "create_data_source",
+    "data_source_summary",
+    "find_training_data_mean",
+    "testing_data_samples",
+)
 
 
 def invoke(name: str, kwargs: dict | list | None = None) -> dict:
@@ -85,3 +93,31 @@ def bridge_check(x: object, y: object, report: object = None) -> dict:
         "column_major": bool(matrix.flags.f_contiguous),
         "writeable": bool(matrix.flags.writeable),
     }
+
+
+def _data_source(value: object, arg: str = "ds") -> data.DataSource:
+    if not isinstance(value, data.DataSource):
+        raise InputError(f"{arg} must be a data source made by rpudlCreateDataSource()")
+    return value
+
+
+def create_data_source(data_format: str, data_dir: str | None = None) -> data.DataSource:
+    """``rpudlCreateDataSource``: the Python object stays in Python; R holds a reference."""
+    return data.create_data_source(data_format, data_dir)
+
+
+def data_source_summary(source: object) -> str:
+    return _data_source(source).summary()
+
+
+def find_training_data_mean(source: object, filename: str, report: object = None) -> str:
+    """``rpudlFindTrainingDataMean``: the file written, inside the data source's folder."""
+    return str(_data_source(source).find_training_mean(filename, report))
+
+
+def testing_data_samples(source: object, range: object) -> dict:
+    """``rpudlGetTestingDataSamples``: rows of pixels (channel, height, width order) and labels."""
+    source = _data_source(source)
+    rows = as_index_range(range, len(source.test_images), "range")
+    x, y = source.testing_samples(rows.start, rows.stop)
+    return {"x": x.reshape(len(x), -1).astype(np.int32), "y": y, "shape": list(source.shape)}

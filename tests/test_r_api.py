@@ -42,3 +42,11 @@ def test_bridge_check_reports_progress_through_the_callback_and_echoes_the_data(
     assert lines == ["bridge: x arrived as a 3x2 float64 matrix (zero-copy), y as 3 labels"]
     np.testing.assert_array_equal(result["x"], x)
     assert result["y"]["levels"] == ["a", "b"]
+
+
+def test_progress_goes_to_print_by_default_and_nowhere_when_turned_off(capsys):
+    x = np.ones((1, 1))[:, :]
+    r_api.bridge_check(x, np.array([0], dtype=np.int32))
+    assert capsys.readouterr().out.startswith("bridge: x arrived")
+    r_api.bridge_check(x, np.array([0], dtype=np.int32), report=False)
+    assert capsys.readouterr().out == ""

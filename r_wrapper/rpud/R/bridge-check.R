@@ -4,7 +4,7 @@ bridge_check <- function(x, y, report = TRUE) {
   value <- rpud_call("bridge_check",
                      x = as_py_array(x, "x"),
                      y = as_py_labels(y, "y"),
-                     report = if (report) rpud_reporter() else NULL)
+                     report = if (report) rpud_reporter() else FALSE)
   value$y <- from_py_labels(value$y)
   value
 }

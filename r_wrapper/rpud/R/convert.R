@@ -45,3 +45,22 @@ from_py_labels <- function(obj) {
   levels <- unlist(obj$levels)
   factor(levels[codes + 1L], levels = levels)
 }
+
+# One string, such as a path or a name.
+as_scalar_string <- function(x, arg) {
+  if (!is.character(x) || length(x) != 1L || is.na(x) || !nzchar(x)) {
+    rpud_abort(sprintf("`%s` must be a single, non-empty string.", arg), call = sys.call(-1L))
+  }
+  x
+}
+
+# One of a fixed set of choices (a whole vector of choices as the default means the first).
+match_choice <- function(x, arg, choices) {
+  if (identical(x, choices)) return(choices[[1]])
+  if (!is.character(x) || length(x) != 1L || !(x %in% choices)) {
+    rpud_abort(sprintf("`%s` must be one of %s, not %s.", arg,
+                       paste0('"', choices, '"', collapse = ", "), format(x)[1]),
+               call = sys.call(-1L))
+  }
+  x
+}

@@ -6,7 +6,8 @@ test_that("double and integer matrices arrive zero-copy and column-major, and co
   expect_true(back$column_major)
   expect_false(back$writeable)  # the engine cannot scribble on R's memory
   xi <- matrix(1:6, nrow = 2)
-  expect_identical(rpud:::bridge_check(xi, 1:2, report = FALSE)$x, xi)
+  expect_silent(back_i <- rpud:::bridge_check(xi, 1:2, report = FALSE))
+  expect_identical(back_i$x, xi)
 })
 
 test_that("integer labels stay integers and factors keep their levels", {

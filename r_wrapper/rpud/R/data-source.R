@@ -1,0 +1,81 @@
+#' Create a data source
+#'
+#' Opens a training and a test set of images with their labels. The images stay in the
+#' engine (as bytes, memory-mapped where the format allows); R holds a reference.
+#'
+#' @param data.format `"cifar10"` (CIFAR-10's binary version: `data_batch_1.bin` ...
+#'   `data_batch_5.bin` and `test_batch.bin`, in `data.dir` or in its `cifar-10-batches-bin`
+#'   folder), `"mnist"` or `"fashion-mnist"` (the four IDX files under their standard names,
+#'   gzipped or not; for Fashion-MNIST, Debian's `dataset-fashion-mnist` copy is used when
+#'   `data.dir` has none).
+#' @param data.dir The folder of the data files; mean files are written here too.
+#' @return A data source (class `rpudl_data_source`). It is a reference: functions that add to
+#'   it, such as [rpudlFindTrainingDataMean()], change it in place.
+#' @examples
+#' \dontrun{
+#' ds <- rpudlCreateDataSource(data.format = "cifar10", data.dir = "data/cifar")
+#' ds <- rpudlCreateDataSource(data.format = "fashion-mnist", data.dir = "data/fashion")
+#' }
+#' @export
+rpudlCreateDataSource <- function(data.format = c("cifar10", "mnist", "fashion-mnist"), data.dir) {
+  data.format <- match_choice(data.format, "data.format",
+                              c("cifar10", "mnist", "fashion-mnist"))
+  if (missing(data.dir)) {
+    rpud_abort("`data.dir` is missing: name the folder that holds (or will hold) the data files.")
+  }
+  py <- rpud_call("create_data_source", data_format = data.format,
+                  data_dir = path.expand(as_scalar_string(data.dir, "data.dir")))
+  structure(list(py = py), class = "rpudl_data_source")
+}
+
+#' Compute the mean image of the training data
+#'
+#' Computes the per-pixel mean of all training images and saves it in Caffe's binary
+#' `BlobProto` format (as Caffe's `mean.binaryproto`) inside the data source's folder. The data
+#' source remembers it; models built on it subtract it from every image.
+#'
+#' @param ds A data source from [rpudlCreateDataSource()].
+#' @param filename The name of the mean file, inside the data source's folder.
+#' @return The path of the mean file, invisibly.
+#' @examples
+#' \dontrun{
+#' rpudlFindTrainingDataMean(ds, filename = "cifar10-data.mean")
+#' }
+#' @export
+rpudlFindTrainingDataMean <- function(ds, filename = "mean.binaryproto") {
+  check_data_source(ds)
+  path <- rpud_call("find_training_data_mean", source = ds$py,
+                    filename = as_scalar_string(filename, "filename"), report = rpud_reporter())
+  invisible(path)
+}
+
+#' Get samples of the test data
+#'
+#' @param ds A data source from [rpudlCreateDataSource()].
+#' @param range `c(from, to)`: the positions of the first and last test sample, counting from 1.
+#' @return A list with `x`, an integer matrix with one row per sample holding its pixels
+#'   (0 to 255, in channel, row, column order), and `y`, the samples' labels (0-based classes).
+#' @examples
+#' \dontrun{
+#' obj <- rpudlGetTestingDataSamples(ds, c(1, 12))
+#' dim(obj$x)
+#' }
+#' @export
+rpudlGetTestingDataSamples <- function(ds, range) {
+  check_data_source(ds)
+  value <- rpud_call("testing_data_samples", source = ds$py, range = as_py_range(range, "range"))
+  list(x = value$x, y = as.integer(as.vector(value$y)))
+}
+
+#' @export
+print.rpudl_data_source <- function(x, ...) {
+  cat(rpud_call("data_source_summary", source = x$py), "\n", sep = "")
+  invisible(x)
+}
+
+check_data_source <- function(ds) {
+  if (!inherits(ds, "rpudl_data_source")) {
+    rpud_abort(c("`ds` must be a data source.", i = "Create one with rpudlCreateDataSource()."),
+               call = sys.call(-1L))
+  }
+}

@@ -1,0 +1,35 @@
+test_that("the seed's data steps run on MNIST-format files", {
+  files <- make_mnist_dir()
+  ds <- rpudlCreateDataSource(data.format = "mnist", data.dir = files$dir)
+  expect_s3_class(ds, "rpudl_data_source")
+  expect_output(print(ds), "training: 5 images, test: 3 images, each 1 x 28 x 28")
+
+  expect_message(path <- rpudlFindTrainingDataMean(ds, filename = "mnist-data.mean"), "computing the mean")
+  expect_equal(normalizePath(path), normalizePath(file.path(files$dir, "mnist-data.mean")))
+  expect_output(print(ds), "mean image from")  # the data source remembers it
+
+  obj <- rpudlGetTestingDataSamples(ds, c(2, 3))
+  expect_equal(dim(obj$x), c(2L, 784L))
+  expect_equal(obj$x, files$test[2:3, ])  # one row per image, pixels in row order
+  expect_identical(obj$y, c(2L, 9L))
+})
+
+test_that("bad data source calls are classed R errors that say what to do", {
+  files <- make_mnist_dir()
+  ds <- rpudlCreateDataSource("mnist", files$dir)
+  expect_error(rpudlGetTestingDataSamples(ds, c(0, 2)), "count from 1", class = "rpud_input_error")
+  expect_error(rpudlGetTestingDataSamples(ds, c(1, 4)), "only 3 items", class = "rpud_input_error")
+  expect_error(rpudlCreateDataSource("imagenet", files$dir), "must be one of", class = "rpud_input_error")
+  expect_error(rpudlCreateDataSource("mnist"), "data.dir", class = "rpud_input_error")
+  expect_error(rpudlCreateDataSource("cifar10", files$dir), "Download https://", class = "rpud_input_error")
+  expect_error(rpudlFindTrainingDataMean(list(), "x"), "rpudlCreateDataSource", class = "rpud_input_error")
+  unlink(file.path(files$dir, "t10k-labels-idx1-ubyte"))
+  expect_error(rpudlCreateDataSource("mnist", files$dir), "t10k-labels-idx1-ubyte", class = "rpud_input_error")
+})
+
+test_that("Fashion-MNIST is found in Debian's package when the folder is empty", {
+  skip_if_not(dir.exists("/usr/share/datasets/fashion-mnist"), "dataset-fashion-mnist is not installed")
+  ds <- rpudlCreateDataSource(data.format = "fashion-mnist", data.dir = tempfile("fashion"))
+  expect_output(print(ds), "training: 60000 images, test: 10000 images")
+  expect_length(rpudlGetTestingDataSamples(ds, c(1, 12))$y, 12L)
+})
