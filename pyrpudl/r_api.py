@@ -24,6 +24,8 @@ EXPORTS = (
     "data_source_summary",
     "find_training_data_mean",
     "testing_data_samples",
+    "write_lmdb",
+    "convert_to_lmdb",
 )
 
 
@@ -101,9 +103,51 @@ def _data_source(value: object, arg: str = "ds") -> data.DataSource:
     return value
 
 
-def create_data_source(data_format: str, data_dir: str | None = None) -> data.DataSource:
+def create_data_source(
+    data_format: str,
+    data_dir: str | None = None,
+    download: bool = True,
+    report: object = None,
+    train_db: str | None = None,
+    test_db: str | None = None,
+    shape: object = None,
+    shuffle: bool = False,
+    seed: int = 0,
+) -> data.DataSource:
     """``rpudlCreateDataSource``: the Python object stays in Python; R holds a reference."""
-    return data.create_data_source(data_format, data_dir)
+    return data.create_data_source(
+        data_format, data_dir, download=download, report=report, train_db=train_db, test_db=test_db,
+        shape=_image_shape(shape), shuffle=shuffle, seed=int(seed),
+    )  # fmt: skip
+
+
+def _image_shape(shape: object) -> tuple[int, int, int] | None:
+    if shape is None:
+        return None
+    dims = np.asarray(shape).ravel()
+    if dims.size != 3 or np.any(dims < 1) or np.any(dims != np.round(dims)):
+        raise InputError("shape must be three positive whole numbers: c(channels, height, width)")
+    return tuple(int(d) for d in dims)
+
+
+def write_lmdb(x: object, y: object, path: str, shape: object = None, kind: str = "caffe") -> str:
+    """``rpudlWriteLMDB``: one image per row of ``x`` (with ``shape``), or a 4-D array (n, C, H, W)."""
+    images = np.asarray(x)
+    labels = as_labels(y, "y")
+    if images.ndim == 2:
+        image_shape = _image_shape(shape)
+        if image_shape is None or int(np.prod(image_shape)) != images.shape[1]:
+            raise InputError(
+                f"x has {images.shape[1]} values per row; give shape = c(channels, height, width) "
+                "whose product is that number"
+            )
+        images = images.reshape(len(images), *image_shape)  # rows hold channel, height, width order
+    return str(data.write_lmdb(path, images, labels.codes, kind))
+
+
+def convert_to_lmdb(source: object, folder: str, kind: str = "caffe") -> list[str]:
+    """``rpudlConvertToLMDB``: the training and test databases written."""
+    return [str(p) for p in _data_source(source).export_lmdb(folder, kind)]
 
 
 def data_source_summary(source: object) -> str:

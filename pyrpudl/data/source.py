@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from pyrpudl.data import cifar, idx
+from pyrpudl.data import cifar, downloads, idx, lmdb_io
+from pyrpudl.data.downloads import CIFAR10, MNIST, DownloadError, Remote
 from pyrpudl.data.mean_file import read_mean, training_mean, write_mean
 from pyrpudl.errors import InputError
 from pyrpudl.progress import Report, make_reporter
 
-FORMATS = ("cifar10", "mnist", "fashion-mnist")
-CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
+FORMATS = ("cifar10", "mnist", "fashion-mnist", "lmdb")
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 IDX_FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -42,6 +42,8 @@ class DataSource:
     label_names: tuple[str, ...] | None = None
     mean: np.ndarray | None = field(default=None, repr=False)
     mean_file: Path | None = None
+    shuffle: bool = False  # Caffe reads in order; shuffling (per epoch, seeded) is our option
+    seed: int = 0
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -78,6 +80,38 @@ class DataSource:
             raise InputError(f"samples {first}..{stop} are outside the {len(self.test_images)} test images")
         return np.array(self.test_images[first:stop]), np.array(self.test_labels[first:stop])
 
+    def batch_indices(self, cursor: int, batch: int) -> np.ndarray:
+        """Indices of the training batch that starts ``cursor`` examples into training.
+
+        In order and wrapping around, as Caffe's data layer reads; with ``shuffle``, each epoch
+        has its own permutation drawn from ``seed``, so a run resumed at a cursor sees the same
+        examples as an uninterrupted one.
+        """
+        n = len(self.train_images)
+        positions = np.arange(cursor, cursor + batch)
+        epochs, within = np.divmod(positions, n)
+        if not self.shuffle:
+            return within
+        out = np.empty(batch, dtype=np.int64)
+        for epoch in np.unique(epochs):
+            order = np.random.default_rng([self.seed, int(epoch)]).permutation(n)
+            mask = epochs == epoch
+            out[mask] = order[within[mask]]
+        return out
+
+    def export_lmdb(self, folder: str | Path, kind: str = "caffe") -> tuple[Path, Path]:
+        """Write the training and test sets as LMDB databases in ``folder`` (as Caffe's convert tools)."""
+        folder = Path(folder)
+        prefix = self.data_format.replace("-", "_")
+        train = folder / f"{prefix}_train_lmdb"
+        test = folder / f"{prefix}_test_lmdb"
+        for path in (train, test):
+            if path.exists():
+                raise InputError(f"{path} exists already; remove it or choose another folder")
+        lmdb_io.write_lmdb(train, self.train_images, self.train_labels, kind)
+        lmdb_io.write_lmdb(test, self.test_images, self.test_labels, kind)
+        return train, test
+
     def summary(self) -> str:
         mean = f"mean image from {self.mean_file}" if self.mean is not None else "no mean image yet"
         return (
@@ -85,6 +119,7 @@ class DataSource:
             f"  training: {len(self.train_images)} images, test: {len(self.test_images)} images, "
             f"each {_dims(self.shape)} (channels x height x width), uint8\n"
             f"  labels: {_label_summary(self)}\n  {mean}"
+            + (f"; training order shuffled each epoch (seed {self.seed})" if self.shuffle else "")
         )
 
     def __repr__(self) -> str:
@@ -101,14 +136,36 @@ def _label_summary(source: DataSource) -> str:
     return f"{classes} classes, 0..{classes - 1}{names}"
 
 
-def create_data_source(data_format: str, data_dir: str | Path | None = None) -> DataSource:
+def create_data_source(
+    data_format: str,
+    data_dir: str | Path | None = None,
+    download: bool = True,
+    remotes: tuple[Remote, ...] | None = None,
+    report: Report | None = None,
+    train_db: str | Path | None = None,
+    test_db: str | Path | None = None,
+    shape: tuple[int, int, int] | None = None,
+    shuffle: bool = False,
+    seed: int = 0,
+) -> DataSource:
     """Open a data source of ``data_format`` ("cifar10", "mnist", "fashion-mnist") in ``data_dir``.
+
+    When ``data_dir`` lacks the files of CIFAR-10 or MNIST and ``download`` is true, they are
+    downloaded there first (checked against their known size and MD5). ``remotes`` replaces the
+    official locations, for a local mirror: CIFAR-10 takes one archive, MNIST its four files.
+    Fashion-MNIST is read from ``data_dir``, else from Debian's dataset-fashion-mnist package.
+    "lmdb" reads two databases of Datum records: ``train_db`` and ``test_db``, or the folders of
+    ``data_dir`` whose names contain "train" and "test"; ``shape`` (channels, height, width) is
+    needed for rpudl's Datum records, which carry none. ``shuffle`` draws a new training order
+    each epoch from ``seed``; by default examples are read in order, as Caffe does.
 
     Raises
     ------
     InputError
         For an unknown format, or data files that are missing or damaged; the message names the
         files expected and where to get them.
+    DownloadError
+        When a needed download fails; nothing half-written is left behind.
     """
     name = str(data_format).strip().lower()
     if name not in FORMATS:
@@ -119,17 +176,55 @@ def create_data_source(data_format: str, data_dir: str | Path | None = None) -> 
         data_dir = Path("data") / "fashion-mnist"
     data_dir = Path(data_dir).expanduser()
     if name == "cifar10":
-        return _open_cifar10(data_dir)
-    return _open_idx(name, data_dir)
+        source = _open_cifar10(data_dir, download, remotes or (CIFAR10,), report)
+    elif name == "lmdb":
+        source = _open_lmdb(data_dir, train_db, test_db, shape)
+    else:
+        if name == "mnist" and download and _find_idx(data_dir) is None:
+            for remote in remotes or MNIST:
+                downloads.download(remote, data_dir, report)
+        source = _open_idx(name, data_dir)
+    source.shuffle, source.seed = bool(shuffle), int(seed)
+    return source
 
 
-def _open_cifar10(data_dir: Path) -> DataSource:
+def _open_lmdb(data_dir: Path, train_db, test_db, shape) -> DataSource:
+    if (train_db is None) != (test_db is None):
+        raise InputError("give both train_db and test_db, or neither (to find them in data_dir)")
+    if train_db is None:
+        pair = lmdb_io.find_lmdb_pair(data_dir)
+        if pair is None:
+            raise InputError(
+                f"{data_dir} should hold two LMDB folders, one named *train* and one *test* (such as "
+                "cifar10_train_lmdb and cifar10_test_lmdb); or give train_db and test_db"
+            )
+        train_db, test_db = pair
+    train_images, train_labels = lmdb_io.read_lmdb(train_db, shape)
+    test_images, test_labels = lmdb_io.read_lmdb(test_db, shape)
+    if train_images.shape[1:] != test_images.shape[1:]:
+        raise InputError(
+            f"the images of {train_db} are {_dims(train_images.shape[1:])} but those of {test_db} are "
+            f"{_dims(test_images.shape[1:])}"
+        )
+    return DataSource(
+        "lmdb", data_dir, Path(train_db).parent, train_images, train_labels, test_images, test_labels
+    )
+
+
+def _open_cifar10(data_dir: Path, allow_download: bool, remotes: tuple[Remote, ...], report) -> DataSource:
     found = cifar.find_files(data_dir)
+    expected = ", ".join(cifar.TRAIN_FILES + cifar.TEST_FILES)
+    if found is None and allow_download:
+        archive = downloads.download(remotes[0], data_dir, report)
+        downloads.extract_tar(archive, data_dir)
+        archive.unlink()
+        found = cifar.find_files(data_dir)
+        if found is None:
+            raise DownloadError(f"{remotes[0].urls[0]} was downloaded but holds none of {expected}")
     if found is None:
-        expected = ", ".join(cifar.TRAIN_FILES + cifar.TEST_FILES)
         raise InputError(
             f"no CIFAR-10 binary files in {data_dir}: expected {expected} there or in "
-            f"{data_dir / cifar.ARCHIVE_FOLDER}. Download {CIFAR10_URL} and extract it into {data_dir}."
+            f"{data_dir / cifar.ARCHIVE_FOLDER}. Download {CIFAR10.urls[0]} and extract it into {data_dir}."
         )
     train, test = found
     train_images, train_labels = cifar.read_batches(train)

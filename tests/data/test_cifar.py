@@ -39,4 +39,4 @@ def test_a_label_above_nine_means_not_cifar10(tmp_path):
 
 def test_missing_files_say_what_is_expected_and_where_to_get_it(tmp_path):
     with pytest.raises(InputError, match=r"expected data_batch_1.bin.*test_batch.bin.*Download https://"):
-        create_data_source("cifar10", tmp_path)
+        create_data_source("cifar10", tmp_path, download=False)

@@ -30,7 +30,7 @@ def test_unknown_formats_and_missing_files_are_explained(tmp_path):
     with pytest.raises(InputError, match="unknown data format 'imagenet'; choose one of cifar10, mnist"):
         create_data_source("imagenet", tmp_path)
     with pytest.raises(InputError, match="no mnist files in .*train-images-idx3-ubyte"):
-        create_data_source("mnist", tmp_path)
+        create_data_source("mnist", tmp_path, download=False)
 
 
 def test_the_mean_is_written_in_the_data_folder_and_remembered(tmp_path):
@@ -73,3 +73,23 @@ def test_fashion_mnist_falls_back_to_debians_copy(tmp_path):
     assert (len(source.train_images), len(source.test_images)) == (60000, 10000)
     assert np.bincount(source.test_labels).tolist() == [1000] * 10
     assert source.label_names[9] == "Ankle boot"
+
+
+def test_training_batches_read_in_order_and_wrap_like_caffe(tmp_path):
+    write_idx_set(tmp_path, n_train=6)
+    source = create_data_source("mnist", tmp_path, download=False)
+    assert source.batch_indices(0, 4).tolist() == [0, 1, 2, 3]
+    assert source.batch_indices(4, 4).tolist() == [4, 5, 0, 1]
+
+
+def test_shuffled_batches_are_a_new_permutation_each_epoch_and_reproducible(tmp_path):
+    write_idx_set(tmp_path, n_train=6)
+    source = create_data_source("mnist", tmp_path, download=False, shuffle=True, seed=3)
+    first, second = source.batch_indices(0, 6), source.batch_indices(6, 6)
+    assert sorted(first) == sorted(second) == list(range(6))
+    assert first.tolist() != second.tolist()
+    # resuming mid-epoch continues the same permutation
+    assert source.batch_indices(4, 4).tolist() == first[4:].tolist() + second[:2].tolist()
+    again = create_data_source("mnist", tmp_path, download=False, shuffle=True, seed=3)
+    assert again.batch_indices(0, 6).tolist() == first.tolist()
+    assert "shuffled each epoch (seed 3)" in source.summary()

@@ -7,8 +7,18 @@
 #'   `data_batch_5.bin` and `test_batch.bin`, in `data.dir` or in its `cifar-10-batches-bin`
 #'   folder), `"mnist"` or `"fashion-mnist"` (the four IDX files under their standard names,
 #'   gzipped or not; for Fashion-MNIST, Debian's `dataset-fashion-mnist` copy is used when
-#'   `data.dir` has none).
+#'   `data.dir` has none), or `"lmdb"` (two LMDB databases of `Datum` records, Caffe's or
+#'   rpudl's; see [rpudlWriteLMDB()]).
 #' @param data.dir The folder of the data files; mean files are written here too.
+#' @param download When the files of CIFAR-10 or MNIST are not in `data.dir`, download them
+#'   there from their known location (checked against their size and MD5), showing progress.
+#' @param train.db,test.db For `"lmdb"`: the training and test databases. By default, the two
+#'   folders of `data.dir` whose names contain "train" and "test".
+#' @param shape For `"lmdb"` with rpudl's `Datum` records, which carry no shape:
+#'   `c(channels, height, width)`.
+#' @param shuffle Read the training images in a new random order each epoch (drawn from
+#'   `seed`). By default they are read in order, as Caffe does.
+#' @param seed The seed of the shuffled order.
 #' @return A data source (class `rpudl_data_source`). It is a reference: functions that add to
 #'   it, such as [rpudlFindTrainingDataMean()], change it in place.
 #' @examples
@@ -17,14 +27,21 @@
 #' ds <- rpudlCreateDataSource(data.format = "fashion-mnist", data.dir = "data/fashion")
 #' }
 #' @export
-rpudlCreateDataSource <- function(data.format = c("cifar10", "mnist", "fashion-mnist"), data.dir) {
+rpudlCreateDataSource <- function(data.format = c("cifar10", "mnist", "fashion-mnist", "lmdb"),
+                                  data.dir, download = TRUE, train.db = NULL, test.db = NULL,
+                                  shape = NULL, shuffle = FALSE, seed = 0L) {
   data.format <- match_choice(data.format, "data.format",
-                              c("cifar10", "mnist", "fashion-mnist"))
+                              c("cifar10", "mnist", "fashion-mnist", "lmdb"))
   if (missing(data.dir)) {
     rpud_abort("`data.dir` is missing: name the folder that holds (or will hold) the data files.")
   }
   py <- rpud_call("create_data_source", data_format = data.format,
-                  data_dir = path.expand(as_scalar_string(data.dir, "data.dir")))
+                  data_dir = path.expand(as_scalar_string(data.dir, "data.dir")),
+                  download = isTRUE(download), report = rpud_reporter(),
+                  train_db = optional_path(train.db, "train.db"),
+                  test_db = optional_path(test.db, "test.db"),
+                  shape = if (is.null(shape)) NULL else as_py_array(shape, "shape"),
+                  shuffle = isTRUE(shuffle), seed = as.integer(seed))
   structure(list(py = py), class = "rpudl_data_source")
 }
 
@@ -78,4 +95,8 @@ check_data_source <- function(ds) {
     rpud_abort(c("`ds` must be a data source.", i = "Create one with rpudlCreateDataSource()."),
                call = sys.call(-1L))
   }
+}
+
+optional_path <- function(x, arg) {
+  if (is.null(x)) NULL else path.expand(as_scalar_string(x, arg))
 }

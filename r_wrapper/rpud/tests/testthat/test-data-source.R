@@ -21,10 +21,12 @@ test_that("bad data source calls are classed R errors that say what to do", {
   expect_error(rpudlGetTestingDataSamples(ds, c(1, 4)), "only 3 items", class = "rpud_input_error")
   expect_error(rpudlCreateDataSource("imagenet", files$dir), "must be one of", class = "rpud_input_error")
   expect_error(rpudlCreateDataSource("mnist"), "data.dir", class = "rpud_input_error")
-  expect_error(rpudlCreateDataSource("cifar10", files$dir), "Download https://", class = "rpud_input_error")
+  expect_error(rpudlCreateDataSource("cifar10", files$dir, download = FALSE), "Download https://",
+               class = "rpud_input_error")
   expect_error(rpudlFindTrainingDataMean(list(), "x"), "rpudlCreateDataSource", class = "rpud_input_error")
   unlink(file.path(files$dir, "t10k-labels-idx1-ubyte"))
-  expect_error(rpudlCreateDataSource("mnist", files$dir), "t10k-labels-idx1-ubyte", class = "rpud_input_error")
+  expect_error(rpudlCreateDataSource("mnist", files$dir, download = FALSE), "t10k-labels-idx1-ubyte",
+               class = "rpud_input_error")
 })
 
 test_that("Fashion-MNIST is found in Debian's package when the folder is empty", {
