@@ -23,6 +23,7 @@ EXPORTS = (
     "create_data_source",
     "data_source_summary",
     "find_training_data_mean",
+    "load_training_data_mean",
     "testing_data_samples",
     "write_lmdb",
     "convert_to_lmdb",
@@ -157,6 +158,13 @@ def data_source_summary(source: object) -> str:
 def find_training_data_mean(source: object, filename: str, report: object = None) -> str:
     """``rpudlFindTrainingDataMean``: the file written, inside the data source's folder."""
     return str(_data_source(source).find_training_mean(filename, report))
+
+
+def load_training_data_mean(source: object, filename: str) -> str:
+    """``rpudlLoadTrainingDataMean``: use a saved mean file (ours or Caffe's mean.binaryproto)."""
+    source = _data_source(source)
+    source.load_mean(filename)
+    return str(source.mean_file)
 
 
 def testing_data_samples(source: object, range: object) -> dict:

@@ -4,6 +4,7 @@
 000. Pixels stay uint8 (memory-mapped where the format allows) until a model transforms them.
 """
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,7 +110,11 @@ class DataSource:
             if path.exists():
                 raise InputError(f"{path} exists already; remove it or choose another folder")
         lmdb_io.write_lmdb(train, self.train_images, self.train_labels, kind)
-        lmdb_io.write_lmdb(test, self.test_images, self.test_labels, kind)
+        try:
+            lmdb_io.write_lmdb(test, self.test_images, self.test_labels, kind)
+        except BaseException:  # a failed export leaves no half of the pair behind
+            shutil.rmtree(train, ignore_errors=True)
+            raise
         return train, test
 
     def summary(self) -> str:

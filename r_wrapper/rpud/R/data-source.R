@@ -66,6 +66,26 @@ rpudlFindTrainingDataMean <- function(ds, filename = "mean.binaryproto") {
   invisible(path)
 }
 
+#' Use a saved mean image
+#'
+#' Makes a data source use a mean image saved earlier by [rpudlFindTrainingDataMean()], or by
+#' Caffe (`mean.binaryproto`), instead of computing it again.
+#'
+#' @param ds A data source from [rpudlCreateDataSource()].
+#' @param filename The mean file: a path, or a name inside the data source's folder.
+#' @return The path of the mean file, invisibly.
+#' @examples
+#' \dontrun{
+#' rpudlLoadTrainingDataMean(ds, "cifar10-data.mean")
+#' }
+#' @export
+rpudlLoadTrainingDataMean <- function(ds, filename) {
+  check_data_source(ds)
+  path <- rpud_call("load_training_data_mean", source = ds$py,
+                    filename = path.expand(as_scalar_string(filename, "filename")))
+  invisible(path)
+}
+
 #' Get samples of the test data
 #'
 #' @param ds A data source from [rpudlCreateDataSource()].

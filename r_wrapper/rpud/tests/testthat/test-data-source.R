@@ -35,3 +35,19 @@ test_that("Fashion-MNIST is found in Debian's package when the folder is empty",
   expect_output(print(ds), "training: 60000 images, test: 10000 images")
   expect_length(rpudlGetTestingDataSamples(ds, c(1, 12))$y, 12L)
 })
+
+test_that("a saved mean is loaded again, and one of another shape is refused", {
+  files <- make_mnist_dir()
+  ds <- rpudlCreateDataSource("mnist", files$dir)
+  suppressMessages(rpudlFindTrainingDataMean(ds, "m.mean"))
+  fresh <- rpudlCreateDataSource("mnist", files$dir)
+  expect_output(print(fresh), "no mean image yet")
+  rpudlLoadTrainingDataMean(fresh, "m.mean")
+  expect_output(print(fresh), "mean image from")
+  lmdb_dir <- tempfile("rgb")
+  rpudlWriteLMDB(matrix(0, 2, 12), 0:1, file.path(lmdb_dir, "a_train_lmdb"), shape = c(3, 2, 2))
+  rpudlWriteLMDB(matrix(0, 2, 12), 0:1, file.path(lmdb_dir, "a_test_lmdb"), shape = c(3, 2, 2))
+  rgb <- rpudlCreateDataSource("lmdb", lmdb_dir)
+  expect_error(rpudlLoadTrainingDataMean(rgb, file.path(files$dir, "m.mean")),
+               "1 x 28 x 28 but this data source's images are 3 x 2 x 2", class = "rpud_input_error")
+})

@@ -1,0 +1,28 @@
+"""Seed 000's data steps, typed in Python under the R names."""
+
+import numpy as np
+
+from pyrpudl.rpudl import (
+    rpudlConvertToLMDB,
+    rpudlCreateDataSource,
+    rpudlFindTrainingDataMean,
+    rpudlGetTestingDataSamples,
+    rpudlLoadTrainingDataMean,
+    rpudlWriteLMDB,
+)
+from tests.data.files import write_cifar_set
+
+
+def test_the_seed_session_data_steps_in_python(tmp_path, capsys):
+    _, test = write_cifar_set(tmp_path / "cifar")
+    ds = rpudlCreateDataSource("cifar10", tmp_path / "cifar")
+    assert rpudlFindTrainingDataMean(ds, "cifar10-data.mean") == tmp_path / "cifar" / "cifar10-data.mean"
+    assert "computing the mean" in capsys.readouterr().out
+    assert rpudlLoadTrainingDataMean(ds, "cifar10-data.mean") == tmp_path / "cifar" / "cifar10-data.mean"
+    x, y = rpudlGetTestingDataSamples(ds, (1, 2))
+    np.testing.assert_array_equal(x, test[:2, 1:])
+    np.testing.assert_array_equal(y, test[:2, 0])
+    train_db, test_db = rpudlConvertToLMDB(ds, tmp_path / "lmdb")
+    assert train_db.name == "cifar10_train_lmdb"
+    path = rpudlWriteLMDB(x, y, tmp_path / "mine", shape=(3, 32, 32), format="rpudl")
+    assert (path / "data.mdb").is_file()
