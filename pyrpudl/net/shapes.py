@@ -1,0 +1,243 @@
+"""Blob and parameter shapes of a net, by Caffe's rules, before anything is allocated.
+
+``infer_shapes`` walks the layers of one phase and says, for each, the shapes of its tops and of
+its parameters (weights, then bias), or which layer and shapes do not fit. The layer
+implementations use the same rules (``conv_output_size``, ``pool_output_size``).
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pyrpudl.errors import InputError
+from pyrpudl.proto import rpudl_model_pb2 as pb
+
+Shape = tuple[int, ...]
+
+
+class ShapeError(InputError):
+    """A layer's inputs do not fit it; the message names the layer and the shapes."""
+
+    r_class = "rpud_shape_error"
+
+
+def conv_output_size(size: int, kernel: int, pad: int, stride: int, dilation: int = 1) -> int:
+    """Caffe's convolution output: floor((size + 2 pad - extent) / stride) + 1."""
+    extent = dilation * (kernel - 1) + 1
+    return (size + 2 * pad - extent) // stride + 1
+
+
+def pool_output_size(size: int, kernel: int, pad: int, stride: int, ceil_mode: bool = True) -> int:
+    """Caffe's pooling output: ceil((size + 2 pad - kernel) / stride) + 1, without a last window
+    that would start in the padding (at or past size + pad)."""
+    span = size + 2 * pad - kernel
+    out = (math.ceil(span / stride) if ceil_mode else span // stride) + 1
+    if pad > 0 and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def _pair(repeated, single_h: int | None, single_w: int | None, default: int | None, what: str, layer):
+    if single_h is not None or single_w is not None:
+        if single_h is None or single_w is None:
+            raise ShapeError(f"layer {layer.name!r}: give both {what}_h and {what}_w")
+        return single_h, single_w
+    values = list(repeated)
+    if not values:
+        if default is None:
+            raise ShapeError(f"layer {layer.name!r}: {what}_size (or {what}_h and {what}_w) is required")
+        return default, default
+    if len(values) == 1:
+        return values[0], values[0]
+    if len(values) == 2:
+        return values[0], values[1]
+    raise ShapeError(f"layer {layer.name!r}: only 2-D {what}s are supported, not {len(values)} values")
+
+
+def _opt(message, name):
+    return getattr(message, name) if message.HasField(name) else None
+
+
+def _convolution(layer: pb.LayerParameter, bottoms: list[Shape]):
+    p = layer.convolution_param
+    n, c, h, w = _image(layer, bottoms[0])
+    kh, kw = _pair(p.kernel_size, _opt(p, "kernel_h"), _opt(p, "kernel_w"), None, "kernel", layer)
+    ph, pw = _pair(p.pad, _opt(p, "pad_h"), _opt(p, "pad_w"), 0, "pad", layer)
+    sh, sw = _pair(p.stride, _opt(p, "stride_h"), _opt(p, "stride_w"), 1, "stride", layer)
+    dh, dw = _pair(p.dilation, None, None, 1, "dilation", layer)
+    if not p.num_output:
+        raise ShapeError(f"layer {layer.name!r}: convolution_param needs num_output")
+    if c % p.group or p.num_output % p.group:
+        raise ShapeError(
+            f"layer {layer.name!r}: group {p.group} must divide the {c} input channels and the "
+            f"{p.num_output} outputs"
+        )
+    oh, ow = conv_output_size(h, kh, ph, sh, dh), conv_output_size(w, kw, pw, sw, dw)
+    if oh < 1 or ow < 1:
+        raise ShapeError(
+            f"layer {layer.name!r}: a {kh}x{kw} kernel does not fit its {h}x{w} input {bottoms[0]}"
+        )
+    params = [(p.num_output, c // p.group, kh, kw)] + ([(p.num_output,)] if p.bias_term else [])
+    return [(n, p.num_output, oh, ow)], params
+
+
+def _pooling(layer: pb.LayerParameter, bottoms: list[Shape]):
+    p = layer.pooling_param
+    n, c, h, w = _image(layer, bottoms[0])
+    if p.global_pooling:
+        return [(n, c, 1, 1)], []
+    kh, kw = _pair([p.kernel_size] if p.HasField("kernel_size") else [], _opt(p, "kernel_h"),
+                   _opt(p, "kernel_w"), None, "kernel", layer)  # fmt: skip
+    ph, pw = _pair([p.pad], _opt(p, "pad_h"), _opt(p, "pad_w"), 0, "pad", layer)
+    sh, sw = _pair([p.stride], _opt(p, "stride_h"), _opt(p, "stride_w"), 1, "stride", layer)
+    if ph >= kh or pw >= kw:
+        raise ShapeError(f"layer {layer.name!r}: the padding must be smaller than the kernel")
+    ceil_mode = p.round_mode == pb.PoolingParameter.CEIL
+    oh, ow = pool_output_size(h, kh, ph, sh, ceil_mode), pool_output_size(w, kw, pw, sw, ceil_mode)
+    if oh < 1 or ow < 1:
+        raise ShapeError(f"layer {layer.name!r}: a {kh}x{kw} window does not fit its input {bottoms[0]}")
+    return [(n, c, oh, ow)], []
+
+
+def _inner_product(layer: pb.LayerParameter, bottoms: list[Shape]):
+    p = layer.inner_product_param
+    if not p.num_output:
+        raise ShapeError(f"layer {layer.name!r}: inner_product_param needs num_output")
+    axis = p.axis % len(bottoms[0])
+    inputs = math.prod(bottoms[0][axis:])
+    weights = (inputs, p.num_output) if p.transpose else (p.num_output, inputs)
+    params = [weights] + ([(p.num_output,)] if p.bias_term else [])
+    return [(*bottoms[0][:axis], p.num_output)], params
+
+
+def _same(layer: pb.LayerParameter, bottoms: list[Shape]):
+    return [bottoms[0]], []
+
+
+def _softmax_loss(layer: pb.LayerParameter, bottoms: list[Shape]):
+    _check_labels(layer, bottoms)
+    return [()], []
+
+
+def _accuracy(layer: pb.LayerParameter, bottoms: list[Shape]):
+    _check_labels(layer, bottoms)
+    return [()] * max(1, len(layer.top)), []
+
+
+def _flatten(layer: pb.LayerParameter, bottoms: list[Shape]):
+    shape = bottoms[0]
+    start = layer.flatten_param.axis % len(shape)
+    end = layer.flatten_param.end_axis % len(shape)
+    return [(*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])], []
+
+
+def _concat(layer: pb.LayerParameter, bottoms: list[Shape]):
+    p = layer.concat_param
+    axis = (p.axis if p.HasField("axis") or not p.HasField("concat_dim") else p.concat_dim) % len(bottoms[0])
+    first = bottoms[0]
+    for other in bottoms[1:]:
+        if len(other) != len(first) or any(
+            a != b for i, (a, b) in enumerate(zip(first, other, strict=True)) if i != axis
+        ):
+            raise ShapeError(
+                f"layer {layer.name!r}: cannot concatenate {first} and {other} along axis {axis}; "
+                "the other dimensions must agree"
+            )
+    return [(*first[:axis], sum(s[axis] for s in bottoms), *first[axis + 1 :])], []
+
+
+def _eltwise(layer: pb.LayerParameter, bottoms: list[Shape]):
+    if any(shape != bottoms[0] for shape in bottoms):
+        raise ShapeError(f"layer {layer.name!r}: Eltwise needs inputs of one shape, not {bottoms}")
+    return [bottoms[0]], []
+
+
+def _image(layer, shape: Shape) -> Shape:
+    if len(shape) != 4:
+        raise ShapeError(f"layer {layer.name!r} ({layer.type}) needs a 4-D input (N, C, H, W), not {shape}")
+    return shape
+
+
+def _check_labels(layer, bottoms: list[Shape]) -> None:
+    if len(bottoms) < 2:
+        raise ShapeError(f"layer {layer.name!r} ({layer.type}) needs two bottoms: scores and labels")
+    scores, labels = bottoms[0], bottoms[1]
+    if math.prod(labels) != scores[0] * math.prod(scores[2:]):
+        raise ShapeError(
+            f"layer {layer.name!r}: {math.prod(labels)} labels {labels} for scores of shape {scores}; "
+            "there must be one label per example"
+        )
+
+
+# Layer type -> (top shapes, parameter shapes) from bottom shapes. Data and Input layers make
+# blobs from outside the net and are handled by infer_shapes.
+SHAPE_RULES: dict[str, Callable] = {
+    "Accuracy": _accuracy,
+    "Concat": _concat,
+    "Convolution": _convolution,
+    "Dropout": _same,
+    "Eltwise": _eltwise,
+    "Flatten": _flatten,
+    "InnerProduct": _inner_product,
+    "LRN": _same,
+    "Pooling": _pooling,
+    "ReLU": _same,
+    "Sigmoid": _same,
+    "Softmax": _same,
+    "SoftmaxWithLoss": _softmax_loss,
+    "TanH": _same,
+}
+SOURCE_TYPES = ("Data", "Input")
+KNOWN_TYPES = tuple(sorted((*SHAPE_RULES, *SOURCE_TYPES)))
+
+
+@dataclass
+class NetShapes:
+    """Shapes of every blob, and of each layer's parameters, in one phase."""
+
+    blobs: dict[str, Shape] = field(default_factory=dict)
+    params: dict[str, list[Shape]] = field(default_factory=dict)
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(math.prod(shape) for shapes in self.params.values() for shape in shapes)
+
+
+def infer_shapes(
+    layers: list[pb.LayerParameter], data_shape: Shape | None = None, batch: int = 1
+) -> NetShapes:
+    """Shapes of ``layers`` (one phase) when Data layers give ``batch`` images of ``data_shape``.
+
+    Raises
+    ------
+    ShapeError
+        For an unknown layer type (listing the known ones), a bottom that no earlier layer
+        produces, or shapes that do not fit a layer.
+    """
+    shapes = NetShapes()
+    for layer in layers:
+        if layer.type not in KNOWN_TYPES:
+            raise ShapeError(
+                f"layer {layer.name!r} has type {layer.type!r}, which pyrpudl does not know; "
+                f"known types: {', '.join(KNOWN_TYPES)}"
+            )
+        missing = [b for b in layer.bottom if b not in shapes.blobs]
+        if missing:
+            raise ShapeError(
+                f"layer {layer.name!r} reads {', '.join(map(repr, missing))}, which no earlier layer produces"
+            )
+        if layer.type == "Data":
+            if data_shape is None:
+                raise ShapeError(f"layer {layer.name!r} is a Data layer: give the data source's image shape")
+            tops = [(batch, *data_shape), (batch,)][: len(layer.top)]
+            params = []
+        elif layer.type == "Input":
+            tops = [tuple(s.dim) for s in layer.input_param.shape]
+            params = []
+        else:
+            tops, params = SHAPE_RULES[layer.type](layer, [shapes.blobs[b] for b in layer.bottom])
+        for name, shape in zip(layer.top, tops, strict=False):
+            shapes.blobs[name] = tuple(int(d) for d in shape)
+        if params:
+            shapes.params[layer.name] = [tuple(int(d) for d in p) for p in params]
+    return shapes

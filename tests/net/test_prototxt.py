@@ -1,0 +1,97 @@
+from pathlib import Path
+
+import pytest
+
+from pyrpudl.net import PrototxtError, infer_shapes, layers_for_phase, parse_net, parse_solver
+from pyrpudl.net.prototxt import upgrade_v1_layer
+from pyrpudl.proto import rpudl_model_pb2 as pb
+
+CAFFE = Path(__file__).with_name("caffe")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CAFFE.glob("*.prototxt")))
+def test_caffes_example_files_parse_unchanged(name):
+    if "solver" in name:
+        solver = parse_solver(CAFFE / name)
+        assert solver.base_lr > 0 and solver.max_iter > 0
+    else:
+        assert len(parse_net(CAFFE / name).layer) >= 9
+
+
+def test_the_quick_solvers_carry_caffes_settings():
+    quick = parse_solver(CAFFE / "cifar10_quick_solver.prototxt")
+    assert (quick.base_lr, quick.momentum, quick.max_iter, quick.lr_policy) == (
+        pytest.approx(0.001),
+        pytest.approx(0.9),
+        4000,
+        "fixed",
+    )
+    assert quick.weight_decay == pytest.approx(0.004)
+    lenet = parse_solver(CAFFE / "lenet_solver.prototxt")
+    assert (lenet.lr_policy, lenet.gamma, lenet.power) == ("inv", pytest.approx(0.0001), pytest.approx(0.75))
+
+
+def test_a_syntax_error_names_file_line_and_column(tmp_path):
+    path = tmp_path / "bad.prototxt"
+    path.write_text('name: "x"\nlayer {\n  name: "a"\n  typo_field: 3\n}\n')
+    with pytest.raises(PrototxtError, match=r"bad.prototxt:4:\d+: .*typo_field"):
+        parse_net(path)
+    with pytest.raises(PrototxtError, match=r"<prototxt text>:1:\d+"):
+        parse_net('layer { name: "a" ')
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(Exception, match="no prototxt file at"):
+        parse_net(tmp_path / "nothing.prototxt")
+
+
+V1_NET = """
+name: "v1"
+layers { name: "data" type: DATA top: "data" top: "label" include { phase: TRAIN } }
+layers {
+  name: "conv1" type: CONVOLUTION bottom: "data" top: "conv1"
+  blobs_lr: 1 blobs_lr: 2 weight_decay: 1 weight_decay: 0
+  convolution_param { num_output: 4 kernel_size: 3 }
+}
+layers { name: "loss" type: SOFTMAX_LOSS bottom: "conv1" bottom: "label" top: "loss" }
+"""
+
+
+def test_v1_layers_are_upgraded_to_v2():
+    net = parse_net(V1_NET)
+    assert [layer.type for layer in net.layer] == ["Data", "Convolution", "SoftmaxWithLoss"]
+    conv = net.layer[1]
+    assert [(p.lr_mult, p.decay_mult) for p in conv.param] == [(1, 1), (2, 0)]
+    assert conv.convolution_param.num_output == 4
+    assert net.layer[0].include[0].phase == pb.TRAIN
+    assert not net.layers
+
+
+def test_an_unknown_v1_type_keeps_a_name_the_registry_can_reject():
+    old = pb.V1LayerParameter(name="s", type=pb.V1LayerParameter.SPLIT)
+    assert upgrade_v1_layer(old).type == "Split"
+
+
+def test_phases_keep_the_right_data_and_accuracy_layers():
+    net = parse_net(CAFFE / "cifar10_quick_train_test.prototxt")
+    train = [layer.name for layer in layers_for_phase(net, "TRAIN")]
+    test = [layer.name for layer in layers_for_phase(net, "TEST")]
+    assert train.count("cifar") == 1 and test.count("cifar") == 1
+    assert "accuracy" in test and "accuracy" not in train
+    with pytest.raises(Exception, match="choose TRAIN or TEST"):
+        layers_for_phase(net, "VALIDATE")
+
+
+def test_stage_and_level_rules_follow_caffe():
+    net = parse_net(
+        'layer { name: "a" type: "ReLU" include { stage: "deploy" } }\n'
+        'layer { name: "b" type: "ReLU" exclude { min_level: 2 } }'
+    )
+    assert [layer.name for layer in layers_for_phase(net, "TEST")] == ["b"]
+    assert [layer.name for layer in layers_for_phase(net, "TEST", level=2, stages=("deploy",))] == ["a"]
+
+
+def test_infer_shapes_on_the_deploy_nets():
+    quick = infer_shapes(layers_for_phase(parse_net(CAFFE / "cifar10_quick.prototxt"), "TEST"))
+    assert quick.blobs["prob"] == (1, 10)
+    assert quick.parameter_count == 145_578
