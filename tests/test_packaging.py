@@ -27,7 +27,12 @@ def test_a_built_wheel_carries_the_kernels_and_imports_them(tmp_path):
     (wheel,) = tmp_path.glob("pyrpudl-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "pyrpudl/kernels/cpu/transform.py" in names
-    assert "pyrpudl/r_api.py" in names
+    assert "pyrpudl/proto/rpudl_model.proto" in names
+    # every package of the checkout is in the wheel (pyproject.toml lists them by hand)
+    for init in [*(ROOT / "pyrpudl").rglob("__init__.py"), *(ROOT / "kernels").rglob("__init__.py")]:
+        relative = init.relative_to(ROOT).as_posix()
+        packaged = "pyrpudl/" + relative if relative.startswith("kernels/") else relative
+        assert packaged in names, f"{relative} is missing from pyproject.toml's packages"
     assert not any(name.startswith(("tests/", "kernels/")) for name in names)
 
     env_dir = tmp_path / "env"

@@ -1,0 +1,48 @@
+"""Caffe's weight fillers: how a parameter blob starts.
+
+constant (value, default 0); uniform (min, max); gaussian (mean, std); xavier U(-a, a) with
+a = sqrt(3 / n); msra N(0, sqrt(2 / n)); n is the fan-in (count / shape[0]), the fan-out
+(count / shape[1]) or their average, by variance_norm.
+"""
+
+import math
+
+import numpy as np
+
+from pyrpudl.errors import InputError
+from pyrpudl.proto import rpudl_model_pb2 as pb
+
+FILLERS = ("constant", "uniform", "gaussian", "xavier", "msra")
+
+
+def _fan(filler: pb.FillerParameter, shape: tuple[int, ...]) -> float:
+    count = math.prod(shape)
+    fan_in = count / shape[0]
+    fan_out = count / shape[1] if len(shape) > 1 else count
+    norm = filler.variance_norm
+    if norm == pb.FillerParameter.FAN_OUT:
+        return fan_out
+    if norm == pb.FillerParameter.AVERAGE:
+        return (fan_in + fan_out) / 2
+    return fan_in
+
+
+def fill(filler: pb.FillerParameter | None, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """A float32 array of ``shape`` drawn as ``filler`` says (Caffe's default filler is constant 0)."""
+    kind = filler.type if filler is not None else "constant"
+    if filler is None:
+        filler = pb.FillerParameter()
+    if kind == "constant":
+        return np.full(shape, filler.value, dtype=np.float32)
+    if kind == "uniform":
+        return rng.uniform(filler.min, filler.max, shape).astype(np.float32)
+    if kind == "gaussian":
+        if filler.sparse >= 0:
+            raise InputError("the gaussian filler's sparse option is not supported; remove it")
+        return rng.normal(filler.mean, filler.std, shape).astype(np.float32)
+    if kind == "xavier":
+        scale = math.sqrt(3.0 / _fan(filler, shape))
+        return rng.uniform(-scale, scale, shape).astype(np.float32)
+    if kind == "msra":
+        return rng.normal(0.0, math.sqrt(2.0 / _fan(filler, shape)), shape).astype(np.float32)
+    raise InputError(f"unknown filler type {kind!r}; choose one of {', '.join(FILLERS)}")

@@ -1,0 +1,73 @@
+"""All parameters of a net in one flat float32 buffer, with gradients and momentum in two more.
+
+Each layer's weights and bias are views into the buffer. One kernel updates every parameter per
+step, one copy saves a model, and (later) one all-reduce would average gradients across devices.
+Per-element learning-rate and decay multipliers (from each layer's ``param {}`` blocks) let that
+single update honour ``lr_mult`` and ``decay_mult``.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pyrpudl.kernels.cpu.sgd import sgd_update
+from pyrpudl.net.fillers import fill
+from pyrpudl.net.shapes import NetShapes
+from pyrpudl.proto import rpudl_model_pb2 as pb
+
+# Which parameter message holds a layer type's fillers.
+FILLER_FIELDS = {"Convolution": "convolution_param", "InnerProduct": "inner_product_param"}
+
+
+@dataclass
+class ParamBuffer:
+    data: np.ndarray
+    diff: np.ndarray
+    history: np.ndarray
+    lr_mult: np.ndarray
+    decay_mult: np.ndarray
+    # layer name -> [(offset, shape)] for weights, then bias
+    slots: dict[str, list[tuple[int, tuple[int, ...]]]] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, layers: list[pb.LayerParameter], shapes: NetShapes, rng: np.random.Generator
+    ) -> "ParamBuffer":
+        """Allocate and fill the parameters of ``layers`` (shapes from :func:`infer_shapes`)."""
+        size = shapes.parameter_count
+        buffer = cls(*(np.zeros(size, dtype=np.float32) for _ in range(3)),
+                     np.ones(size, dtype=np.float32), np.ones(size, dtype=np.float32))  # fmt: skip
+        offset = 0
+        for layer in layers:
+            param_shapes = shapes.params.get(layer.name, [])
+            fillers = getattr(layer, FILLER_FIELDS[layer.type]) if param_shapes else None
+            buffer.slots[layer.name] = []
+            for index, shape in enumerate(param_shapes):
+                count = math.prod(shape)
+                part = slice(offset, offset + count)
+                filler = fillers.weight_filler if index == 0 else fillers.bias_filler
+                has_filler = fillers.HasField("weight_filler" if index == 0 else "bias_filler")
+                buffer.data[part] = fill(filler if has_filler else None, shape, rng).ravel()
+                if index < len(layer.param):
+                    buffer.lr_mult[part] = layer.param[index].lr_mult
+                    buffer.decay_mult[part] = layer.param[index].decay_mult
+                buffer.slots[layer.name].append((offset, shape))
+                offset += count
+        return buffer
+
+    def _view(self, array: np.ndarray, layer: str, index: int) -> np.ndarray:
+        offset, shape = self.slots[layer][index]
+        return array[offset : offset + math.prod(shape)].reshape(shape)
+
+    def weights(self, layer: str, index: int = 0) -> np.ndarray:
+        """Parameter ``index`` (0 = weights, 1 = bias) of ``layer``: a view, not a copy."""
+        return self._view(self.data, layer, index)
+
+    def gradient(self, layer: str, index: int = 0) -> np.ndarray:
+        return self._view(self.diff, layer, index)
+
+    def sgd_step(self, rate: float, momentum: float, weight_decay: float, l1: bool = False) -> None:
+        """Caffe's SGD update of every parameter, in one kernel launch."""
+        sgd_update(self.data, self.history, self.diff, self.lr_mult, self.decay_mult,
+                   np.float32(rate), np.float32(momentum), np.float32(weight_decay), l1)  # fmt: skip
