@@ -14,3 +14,45 @@ def sgd_update(data, history, diff, lr_mult, decay_mult, rate, momentum, weight_
     gradient = diff + weight_decay * decay_mult * regular
     history = momentum * history + rate * lr_mult * gradient
     return data - history, history
+
+
+def conv2d(image, weights, bias, pad, stride, dilation=(1, 1), group=1):
+    """Direct convolution (cross-correlation, as Caffe) by loops over output positions."""
+    n, channels, height, width = image.shape
+    out_channels, group_channels, kh, kw = weights.shape
+    (ph, pw), (sh, sw), (dh, dw) = pad, stride, dilation
+    padded = np.zeros((n, channels, height + 2 * ph, width + 2 * pw), dtype=image.dtype)
+    padded[:, :, ph : ph + height, pw : pw + width] = image
+    oh = (height + 2 * ph - (dh * (kh - 1) + 1)) // sh + 1
+    ow = (width + 2 * pw - (dw * (kw - 1) + 1)) // sw + 1
+    out = np.zeros((n, out_channels, oh, ow), dtype=image.dtype)
+    per_group = out_channels // group
+    for o in range(out_channels):
+        g = o // per_group
+        inputs = padded[:, g * group_channels : (g + 1) * group_channels]
+        for y in range(oh):
+            for x in range(ow):
+                patch = inputs[
+                    :, :, y * sh : y * sh + dh * (kh - 1) + 1 : dh, x * sw : x * sw + dw * (kw - 1) + 1 : dw
+                ]
+                out[:, o, y, x] = (patch * weights[o]).sum(axis=(1, 2, 3))
+        if bias is not None:
+            out[:, o] += bias[o]
+    return out
+
+
+def pool2d(image, kernel, pad, stride, out_size, method):
+    """Caffe's MAX / AVE pooling by loops, with its window clipping rules."""
+    n, channels, height, width = image.shape
+    (kh, kw), (ph, pw), (sh, sw), (oh, ow) = kernel, pad, stride, out_size
+    out = np.zeros((n, channels, oh, ow), dtype=image.dtype)
+    for y in range(oh):
+        for x in range(ow):
+            ys, xs = y * sh - ph, x * sw - pw
+            ye, xe = min(ys + kh, height + ph), min(xs + kw, width + pw)
+            window = image[:, :, max(ys, 0) : min(ye, height), max(xs, 0) : min(xe, width)]
+            if method == "MAX":
+                out[:, :, y, x] = window.max(axis=(2, 3))
+            else:
+                out[:, :, y, x] = window.sum(axis=(2, 3)) / ((ye - ys) * (xe - xs))
+    return out

@@ -58,13 +58,51 @@ def _opt(message, name):
     return getattr(message, name) if message.HasField(name) else None
 
 
-def _convolution(layer: pb.LayerParameter, bottoms: list[Shape]):
+@dataclass(frozen=True)
+class Window:
+    """A 2-D kernel or pooling window: size, padding, stride, dilation (height, width)."""
+
+    kh: int
+    kw: int
+    ph: int = 0
+    pw: int = 0
+    sh: int = 1
+    sw: int = 1
+    dh: int = 1
+    dw: int = 1
+
+    @property
+    def args(self) -> tuple[int, ...]:
+        """(kh, kw, ph, pw, sh, sw), the order the kernels take."""
+        return self.kh, self.kw, self.ph, self.pw, self.sh, self.sw
+
+
+def conv_window(layer: pb.LayerParameter) -> Window:
     p = layer.convolution_param
-    n, c, h, w = _image(layer, bottoms[0])
     kh, kw = _pair(p.kernel_size, _opt(p, "kernel_h"), _opt(p, "kernel_w"), None, "kernel", layer)
     ph, pw = _pair(p.pad, _opt(p, "pad_h"), _opt(p, "pad_w"), 0, "pad", layer)
     sh, sw = _pair(p.stride, _opt(p, "stride_h"), _opt(p, "stride_w"), 1, "stride", layer)
     dh, dw = _pair(p.dilation, None, None, 1, "dilation", layer)
+    return Window(kh, kw, ph, pw, sh, sw, dh, dw)
+
+
+def pool_window(layer: pb.LayerParameter, height: int, width: int) -> Window:
+    p = layer.pooling_param
+    if p.global_pooling:
+        return Window(height, width)
+    kh, kw = _pair([p.kernel_size] if p.HasField("kernel_size") else [], _opt(p, "kernel_h"),
+                   _opt(p, "kernel_w"), None, "kernel", layer)  # fmt: skip
+    ph, pw = _pair([p.pad], _opt(p, "pad_h"), _opt(p, "pad_w"), 0, "pad", layer)
+    sh, sw = _pair([p.stride], _opt(p, "stride_h"), _opt(p, "stride_w"), 1, "stride", layer)
+    if ph >= kh or pw >= kw:
+        raise ShapeError(f"layer {layer.name!r}: the padding must be smaller than the kernel")
+    return Window(kh, kw, ph, pw, sh, sw)
+
+
+def _convolution(layer: pb.LayerParameter, bottoms: list[Shape]):
+    p = layer.convolution_param
+    n, c, h, w = _image(layer, bottoms[0])
+    win = conv_window(layer)
     if not p.num_output:
         raise ShapeError(f"layer {layer.name!r}: convolution_param needs num_output")
     if c % p.group or p.num_output % p.group:
@@ -72,30 +110,30 @@ def _convolution(layer: pb.LayerParameter, bottoms: list[Shape]):
             f"layer {layer.name!r}: group {p.group} must divide the {c} input channels and the "
             f"{p.num_output} outputs"
         )
-    oh, ow = conv_output_size(h, kh, ph, sh, dh), conv_output_size(w, kw, pw, sw, dw)
+    oh, ow = (
+        conv_output_size(h, win.kh, win.ph, win.sh, win.dh),
+        conv_output_size(w, win.kw, win.pw, win.sw, win.dw),
+    )
     if oh < 1 or ow < 1:
         raise ShapeError(
-            f"layer {layer.name!r}: a {kh}x{kw} kernel does not fit its {h}x{w} input {bottoms[0]}"
+            f"layer {layer.name!r}: a {win.kh}x{win.kw} kernel does not fit its {h}x{w} input {bottoms[0]}"
         )
-    params = [(p.num_output, c // p.group, kh, kw)] + ([(p.num_output,)] if p.bias_term else [])
+    params = [(p.num_output, c // p.group, win.kh, win.kw)] + ([(p.num_output,)] if p.bias_term else [])
     return [(n, p.num_output, oh, ow)], params
 
 
 def _pooling(layer: pb.LayerParameter, bottoms: list[Shape]):
-    p = layer.pooling_param
     n, c, h, w = _image(layer, bottoms[0])
-    if p.global_pooling:
+    win = pool_window(layer, h, w)
+    if layer.pooling_param.global_pooling:
         return [(n, c, 1, 1)], []
-    kh, kw = _pair([p.kernel_size] if p.HasField("kernel_size") else [], _opt(p, "kernel_h"),
-                   _opt(p, "kernel_w"), None, "kernel", layer)  # fmt: skip
-    ph, pw = _pair([p.pad], _opt(p, "pad_h"), _opt(p, "pad_w"), 0, "pad", layer)
-    sh, sw = _pair([p.stride], _opt(p, "stride_h"), _opt(p, "stride_w"), 1, "stride", layer)
-    if ph >= kh or pw >= kw:
-        raise ShapeError(f"layer {layer.name!r}: the padding must be smaller than the kernel")
-    ceil_mode = p.round_mode == pb.PoolingParameter.CEIL
-    oh, ow = pool_output_size(h, kh, ph, sh, ceil_mode), pool_output_size(w, kw, pw, sw, ceil_mode)
+    ceil_mode = layer.pooling_param.round_mode == pb.PoolingParameter.CEIL
+    oh = pool_output_size(h, win.kh, win.ph, win.sh, ceil_mode)
+    ow = pool_output_size(w, win.kw, win.pw, win.sw, ceil_mode)
     if oh < 1 or ow < 1:
-        raise ShapeError(f"layer {layer.name!r}: a {kh}x{kw} window does not fit its input {bottoms[0]}")
+        raise ShapeError(
+            f"layer {layer.name!r}: a {win.kh}x{win.kw} window does not fit its input {bottoms[0]}"
+        )
     return [(n, c, oh, ow)], []
 
 

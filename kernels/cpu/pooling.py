@@ -1,0 +1,85 @@
+"""MAX and AVE pooling, forward and backward, with Caffe's window rules.
+
+A window starts at y * stride - pad. AVE divides by the window clipped to size + pad (padding
+counts, the ceil-mode overhang does not), then clipped to the image for the sum. MAX remembers
+the first maximum's position, which alone receives the gradient.
+"""
+
+import numba
+import numpy as np
+
+
+@numba.njit(parallel=True, cache=True)
+def max_pool_forward(out, argmax, image, kh, kw, ph, pw, sh, sw):
+    n_images, channels, height, width = image.shape
+    oh, ow = out.shape[2], out.shape[3]
+    for n in numba.prange(n_images):
+        for c in range(channels):
+            for y in range(oh):
+                y0 = max(y * sh - ph, 0)
+                y1 = min(y * sh - ph + kh, height)
+                for x in range(ow):
+                    x0 = max(x * sw - pw, 0)
+                    x1 = min(x * sw - pw + kw, width)
+                    best = -np.inf
+                    where = -1
+                    for yy in range(y0, y1):
+                        for xx in range(x0, x1):
+                            value = image[n, c, yy, xx]
+                            if value > best:
+                                best = value
+                                where = yy * width + xx
+                    out[n, c, y, x] = best
+                    argmax[n, c, y, x] = where
+
+
+@numba.njit(parallel=True, cache=True)
+def max_pool_backward(image_diff, out_diff, argmax):
+    n_images, channels, height, width = image_diff.shape
+    oh, ow = out_diff.shape[2], out_diff.shape[3]
+    for n in numba.prange(n_images):
+        image_diff[n] = 0
+        for c in range(channels):
+            for y in range(oh):
+                for x in range(ow):
+                    where = argmax[n, c, y, x]
+                    image_diff[n, c, where // width, where % width] += out_diff[n, c, y, x]
+
+
+@numba.njit(parallel=True, cache=True)
+def ave_pool_forward(out, image, kh, kw, ph, pw, sh, sw):
+    n_images, channels, height, width = image.shape
+    oh, ow = out.shape[2], out.shape[3]
+    for n in numba.prange(n_images):
+        for c in range(channels):
+            for y in range(oh):
+                ys = y * sh - ph
+                ye = min(ys + kh, height + ph)
+                for x in range(ow):
+                    xs = x * sw - pw
+                    xe = min(xs + kw, width + pw)
+                    size = (ye - ys) * (xe - xs)
+                    total = 0.0
+                    for yy in range(max(ys, 0), min(ye, height)):
+                        for xx in range(max(xs, 0), min(xe, width)):
+                            total += image[n, c, yy, xx]
+                    out[n, c, y, x] = total / size
+
+
+@numba.njit(parallel=True, cache=True)
+def ave_pool_backward(image_diff, out_diff, kh, kw, ph, pw, sh, sw):
+    n_images, channels, height, width = image_diff.shape
+    oh, ow = out_diff.shape[2], out_diff.shape[3]
+    for n in numba.prange(n_images):
+        image_diff[n] = 0
+        for c in range(channels):
+            for y in range(oh):
+                ys = y * sh - ph
+                ye = min(ys + kh, height + ph)
+                for x in range(ow):
+                    xs = x * sw - pw
+                    xe = min(xs + kw, width + pw)
+                    share = out_diff[n, c, y, x] / ((ye - ys) * (xe - xs))
+                    for yy in range(max(ys, 0), min(ye, height)):
+                        for xx in range(max(xs, 0), min(xe, width)):
+                            image_diff[n, c, yy, xx] += share

@@ -1,0 +1,48 @@
+"""Build one layer from prototxt text, and check its gradients by finite differences (float64)."""
+
+import numpy as np
+from google.protobuf import text_format
+
+from pyrpudl.net.layers import LAYER_TYPES
+from pyrpudl.net.shapes import SHAPE_RULES
+from pyrpudl.proto import rpudl_model_pb2 as pb
+
+
+def make_layer(text: str, bottom_shapes, dtype=np.float64, seed=0):
+    spec = text_format.Parse(text, pb.LayerParameter())
+    _, param_shapes = SHAPE_RULES[spec.type](spec, bottom_shapes)
+    rng = np.random.default_rng(seed)
+    params = [rng.standard_normal(shape).astype(dtype) for shape in param_shapes]
+    grads = [np.zeros_like(p) for p in params]
+    return LAYER_TYPES[spec.type](spec, bottom_shapes, params, grads)
+
+
+def check_gradients(layer, bottoms, train=True, eps=1e-6, rtol=1e-5, atol=1e-7, skip_bottoms=()):
+    """Compare backward's gradients of sum(tops * R) (R random) with central differences."""
+    rng = np.random.default_rng(1)
+    tops = layer.forward(bottoms, train)
+    projections = [rng.standard_normal(np.shape(t)) for t in tops]
+
+    def objective():
+        return sum(
+            float((np.asarray(t) * r).sum())
+            for t, r in zip(layer.forward(bottoms, train), projections, strict=True)
+        )
+
+    tops = layer.forward(bottoms, train)
+    bottom_grads = layer.backward([np.asarray(r) for r in projections], bottoms, tops)
+    analytic = [g.copy() for g in layer.grads]
+    targets = [(bottoms[i], bottom_grads[i]) for i in range(len(bottoms)) if i not in skip_bottoms]
+    targets += list(zip(layer.params, analytic, strict=True))
+    for array, gradient in targets:
+        numeric = np.zeros_like(array)
+        flat, flat_numeric = array.reshape(-1), numeric.reshape(-1)
+        for i in range(flat.size):
+            saved = flat[i]
+            flat[i] = saved + eps
+            plus = objective()
+            flat[i] = saved - eps
+            minus = objective()
+            flat[i] = saved
+            flat_numeric[i] = (plus - minus) / (2 * eps)
+        np.testing.assert_allclose(gradient, numeric, rtol=rtol, atol=atol)
