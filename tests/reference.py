@@ -56,3 +56,20 @@ def pool2d(image, kernel, pad, stride, out_size, method):
             else:
                 out[:, :, y, x] = window.sum(axis=(2, 3)) / ((ye - ys) * (xe - xs))
     return out
+
+
+def lrn_across_channels(x, size, alpha, beta, k):
+    """Caffe's LRN over channels: x / (k + alpha/size * sum of x^2 in the channel window)^beta."""
+    out = np.empty_like(x)
+    channels, pre = x.shape[1], (size - 1) // 2
+    for c in range(channels):
+        low, high = max(0, c - pre), min(channels, c - pre + size)
+        out[:, c] = x[:, c] * (k + alpha / size * (x[:, low:high] ** 2).sum(axis=1)) ** -beta
+    return out
+
+
+def lrn_within_channel(x, size, alpha, beta):
+    """Caffe's LRN within a channel: x / (1 + alpha * average of x^2 over a size x size window)^beta."""
+    pre = (size - 1) // 2
+    pooled = pool2d(x**2, (size, size), (pre, pre), (1, 1), x.shape[2:], "AVE")
+    return x * (1 + alpha * pooled) ** -beta
