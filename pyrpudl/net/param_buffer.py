@@ -32,12 +32,19 @@ class ParamBuffer:
 
     @classmethod
     def build(
-        cls, layers: list[pb.LayerParameter], shapes: NetShapes, rng: np.random.Generator
+        cls,
+        layers: list[pb.LayerParameter],
+        shapes: NetShapes,
+        rng: np.random.Generator,
+        dtype=np.float32,
     ) -> "ParamBuffer":
-        """Allocate and fill the parameters of ``layers`` (shapes from :func:`infer_shapes`)."""
+        """Allocate and fill the parameters of ``layers`` (shapes from :func:`infer_shapes`).
+
+        ``dtype`` is float32 for training; float64 serves gradient checks.
+        """
         size = shapes.parameter_count
-        buffer = cls(*(np.zeros(size, dtype=np.float32) for _ in range(3)),
-                     np.ones(size, dtype=np.float32), np.ones(size, dtype=np.float32))  # fmt: skip
+        buffer = cls(*(np.zeros(size, dtype=dtype) for _ in range(3)),
+                     np.ones(size, dtype=dtype), np.ones(size, dtype=dtype))  # fmt: skip
         offset = 0
         for layer in layers:
             param_shapes = shapes.params.get(layer.name, [])
@@ -69,5 +76,6 @@ class ParamBuffer:
 
     def sgd_step(self, rate: float, momentum: float, weight_decay: float, l1: bool = False) -> None:
         """Caffe's SGD update of every parameter, in one kernel launch."""
+        cast = self.data.dtype.type
         sgd_update(self.data, self.history, self.diff, self.lr_mult, self.decay_mult,
-                   np.float32(rate), np.float32(momentum), np.float32(weight_decay), l1)  # fmt: skip
+                   cast(rate), cast(momentum), cast(weight_decay), l1)  # fmt: skip

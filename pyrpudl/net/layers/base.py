@@ -37,6 +37,8 @@ class Layer:
         self.bottom_shapes = bottom_shapes
         self.top_shapes, _ = SHAPE_RULES[self.type_name](spec, bottom_shapes)
         self.params, self.grads = list(params), list(grads)
+        # whether each bottom needs its gradient (the net turns it off for data and labels)
+        self.propagate_down = [True] * len(bottom_shapes)
 
     def forward(self, bottoms: list[np.ndarray], train: bool) -> list[np.ndarray]:
         raise NotImplementedError

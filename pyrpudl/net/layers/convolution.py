@@ -59,6 +59,8 @@ class Convolution(Layer):
         self.grads[0][...] = weight_grad.reshape(self.grads[0].shape)
         if self.bias:
             self.grads[1][...] = top_diffs[0].sum(axis=(0, 2, 3))
+        if not self.propagate_down[0]:
+            return [None]  # the input is data: skip col2im, the costliest step
         weights = self._grouped(self.params[0])
         column_diff = np.matmul(weights.transpose(0, 2, 1)[None], diff).reshape(columns.shape)
         image_diff = np.empty_like(image)

@@ -34,4 +34,6 @@ class InnerProduct(Layer):
         self.grads[0][...] = gradient if self.transpose else gradient.T
         if self.bias:
             self.grads[1][...] = diff.sum(axis=0)
+        if not self.propagate_down[0]:
+            return [None]
         return [(diff @ self._weights().T).reshape(bottoms[0].shape)]

@@ -1,0 +1,108 @@
+"""A net of one phase: its layers in order, the blobs between them, forward and backward.
+
+Blobs are named arrays. A layer may write its top under its bottom's name (in place, as Caffe's
+ReLU often does); the net keeps each layer's own inputs and outputs for the backward pass, so
+in-place layers need no special care. Parameters live in a shared :class:`ParamBuffer`, so a
+TRAIN and a TEST net built on one buffer see the same weights.
+"""
+
+import numpy as np
+
+from pyrpudl.errors import InputError
+from pyrpudl.net.layers import LAYER_TYPES
+from pyrpudl.net.param_buffer import ParamBuffer
+from pyrpudl.net.shapes import SOURCE_TYPES, infer_shapes
+from pyrpudl.net.state import layers_for_phase
+from pyrpudl.proto import rpudl_model_pb2 as pb
+
+
+class Net:
+    def __init__(
+        self,
+        spec: pb.NetParameter,
+        phase: str,
+        data_shape: tuple[int, ...] | None,
+        batch: int,
+        params: ParamBuffer | None = None,
+        seed: int = 0,
+        dtype=np.float32,
+    ):
+        self.phase = phase
+        self.layer_specs = layers_for_phase(spec, phase)
+        self.shapes = infer_shapes(self.layer_specs, data_shape, batch)
+        rng = np.random.default_rng(seed)
+        self.params = (
+            params if params is not None else ParamBuffer.build(self.layer_specs, self.shapes, rng, dtype)
+        )
+        self.sources = [s for s in self.layer_specs if s.type in SOURCE_TYPES]
+        self.inputs = [top for s in self.sources for top in s.top]
+        self.layers = []
+        needs_grad: set[str] = set()
+        for layer_spec in self.layer_specs:
+            if layer_spec.type in SOURCE_TYPES:
+                continue
+            count = len(self.shapes.params.get(layer_spec.name, []))
+            if count and layer_spec.name not in self.params.slots:
+                raise InputError(
+                    f"layer {layer_spec.name!r} of the {phase} net has no parameters in the model"
+                )
+            views = [self.params.weights(layer_spec.name, i) for i in range(count)]
+            grads = [self.params.gradient(layer_spec.name, i) for i in range(count)]
+            bottom_shapes = [self.shapes.blobs[b] for b in layer_spec.bottom]
+            layer = LAYER_TYPES[layer_spec.type](layer_spec, bottom_shapes, views, grads)
+            if layer_spec.type == "Dropout":
+                layer.rng = np.random.default_rng([seed, len(self.layers)])
+            layer.propagate_down = [b in needs_grad for b in layer_spec.bottom]
+            if count or any(layer.propagate_down):
+                needs_grad.update(layer_spec.top)
+            self.layers.append(layer)
+        self.loss_weights = self._loss_weights()
+        self.records: list = []
+
+    def _loss_weights(self) -> dict[str, float]:
+        """Top name -> weight in the objective: loss_weight if given, else 1 for *Loss layers."""
+        weights = {}
+        for layer in self.layers:
+            given = list(layer.spec.loss_weight)
+            for index, top in enumerate(layer.spec.top):
+                weight = (
+                    given[index] if index < len(given) else (1.0 if layer.spec.type.endswith("Loss") else 0.0)
+                )
+                if weight:
+                    weights[top] = weight
+        return weights
+
+    def forward(self, inputs: dict[str, np.ndarray], train: bool) -> dict[str, np.ndarray]:
+        """Run every layer; ``inputs`` holds the sources' tops (data, label). Returns all blobs."""
+        missing = [name for name in self.inputs if name not in inputs]
+        if missing:
+            raise InputError(f"the {self.phase} net needs inputs {', '.join(missing)}")
+        blobs = dict(inputs)
+        self.records = []
+        for layer in self.layers:
+            bottoms = [blobs[name] for name in layer.spec.bottom]
+            tops = layer.forward(bottoms, train)
+            for name, value in zip(layer.spec.top, tops, strict=True):
+                blobs[name] = value
+            self.records.append((layer, bottoms, tops))
+        return blobs
+
+    def loss(self, blobs: dict[str, np.ndarray]) -> float:
+        return float(sum(weight * float(blobs[name]) for name, weight in self.loss_weights.items()))
+
+    def backward(self) -> None:
+        """Gradients of the weighted losses of the last forward pass, into ``params.diff``."""
+        self.params.diff[:] = 0
+        diffs: dict[str, np.ndarray] = {}
+        for name, weight in self.loss_weights.items():
+            diffs[name] = np.asarray(weight, dtype=self.params.data.dtype)
+        for layer, bottoms, tops in reversed(self.records):
+            top_diffs = [diffs.pop(name, None) for name in layer.spec.top]
+            if all(d is None for d in top_diffs) or not (layer.params or any(layer.propagate_down)):
+                continue
+            top_diffs = [np.zeros_like(t) if d is None else d for d, t in zip(top_diffs, tops, strict=True)]
+            bottom_diffs = layer.backward(top_diffs, bottoms, tops)
+            for name, diff, wanted in zip(layer.spec.bottom, bottom_diffs, layer.propagate_down, strict=True):
+                if diff is None or not wanted:
+                    continue
+                diffs[name] = diffs[name] + diff if name in diffs else diff
