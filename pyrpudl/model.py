@@ -1,0 +1,128 @@
+"""A model: a net (from a prototxt), its data source, and everything training has learned so far.
+
+Models are values: training returns a new model and leaves the old one as it was, so a user can
+keep a history of models (seed 000). The iteration count, momentum history and data cursor travel
+with the model, so a second training call resumes where the first stopped (Caffe's solverstate).
+"""
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pyrpudl.data import DataSource
+from pyrpudl.errors import InputError
+from pyrpudl.net import parse_net
+from pyrpudl.net.net import Net
+from pyrpudl.net.param_buffer import ParamBuffer
+from pyrpudl.proto import rpudl_model_pb2 as pb
+
+
+@dataclass
+class Model:
+    spec: pb.NetParameter
+    source: DataSource
+    params: ParamBuffer
+    seed: int = 0
+    iteration: int = 0  # updates done so far
+    cursor: int = 0  # training examples consumed so far
+    cost_log: list[float] = field(default_factory=list)
+    accuracy_log: list[float] = field(default_factory=list)
+
+    def copy(self) -> "Model":
+        """An independent model: same values, its own parameter memory."""
+        return Model(self.spec, self.source, copy.deepcopy(self.params), self.seed, self.iteration,
+                     self.cursor, list(self.cost_log), list(self.accuracy_log))  # fmt: skip
+
+    @property
+    def data_layer(self) -> pb.LayerParameter:
+        return next(layer for layer in self.spec.layer if layer.type == "Data")
+
+    def net(self, phase: str, batch: int) -> Net:
+        """A net of ``phase`` over this model's parameters (shared, not copied)."""
+        return Net(self.spec, phase, self.source.shape, batch, params=self.params, seed=self.seed)
+
+    def transform(self, pixels: np.ndarray) -> np.ndarray:
+        """Caffe's data transform of uint8 images: (pixel - mean) * scale, as float32."""
+        from pyrpudl.kernels.cpu.transform import transform_u8
+
+        transform = self.data_layer.transform_param
+        mean = self.source.mean if transform.mean_file or self.source.mean is not None else None
+        flat_mean = (
+            (mean if mean is not None else np.zeros(self.source.shape, np.float32)).astype(np.float32).ravel()
+        )
+        out = np.empty((len(pixels), flat_mean.size), dtype=np.float32)
+        transform_u8(
+            out, np.ascontiguousarray(pixels).reshape(len(pixels), -1), flat_mean, np.float32(transform.scale)
+        )
+        return out.reshape(len(pixels), *self.source.shape)
+
+    def layer_weights(self, layer: str, index: int = 0) -> np.ndarray:
+        if layer not in self.params.slots or not self.params.slots[layer]:
+            names = [name for name, slots in self.params.slots.items() if slots]
+            raise InputError(
+                f"the model has no layer {layer!r} with weights; layers with weights: {', '.join(names)}"
+            )
+        return self.params.weights(layer, index).copy()
+
+
+def predict(model: Model, x: np.ndarray, kind: str = "class", chunk: int = 100) -> np.ndarray:
+    """Classes (or class probabilities, ``kind="prob"``) of images ``x``: rows of pixels in
+    channel, height, width order, or an array (n, channels, height, width), valued as the data
+    source's pixels (0..255)."""
+    if kind not in ("class", "prob"):
+        raise InputError(f"unknown prediction type {kind!r}; choose 'class' or 'prob'")
+    x = np.asarray(x, dtype=np.float32)
+    size = int(np.prod(model.source.shape))
+    if x.ndim == 1 and x.size == size:
+        x = x[None]
+    per_image = int(np.prod(x.shape[1:])) if x.ndim >= 2 else x.size
+    if x.ndim < 2 or per_image != size:
+        raise InputError(
+            f"x holds images of {per_image} values, but the model's data are "
+            f"{' x '.join(map(str, model.source.shape))} = {size} values each"
+        )
+    transform = model.data_layer.transform_param
+    mean = model.source.mean if model.source.mean is not None else np.zeros(model.source.shape, np.float32)
+    scores_name = next(layer for layer in model.spec.layer if layer.type == "SoftmaxWithLoss").bottom[0]
+    data_top, label_top = model.data_layer.top[0], model.data_layer.top[1]
+    results = []
+    for start in range(0, len(x), chunk):
+        part = (x[start : start + chunk].reshape(-1, *model.source.shape) - mean) * np.float32(
+            transform.scale
+        )
+        net = model.net("TEST", len(part))
+        blobs = net.forward({data_top: part, label_top: np.zeros(len(part), np.int32)}, train=False)
+        scores = blobs[scores_name].reshape(len(part), -1)
+        shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+        results.append(shifted / shifted.sum(axis=1, keepdims=True))
+    probabilities = np.concatenate(results) if results else np.empty((0, 0), np.float32)
+    return probabilities if kind == "prob" else probabilities.argmax(axis=1).astype(np.int32)
+
+
+def create_model(prototxt: str | Path, source: DataSource, seed: int = 0) -> Model:
+    """Build a model from a train/test prototxt whose Data layers read ``source``.
+
+    Raises
+    ------
+    InputError
+        When the net has no Data layer, when its transform needs a mean the data source lacks,
+        or when shapes do not fit (see :func:`pyrpudl.net.infer_shapes`).
+    """
+    spec = parse_net(prototxt)
+    if not any(layer.type == "Data" for layer in spec.layer):
+        raise InputError(
+            "the model's prototxt has no Data layer to read the data source; use a train/test net"
+        )
+    transform = next(layer for layer in spec.layer if layer.type == "Data").transform_param
+    if transform.mean_file and source.mean is None:
+        raise InputError(
+            f"the model subtracts a mean image ({transform.mean_file}); compute it first with "
+            "rpudlFindTrainingDataMean() (or load one with rpudlLoadTrainingDataMean())"
+        )
+    if transform.crop_size or transform.mirror:
+        raise InputError("crop_size and mirror in transform_param are not supported yet; remove them")
+    train = Net(spec, "TRAIN", source.shape, 1, seed=seed)
+    Net(spec, "TEST", source.shape, 1, params=train.params)  # the TEST net must fit the same weights
+    return Model(spec, source, train.params, seed)

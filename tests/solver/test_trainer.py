@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+
+from pyrpudl.data import create_data_source
+from pyrpudl.errors import InputError
+from pyrpudl.model import create_model, predict
+from pyrpudl.proto import rpudl_model_pb2 as pb
+from pyrpudl.solver.trainer import train
+from tests.data.files import write_idx_set
+from tests.net.test_prototxt import CAFFE
+
+LENET = CAFFE / "lenet_train_test.prototxt"
+
+
+@pytest.fixture
+def model(tmp_path):
+    write_idx_set(tmp_path, n_train=12, n_test=4)
+    source = create_data_source("mnist", tmp_path, download=False)
+    return create_model(LENET, source, seed=1)
+
+
+def sgd(rate=0.01):
+    return pb.SolverParameter(base_lr=rate, momentum=0.9, weight_decay=0.0005, lr_policy="fixed")
+
+
+def test_training_prints_the_seeds_lines_and_returns_a_new_model(model):
+    lines = []
+    outcome = train(model, batch=4, iterations=4, solver=sgd(), report=lines.append, display=2)
+    assert lines[0].startswith("training @iter 2, cost ") and lines[0].endswith("%")
+    assert lines[-1].startswith("training ends with average cost of ")
+    assert outcome.model.iteration == 4 and outcome.model.cursor == 16 and len(outcome.model.cost_log) == 4
+    assert model.iteration == 0 and not model.cost_log  # the old model is unchanged
+    assert not np.array_equal(model.params.data, outcome.model.params.data)
+
+
+def test_a_resumed_run_equals_an_uninterrupted_one(model):
+    whole = train(model, batch=4, iterations=6, solver=sgd(), report=False).model
+    half = train(model, batch=4, iterations=3, solver=sgd(), report=False).model
+    resumed = train(half, batch=4, iterations=3, solver=sgd(), report=False).model
+    np.testing.assert_array_equal(resumed.params.data, whole.params.data)
+    np.testing.assert_array_equal(resumed.params.history, whole.params.history)
+    assert resumed.cost_log == whole.cost_log
+
+
+def test_runs_are_reproducible_with_a_seed(model):
+    a = train(model, batch=4, iterations=2, solver=sgd(), report=False).model
+    b = train(model, batch=4, iterations=2, solver=sgd(), report=False).model
+    np.testing.assert_array_equal(a.params.data, b.params.data)
+
+
+def test_a_diverging_cost_stops_training_with_the_last_good_model(model):
+    lines = []
+    outcome = train(model, batch=4, iterations=50, solver=sgd(rate=1e6), report=lines.append, display=0)
+    assert outcome.stopped and "kept the last good model" in outcome.stopped
+    assert np.isfinite(outcome.model.params.data).all()
+    assert any(line.startswith("training stopped: the cost became") for line in lines)
+
+
+def test_an_interrupt_returns_the_model_as_of_the_last_completed_iteration(model):
+    def interrupt(line):
+        if line.startswith("training @iter 3"):
+            raise KeyboardInterrupt
+
+    outcome = train(model, batch=4, iterations=10, solver=sgd(), report=interrupt, display=1)
+    assert outcome.stopped == "interrupted after iteration 3"
+    assert outcome.model.iteration == 3 and len(outcome.model.cost_log) == 3
+
+
+def test_predict_gives_classes_and_probabilities_and_checks_the_shape(model):
+    x = model.source.test_images.reshape(4, -1)
+    probabilities = predict(model, x, "prob")
+    assert probabilities.shape == (4, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+    np.testing.assert_array_equal(predict(model, x), probabilities.argmax(axis=1))
+    with pytest.raises(InputError, match="images of 10 values, but the model's data are 1 x 28 x 28"):
+        predict(model, np.zeros((2, 10)))
+
+
+def test_a_mean_file_in_the_prototxt_needs_the_sources_mean(tmp_path):
+    write_idx_set(tmp_path, n_train=4, n_test=2)
+    source = create_data_source("mnist", tmp_path, download=False)
+    text = LENET.read_text().replace("scale: 0.00390625", 'scale: 0.00390625 mean_file: "m.binaryproto"')
+    (tmp_path / "net.prototxt").write_text(text)
+    with pytest.raises(InputError, match="rpudlFindTrainingDataMean"):
+        create_model(tmp_path / "net.prototxt", source)
