@@ -27,6 +27,13 @@ EXPORTS = (
     "testing_data_samples",
     "write_lmdb",
     "convert_to_lmdb",
+    "create_model",
+    "train_model",
+    "training_summary",
+    "predict_model",
+    "model_cost_log",
+    "layer_weights",
+    "model_summary",
 )
 
 
@@ -173,3 +180,88 @@ def testing_data_samples(source: object, range: object) -> dict:
     rows = as_index_range(range, len(source.test_images), "range")
     x, y = source.testing_samples(rows.start, rows.stop)
     return {"x": x.reshape(len(x), -1).astype(np.int32), "y": y, "shape": list(source.shape)}
+
+
+def _model(value: object, arg: str = "model"):
+    from pyrpudl.model import Model
+
+    if not isinstance(value, Model):
+        raise InputError(f"{arg} must be a model made by rpudl()")
+    return value
+
+
+def create_model(prototxt: str, source: object, seed: int = 0):
+    """``rpudl``: a model from a train/test prototxt bound to the data source."""
+    from pyrpudl.model import create_model as create
+
+    return create(prototxt, _data_source(source, "data.source"), seed=int(seed))
+
+
+def train_model(
+    model: object,
+    batch: int = 100,
+    iterations: int = 4000,
+    learning_rate: float | None = None,
+    momentum: float | None = None,
+    weight_decay: float | None = None,
+    solver_file: str | None = None,
+    report: object = None,
+    display: int = 100,
+    final_report: bool = True,
+) -> dict:
+    """``rpudlTrain`` (one chunk of it): a new model; a solver file's settings, then the arguments."""
+    from pyrpudl.net import parse_solver
+    from pyrpudl.proto import rpudl_model_pb2 as pb
+    from pyrpudl.solver.trainer import train
+
+    if int(batch) < 1 or int(iterations) < 0:
+        raise InputError("batch must be at least 1 and iter at least 0")
+    solver = (
+        parse_solver(solver_file)
+        if solver_file
+        else pb.SolverParameter(base_lr=0.001, momentum=0.9, weight_decay=0.004, lr_policy="fixed")
+    )
+    if learning_rate is not None:
+        solver.base_lr = float(learning_rate)
+    if momentum is not None:
+        solver.momentum = float(momentum)
+    if weight_decay is not None:
+        solver.weight_decay = float(weight_decay)
+    outcome = train(
+        _model(model), int(batch), int(iterations), solver, report, int(display), bool(final_report)
+    )
+    return {"model": outcome.model, "stopped": outcome.stopped}
+
+
+def training_summary(model: object, since: int) -> str:
+    """The closing line over the iterations logged after position ``since``."""
+    from pyrpudl.solver.trainer import summary_line
+
+    model = _model(model)
+    costs, accuracies = model.cost_log[int(since) :], model.accuracy_log[int(since) :]
+    return summary_line(costs, accuracies) if costs else "training ends without any iteration"
+
+
+def predict_model(model: object, x: object, type: str = "class"):
+    from pyrpudl.model import predict
+
+    return predict(_model(model), np.asarray(x), type)
+
+
+def model_cost_log(model: object) -> np.ndarray:
+    return np.asarray(_model(model).cost_log, dtype=np.float64)
+
+
+def layer_weights(model: object, layer: str) -> np.ndarray:
+    """``rpudlGetLayerWeights``: num_output x channels x height x width (or outputs x inputs)."""
+    return _model(model).layer_weights(str(layer)).astype(np.float64)
+
+
+def model_summary(model: object) -> str:
+    model = _model(model)
+    layers = [f"{layer.name} ({layer.type})" for layer in model.spec.layer]
+    return (
+        f"rpudl model {model.spec.name or '(unnamed)'}: {model.params.data.size} parameters, "
+        f"{model.iteration} iterations trained\n  data: {model.source.data_format}, images "
+        f"{' x '.join(map(str, model.source.shape))}\n  layers: {', '.join(layers)}"
+    )

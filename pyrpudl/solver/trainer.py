@@ -39,6 +39,7 @@ def train(
     solver: pb.SolverParameter | None = None,
     report: Report | None = None,
     display: int = 100,
+    final_report: bool = True,
 ) -> TrainingOutcome:
     """Train a copy of ``model`` for ``iterations`` SGD steps of ``batch`` examples."""
     report = make_reporter(report)
@@ -90,6 +91,13 @@ def train(
         stopped = f"interrupted after iteration {model.iteration}"
     if stopped:
         report(f"training stopped: {stopped}")
-    if costs:
-        report(f"training ends with average cost of {_fmt(np.mean(costs))}, and accuracy {np.mean(hits):.2%}")
+    if costs and final_report:
+        report(summary_line(costs, hits))
     return TrainingOutcome(model, stopped)
+
+
+def summary_line(costs: list[float], accuracies: list[float]) -> str:
+    """The last line of a training call: its average cost and batch accuracy."""
+    return (
+        f"training ends with average cost of {_fmt(np.mean(costs))}, and accuracy {np.mean(accuracies):.2%}"
+    )

@@ -1,0 +1,139 @@
+#' Create a model from a prototxt file
+#'
+#' Builds a convolutional network described in Caffe's protobuf text format (V2 `layer {}` or
+#' V1 `layers {}` blocks), whose `Data` layers read `data.source`. The R package ships example
+#' files in `file.path(path.package("rpud"), "rpudl")`.
+#'
+#' @param prototxt Path of a train/test prototxt file.
+#' @param data.source A data source from [rpudlCreateDataSource()]. If the net subtracts a mean
+#'   image (`transform_param { mean_file }`), compute it first with [rpudlFindTrainingDataMean()].
+#' @param seed Seed of the initial weights.
+#' @return A model (class `rpudl_model`).
+#' @examples
+#' \dontrun{
+#' rpudl.path <- file.path(path.package(package = "rpud"), "rpudl")
+#' model <- rpudl(file.path(rpudl.path, "cifar10_quick_train.prototxt"), data.source = ds)
+#' }
+#' @export
+rpudl <- function(prototxt, data.source, seed = 0L) {
+  check_data_source(data.source)
+  py <- rpud_call("create_model", prototxt = path.expand(as_scalar_string(prototxt, "prototxt")),
+                  source = data.source$py, seed = as.integer(seed))
+  new_model(py)
+}
+
+new_model <- function(py) structure(list(py = py), class = "rpudl_model")
+
+#' Train a model
+#'
+#' Runs Caffe's stochastic gradient descent: every `display` iterations it prints the cost and
+#' accuracy of that batch, and at the end the averages over the call. Returns a new model; the
+#' model given is left as it was, so you can keep a history of models. A second call resumes
+#' where the first stopped (iterations, momentum, position in the data). Pressing Ctrl-C, or a
+#' cost that becomes NaN or infinite, ends training early and returns the last good model.
+#'
+#' @param model A model from [rpudl()] or an earlier `rpudlTrain()`.
+#' @param batch Examples per iteration.
+#' @param iter Number of iterations.
+#' @param learning.rate,momentum,weight.decay Caffe's SGD settings (defaults of Caffe's
+#'   `cifar10_quick_solver.prototxt`).
+#' @param solver Optionally a Caffe solver prototxt file; its settings (learning-rate policy
+#'   too) are used, and the arguments given here override them.
+#' @param display Print a progress line every `display` iterations (0 for none).
+#' @return The trained model (class `rpudl_model`).
+#' @examples
+#' \dontrun{
+#' model <- rpudlTrain(model, batch = 100, iter = 4000)
+#' model <- rpudlTrain(model, batch = 100, iter = 1000, learning.rate = 0.0001)
+#' }
+#' @export
+rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, momentum = 0.9,
+                       weight.decay = 0.004, solver = NULL, display = 100) {
+  check_model(model)
+  if (!is.null(solver)) {
+    learning.rate <- if (missing(learning.rate)) NULL else learning.rate
+    momentum <- if (missing(momentum)) NULL else momentum
+    weight.decay <- if (missing(weight.decay)) NULL else weight.decay
+  }
+  current <- model$py
+  since <- length(rpud_call("model_cost_log", model = current))
+  chunk <- if (display > 0) display else 100
+  done <- 0
+  stopped <- NULL
+  # Python cannot see R's Ctrl-C while it computes, so train in chunks: R notices an interrupt
+  # between them and keeps the model of the last completed chunk.
+  tryCatch({
+    while (done < iter && is.null(stopped)) {
+      n <- min(chunk, iter - done)
+      result <- rpud_call("train_model", model = current, batch = as.integer(batch),
+                          iterations = as.integer(n), learning_rate = learning.rate,
+                          momentum = momentum, weight_decay = weight.decay,
+                          solver_file = optional_path(solver, "solver"), report = rpud_reporter(),
+                          display = as.integer(display), final_report = FALSE)
+      current <- result$model
+      stopped <- result$stopped
+      done <- done + n
+    }
+  }, interrupt = function(e) message("training interrupted: keeping the model of the last completed chunk"))
+  message(rpud_call("training_summary", model = current, since = as.integer(since)))
+  new_model(current)
+}
+
+#' Predict with a trained model
+#'
+#' @param object A model from [rpudlTrain()].
+#' @param x Images: a matrix with one image per row (pixels in channel, row, column order, as
+#'   [rpudlGetTestingDataSamples()] returns them) or an array `c(n, channels, height, width)`.
+#' @param type `"class"` for the predicted classes (coded as the data source's labels) or
+#'   `"prob"` for a matrix of class probabilities.
+#' @param ... Unused.
+#' @return An integer vector of classes, or a probability matrix with one row per image.
+#' @examples
+#' \dontrun{
+#' obj <- rpudlGetTestingDataSamples(ds, c(1, 12))
+#' res <- predict(model, obj$x)
+#' sum(obj$y == res)
+#' }
+#' @importFrom stats predict
+#' @export
+predict.rpudl_model <- function(object, x, type = c("class", "prob"), ...) {
+  type <- match_choice(type, "type", c("class", "prob"))
+  value <- rpud_call("predict_model", model = object$py, x = as_py_array(x, "x"), type = type)
+  if (type == "class") as.integer(as.vector(value)) else value
+}
+
+#' Weights of a layer
+#'
+#' @param model A model.
+#' @param layer The layer's name in the prototxt, such as `"conv1"`.
+#' @return An array: `num_output x channels x height x width` for a convolution, `outputs x
+#'   inputs` for an inner product.
+#' @examples
+#' \dontrun{
+#' weights <- rpudlGetLayerWeights(model, "conv1")
+#' }
+#' @export
+rpudlGetLayerWeights <- function(model, layer) {
+  check_model(model)
+  rpud_call("layer_weights", model = model$py, layer = as_scalar_string(layer, "layer"))
+}
+
+#' @export
+`$.rpudl_model` <- function(x, name) {
+  if (identical(name, "cost.log")) {
+    return(as.vector(rpud_call("model_cost_log", model = unclass(x)$py)))
+  }
+  unclass(x)[[name]]
+}
+
+#' @export
+print.rpudl_model <- function(x, ...) {
+  cat(rpud_call("model_summary", model = x$py), "\n", sep = "")
+  invisible(x)
+}
+
+check_model <- function(model) {
+  if (!inherits(model, "rpudl_model")) {
+    rpud_abort(c("`model` must be an rpudl model.", i = "Create one with rpudl()."), call = sys.call(-1L))
+  }
+}

@@ -1,0 +1,45 @@
+lenet_file <- function() file.path(path.package("rpud"), "rpudl", "lenet_train.prototxt")
+
+test_that("the seed's model steps run: rpudl, rpudlTrain, predict, cost.log, layer weights", {
+  files <- make_mnist_dir(n_train = 6L, n_test = 3L)
+  ds <- rpudlCreateDataSource("mnist", files$dir)
+  model <- rpudl(lenet_file(), data.source = ds)
+  expect_s3_class(model, "rpudl_model")
+  expect_output(print(model), "431080 parameters, 0 iterations trained")
+
+  expect_message(trained <- rpudlTrain(model, batch = 2, iter = 4, display = 2),
+                 "training @iter 2, cost")
+  expect_length(trained$cost.log, 4L)
+  expect_length(model$cost.log, 0L)  # models are values: the first one is unchanged
+  again <- suppressMessages(rpudlTrain(trained, batch = 2, iter = 2, learning.rate = 1e-4))
+  expect_length(again$cost.log, 6L)  # resumes, keeping the log
+
+  obj <- rpudlGetTestingDataSamples(ds, c(1, 3))
+  res <- predict(again, obj$x)
+  expect_type(res, "integer")
+  expect_length(res, 3L)
+  prob <- predict(again, obj$x, type = "prob")
+  expect_equal(dim(prob), c(3L, 10L))
+  expect_equal(rowSums(prob), rep(1, 3), tolerance = 1e-5)
+  expect_equal(dim(rpudlGetLayerWeights(again, "conv1")), c(20L, 1L, 5L, 5L))
+})
+
+test_that("training ends with the seed's summary line", {
+  files <- make_mnist_dir()
+  model <- rpudl(lenet_file(), rpudlCreateDataSource("mnist", files$dir))
+  messages <- capture_messages(rpudlTrain(model, batch = 2, iter = 3, display = 0))
+  expect_match(messages[length(messages)], "^training ends with average cost of [0-9.e-]+, and accuracy [0-9.]+%")
+})
+
+test_that("model mistakes are explained", {
+  files <- make_mnist_dir()
+  ds <- rpudlCreateDataSource("mnist", files$dir)
+  model <- rpudl(lenet_file(), ds)
+  expect_error(rpudlGetLayerWeights(model, "conv9"), "layers with weights: conv1, conv2, ip1, ip2",
+               class = "rpud_input_error")
+  expect_error(predict(model, matrix(0, 2, 10)), "1 x 28 x 28", class = "rpud_input_error")
+  quick <- file.path(path.package("rpud"), "rpudl", "cifar10_quick_train.prototxt")
+  expect_error(rpudl(quick, ds), "rpudlFindTrainingDataMean", class = "rpud_input_error")
+  expect_error(rpudl(tempfile(), ds), "no prototxt file", class = "rpud_input_error")
+  expect_error(rpudlTrain(list(), iter = 1), "rpudl()", class = "rpud_input_error")
+})
