@@ -34,6 +34,8 @@ EXPORTS = (
     "model_cost_log",
     "layer_weights",
     "model_summary",
+    "save_model",
+    "load_model",
 )
 
 
@@ -265,3 +267,17 @@ def model_summary(model: object) -> str:
         f"{model.iteration} iterations trained\n  data: {model.source.data_format}, images "
         f"{' x '.join(map(str, model.source.shape))}\n  layers: {', '.join(layers)}"
     )
+
+
+def save_model(model: object, path: str) -> str:
+    """``rpudlSaveModel``: the file written (an .npz of arrays and text, no pickle)."""
+    from pyrpudl.model_io import save_model as save
+
+    return str(save(_model(model), path))
+
+
+def load_model(path: str, source: object):
+    """``rpudlLoadModel``: the model in ``path``, reading ``source``."""
+    from pyrpudl.model_io import load_model as load
+
+    return load(path, _data_source(source, "data.source"))

@@ -63,6 +63,21 @@ install_python_env() {
   echo "$want" > "$STAMPS/python"
 }
 
+# A second environment with NumPy 2, where the test command runs the engine's Python tests: the
+# engine supports NumPy 1.26 (which R's reticulate needs) and 2.x.
+install_numpy2_env() {
+  local env=${PYRPUDL_NP2_VENV:-$ROOT/.venv-np2}
+  local want; want=$(stamp_of "$ROOT/pyproject.toml" "${BASH_SOURCE[0]}")
+  if [ "$(cat "$env/.pyrpudl-stamp" 2>/dev/null)" = "$want" ]; then
+    log "NumPy 2 environment: up to date ($env)"; return
+  fi
+  log "NumPy 2 environment: installing pyrpudl with numpy>=2 into $env"
+  [ -x "$env/bin/python" ] || "$(pick_python)" -m venv "$env"
+  "$env/bin/python" -m pip install "numpy>=2" -e "$ROOT" pytest "setuptools>=77" wheel >"$env/pip-install.log" 2>&1 \
+    || { cat "$env/pip-install.log" >&2; exit 1; }
+  echo "$want" > "$env/.pyrpudl-stamp"
+}
+
 r_library() {
   if [ "$(id -u)" = 0 ]; then echo /usr/local/lib/R/site-library; return; fi
   local lib; lib=$(Rscript -e 'cat(Sys.getenv("R_LIBS_USER"))'); mkdir -p "$lib"; echo "$lib"
@@ -89,4 +104,5 @@ install_r_packages() {
 install_debian_packages
 install_python_env
 install_r_packages
+install_numpy2_env
 log "ready: R packages rpud and darch use $VENV/bin/python"

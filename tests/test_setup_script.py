@@ -18,5 +18,6 @@ def test_a_second_set_up_run_does_nothing_and_is_quick():
     assert "setup: Debian packages: present" in lines
     assert any(line.startswith("setup: Python environment: up to date") for line in lines)
     assert any(line.startswith("setup: R packages: up to date") for line in lines)
+    assert any(line.startswith("setup: NumPy 2 environment: up to date") for line in lines)
     assert not any("installing" in line or "creating" in line for line in lines), result.stdout
     assert elapsed < 30, f"a no-op set-up took {elapsed:.1f} s"

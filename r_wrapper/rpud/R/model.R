@@ -137,3 +137,33 @@ check_model <- function(model) {
     rpud_abort(c("`model` must be an rpudl model.", i = "Create one with rpudl()."), call = sys.call(-1L))
   }
 }
+
+#' Save and load a trained model
+#'
+#' `rpudlSaveModel()` writes the net, its parameters, the training state (iterations, momentum,
+#' position in the data) and the cost log to one file (NumPy `.npz`, plain arrays and text, no
+#' code). `rpudlLoadModel()` reads it back, bound to a data source of the same image shape, and
+#' training can resume from it.
+#'
+#' @param model A model.
+#' @param file The file to write or read.
+#' @param data.source A data source from [rpudlCreateDataSource()].
+#' @return `rpudlSaveModel()`: the file, invisibly. `rpudlLoadModel()`: the model.
+#' @examples
+#' \dontrun{
+#' rpudlSaveModel(model, "lenet.npz")
+#' model <- rpudlLoadModel("lenet.npz", ds)
+#' }
+#' @export
+rpudlSaveModel <- function(model, file) {
+  check_model(model)
+  invisible(rpud_call("save_model", model = model$py, path = path.expand(as_scalar_string(file, "file"))))
+}
+
+#' @rdname rpudlSaveModel
+#' @export
+rpudlLoadModel <- function(file, data.source) {
+  check_data_source(data.source)
+  new_model(rpud_call("load_model", path = path.expand(as_scalar_string(file, "file")),
+                      source = data.source$py))
+}

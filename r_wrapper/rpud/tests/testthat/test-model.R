@@ -43,3 +43,15 @@ test_that("model mistakes are explained", {
   expect_error(rpudl(tempfile(), ds), "no prototxt file", class = "rpud_input_error")
   expect_error(rpudlTrain(list(), iter = 1), "rpudl()", class = "rpud_input_error")
 })
+
+test_that("a model is saved and loaded, and keeps its training state", {
+  files <- make_mnist_dir()
+  ds <- rpudlCreateDataSource("mnist", files$dir)
+  model <- suppressMessages(rpudlTrain(rpudl(lenet_file(), ds), batch = 2, iter = 2))
+  file <- tempfile(fileext = ".npz")
+  rpudlSaveModel(model, file)
+  loaded <- rpudlLoadModel(file, ds)
+  expect_equal(loaded$cost.log, model$cost.log)
+  expect_equal(rpudlGetLayerWeights(loaded, "ip2"), rpudlGetLayerWeights(model, "ip2"))
+  expect_error(rpudlLoadModel(tempfile(), ds), "not a saved pyrpudl model", class = "rpud_input_error")
+})

@@ -1,0 +1,112 @@
+"""Speed: one training iteration (forward, backward, SGD update) of pyrpudl against PyTorch on the CPU.
+
+    ./benchmarks/setup.sh            # once: .venv-bench with NumPy 2 and torch 2.13.0 (CPU)
+    .venv-bench/bin/python benchmarks/convnet_vs_pytorch.py [threads] [repeats]
+
+Both run in this process, on the same threads, on the same random CIFAR-shaped (or MNIST-shaped)
+batch: cifar10_quick at batch 100 and LeNet at batch 64, built from Caffe's prototxt files for
+pyrpudl and as the equivalent torch.nn modules. Each figure is the median over ``repeats`` timings
+of 10 iterations after 3 warm-up iterations (which include Numba's compilation).
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+REPEATS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+os.environ.setdefault("NUMBA_NUM_THREADS", str(THREADS))
+os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from pyrpudl.net import parse_net  # noqa: E402
+from pyrpudl.net.net import Net  # noqa: E402
+
+CAFFE = Path(__file__).resolve().parents[1] / "tests" / "net" / "caffe"
+ITERATIONS = 10
+
+
+def median_ms(step) -> float:
+    for _ in range(3):
+        step()
+    timings = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        for _ in range(ITERATIONS):
+            step()
+        timings.append((time.perf_counter() - started) / ITERATIONS * 1000)
+    return statistics.median(timings)
+
+
+def pyrpudl_step(prototxt: str, shape, batch: int):
+    net = Net(parse_net(CAFFE / prototxt), "TRAIN", shape, batch, seed=0)
+    rng = np.random.default_rng(0)
+    inputs = {
+        "data": rng.standard_normal((batch, *shape)).astype(np.float32),
+        "label": rng.integers(0, 10, batch),
+    }
+
+    def step():
+        net.forward(inputs, train=True)
+        net.backward()
+        net.params.sgd_step(0.001, 0.9, 0.004)
+
+    return step
+
+
+def quick_torch() -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 5, padding=2), nn.MaxPool2d(3, 2, ceil_mode=True), nn.ReLU(),
+        nn.Conv2d(32, 32, 5, padding=2), nn.ReLU(), nn.AvgPool2d(3, 2, ceil_mode=True),
+        nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.AvgPool2d(3, 2, ceil_mode=True),
+        nn.Flatten(), nn.Linear(1024, 64), nn.Linear(64, 10),
+    )  # fmt: skip
+
+
+def lenet_torch() -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(1, 20, 5), nn.MaxPool2d(2, 2), nn.Conv2d(20, 50, 5), nn.MaxPool2d(2, 2),
+        nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10),
+    )  # fmt: skip
+
+
+def torch_step(module: nn.Module, shape, batch: int, channels_last: bool):
+    torch.manual_seed(0)
+    x = torch.randn(batch, *shape)
+    y = torch.randint(0, 10, (batch,))
+    if channels_last:
+        module, x = module.to(memory_format=torch.channels_last), x.to(memory_format=torch.channels_last)
+    optimizer = torch.optim.SGD(module.parameters(), lr=0.001, momentum=0.9, weight_decay=0.004)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss_fn(module(x), y).backward()
+        optimizer.step()
+
+    return step
+
+
+def main() -> None:
+    torch.set_num_threads(THREADS)
+    print(f"threads {THREADS}, median of {REPEATS} x {ITERATIONS} iterations; torch {torch.__version__}")
+    for name, prototxt, make, shape, batch in (
+        ("cifar10_quick", "cifar10_quick_train_test.prototxt", quick_torch, (3, 32, 32), 100),
+        ("LeNet", "lenet_train_test.prototxt", lenet_torch, (1, 28, 28), 64),
+    ):
+        ours = median_ms(pyrpudl_step(prototxt, shape, batch))
+        default = median_ms(torch_step(make(), shape, batch, channels_last=False))
+        last = median_ms(torch_step(make(), shape, batch, channels_last=True))
+        print(
+            f"{name:14s} batch {batch}: pyrpudl {ours:7.1f} ms | torch {default:7.1f} ms "
+            f"(ratio {ours / default:.2f}) | torch channels_last {last:7.1f} ms (ratio {ours / last:.2f})"
+        )
+
+
+if __name__ == "__main__":
+    main()

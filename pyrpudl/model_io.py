@@ -1,0 +1,77 @@
+"""Saving and loading models without pickle: one .npz holding arrays and plain text only.
+
+The file keeps the net's prototxt text, the flat parameters and momentum history, the iteration,
+the data cursor, the seed and the cost log. The data source is not stored (it can be large and
+lives on disk already): loading binds the model to a data source of the same image shape.
+"""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from google.protobuf import text_format
+
+from pyrpudl.data import DataSource
+from pyrpudl.errors import InputError
+from pyrpudl.model import Model, create_model
+
+FORMAT = "pyrpudl-model-1"
+
+
+def save_model(model: Model, path: str | Path) -> Path:
+    """Write ``model`` to ``path`` (atomically: a failed save leaves any earlier file intact)."""
+    path = Path(path)
+    meta = {
+        "format": FORMAT,
+        "iteration": model.iteration,
+        "cursor": model.cursor,
+        "seed": model.seed,
+        "image_shape": list(model.source.shape),
+    }
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
+    os.close(handle)
+    try:
+        np.savez(
+            temporary,
+            meta=np.array(json.dumps(meta)),
+            prototxt=np.array(text_format.MessageToString(model.spec)),
+            data=model.params.data,
+            history=model.params.history,
+            cost_log=np.asarray(model.cost_log, dtype=np.float64),
+            accuracy_log=np.asarray(model.accuracy_log, dtype=np.float64),
+        )
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_model(path: str | Path, source: DataSource) -> Model:
+    """A model saved by :func:`save_model`, reading ``source`` (whose images must fit the net)."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            meta = json.loads(str(stored["meta"]))
+            prototxt = str(stored["prototxt"])
+            arrays = {k: stored[k] for k in ("data", "history", "cost_log", "accuracy_log")}
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"{path} is not a saved pyrpudl model ({exc})") from None
+    if meta.get("format") != FORMAT:
+        raise InputError(f"{path} has format {meta.get('format')!r}; this pyrpudl reads {FORMAT!r}")
+    if tuple(meta["image_shape"]) != tuple(source.shape):
+        raise InputError(
+            f"{path} was trained on images of {meta['image_shape']}, but the data source's are "
+            f"{list(source.shape)}"
+        )
+    model = create_model(prototxt, source, seed=meta["seed"])
+    if arrays["data"].shape != model.params.data.shape:
+        raise InputError(f"{path}: its parameters do not fit the net it describes; the file is damaged")
+    model.params.data[:] = arrays["data"]
+    model.params.history[:] = arrays["history"]
+    model.iteration, model.cursor = int(meta["iteration"]), int(meta["cursor"])
+    model.cost_log = arrays["cost_log"].tolist()
+    model.accuracy_log = arrays["accuracy_log"].tolist()
+    return model
