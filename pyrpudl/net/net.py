@@ -50,14 +50,21 @@ class Net:
             grads = [self.params.gradient(layer_spec.name, i) for i in range(count)]
             bottom_shapes = [self.shapes.blobs[b] for b in layer_spec.bottom]
             layer = LAYER_TYPES[layer_spec.type](layer_spec, bottom_shapes, views, grads)
-            if layer_spec.type == "Dropout":
-                layer.rng = np.random.default_rng([seed, len(self.layers)])
             layer.propagate_down = [b in needs_grad for b in layer_spec.bottom]
             if count or any(layer.propagate_down):
                 needs_grad.update(layer_spec.top)
             self.layers.append(layer)
         self.loss_weights = self._loss_weights()
         self.records: list = []
+        self.seed = seed
+        self.reseed(0)
+
+    def reseed(self, iteration: int) -> None:
+        """Random layers (Dropout) draw from (seed, layer, iteration): a resumed run repeats an
+        uninterrupted one exactly, however training is split into calls."""
+        for index, layer in enumerate(self.layers):
+            if hasattr(layer, "rng"):
+                layer.rng = np.random.default_rng([self.seed, index, iteration])
 
     def _loss_weights(self) -> dict[str, float]:
         """Top name -> weight in the objective: loss_weight if given, else 1 for *Loss layers."""

@@ -58,6 +58,7 @@ def train(
         for _ in range(iterations):
             index = model.source.batch_indices(model.cursor, batch)
             inputs = {data_top: model.transform(images[index]), label_top: labels[index]}
+            net.reseed(model.iteration)
             with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught just below
                 blobs = net.forward(inputs, train=True)
             cost = net.loss(blobs)

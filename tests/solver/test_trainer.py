@@ -69,3 +69,18 @@ def test_a_mean_file_in_the_prototxt_needs_the_sources_mean(tmp_path):
     (tmp_path / "net.prototxt").write_text(text)
     with pytest.raises(InputError, match="rpudlFindTrainingDataMean"):
         create_model(tmp_path / "net.prototxt", source)
+
+
+def test_dropout_runs_resume_exactly_too(tmp_path):
+    write_idx_set(tmp_path, n_train=8, n_test=2)
+    source = create_data_source("mnist", tmp_path, download=False)
+    text = LENET.read_text().replace(
+        'layer {\n  name: "ip2"',
+        'layer {\n  name: "drop" type: "Dropout" bottom: "ip1" top: "ip1"\n}\nlayer {\n  name: "ip2"',
+    )
+    assert "Dropout" in text
+    model = create_model(text, source, seed=3)
+    whole = train(model, batch=4, iterations=4, solver=sgd(), report=False).model
+    half = train(model, batch=4, iterations=2, solver=sgd(), report=False).model
+    resumed = train(half, batch=4, iterations=2, solver=sgd(), report=False).model
+    np.testing.assert_array_equal(resumed.params.data, whole.params.data)
