@@ -1,9 +1,11 @@
-"""im2col and col2im for a batch: convolution as one matrix product per image (and group).
+"""im2col and col2im over a whole batch, in the "wide" layout: a convolution is then one large
+matrix product for the batch (per group), which BLAS runs far better than one small product per
+image.
 
-col[n, (c * kh + i) * kw + j, y * ow + x] = image[n, c, y * sh - ph + i * dh, x * sw - pw + j * dw],
-zero where that falls in the padding. col2im adds the columns back (the adjoint of im2col).
-Loops run over output rows and columns directly, so the inner loop writes (or reads) one
-contiguous row of ``col`` with no division.
+col[(c * kh + i) * kw + j, n * P + y * ow + x] = image[n, c, y * sh - ph + i * dh, x * sw - pw + j * dw]
+(P = oh * ow), zero where that falls in the padding. col2im adds the columns back (the adjoint).
+Loops run over output rows and columns directly, so inner loops touch one contiguous run of
+``col`` with no division.
 """
 
 import numba
@@ -11,25 +13,26 @@ import numba
 
 @numba.njit(parallel=True, cache=True)
 def im2col(col, image, kh, kw, ph, pw, sh, sw, dh, dw):
-    """col: (N, C*kh*kw, oh*ow); image: (N, C, H, W)."""
+    """col: (C*kh*kw, N*oh*ow); image: (N, C, H, W)."""
     n_images, channels, height, width = image.shape
     oh = (height + 2 * ph - (dh * (kh - 1) + 1)) // sh + 1
     ow = (width + 2 * pw - (dw * (kw - 1) + 1)) // sw + 1
-    for n in numba.prange(n_images):
-        for c in range(channels):
-            for i in range(kh):
-                for j in range(kw):
-                    row = (c * kh + i) * kw + j
+    positions = oh * ow
+    for c in numba.prange(channels):
+        for i in range(kh):
+            for j in range(kw):
+                row = (c * kh + i) * kw + j
+                for n in range(n_images):
                     for oy in range(oh):
                         y = oy * sh - ph + i * dh
-                        base = oy * ow
+                        base = n * positions + oy * ow
                         if y < 0 or y >= height:
                             for ox in range(ow):
-                                col[n, row, base + ox] = 0
+                                col[row, base + ox] = 0
                             continue
                         for ox in range(ow):
                             x = ox * sw - pw + j * dw
-                            col[n, row, base + ox] = image[n, c, y, x] if 0 <= x < width else 0
+                            col[row, base + ox] = image[n, c, y, x] if 0 <= x < width else 0
 
 
 @numba.njit(parallel=True, cache=True)
@@ -38,6 +41,7 @@ def col2im(image, col, kh, kw, ph, pw, sh, sw, dh, dw):
     n_images, channels, height, width = image.shape
     oh = (height + 2 * ph - (dh * (kh - 1) + 1)) // sh + 1
     ow = (width + 2 * pw - (dw * (kw - 1) + 1)) // sw + 1
+    positions = oh * ow
     for n in numba.prange(n_images):
         image[n] = 0
         for c in range(channels):
@@ -48,8 +52,8 @@ def col2im(image, col, kh, kw, ph, pw, sh, sw, dh, dw):
                         y = oy * sh - ph + i * dh
                         if y < 0 or y >= height:
                             continue
-                        base = oy * ow
+                        base = n * positions + oy * ow
                         for ox in range(ow):
                             x = ox * sw - pw + j * dw
                             if 0 <= x < width:
-                                image[n, c, y, x] += col[n, row, base + ox]
+                                image[n, c, y, x] += col[row, base + ox]

@@ -1,8 +1,8 @@
 """Convolution (Caffe's cross-correlation) with padding, stride, dilation, groups and bias.
 
-Each image becomes a column matrix (im2col), so the convolution is one matrix product per image
-and group; the backward pass uses the same columns for the weight gradient and col2im for the
-input gradient.
+The batch becomes one column matrix (im2col, rows = input channel x kernel position, columns =
+image x output position), so each pass is one large matrix product per group: forward
+W @ col, weight gradient diff @ col^T, input gradient col2im(W^T @ diff).
 """
 
 import numpy as np
@@ -21,55 +21,72 @@ class Convolution(Layer):
         self.window = conv_window(spec)
         self.group = spec.convolution_param.group
         self.bias = spec.convolution_param.bias_term
+        self.positions = self.top_shapes[0][2] * self.top_shapes[0][3]
         self.columns = None  # kept from forward for backward
-        self.column_diff = (
-            None  # reused: a fresh 80 MB array per step costs more in page faults than the GEMM
-        )
+        self.column_diff = None  # reused: fresh 80 MB arrays each step cost more in page faults than the GEMM
 
-    def _im2col(self, image: np.ndarray) -> np.ndarray:
-        n, channels = image.shape[:2]
-        w = self.window
-        positions = self.top_shapes[0][2] * self.top_shapes[0][3]
-        if self.columns is None or self.columns.shape[0] != n or self.columns.dtype != image.dtype:
-            self.columns = np.empty((n, channels * w.kh * w.kw, positions), dtype=image.dtype)
-        im2col(self.columns, np.ascontiguousarray(image), w.kh, w.kw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw)
-        return self.columns
+    def _buffer(self, current, shape, dtype):
+        return current if current is not None and current.shape == shape and current.dtype == dtype else None
 
-    def _grouped(self, weights: np.ndarray) -> np.ndarray:
-        """Weights as (group, outputs per group, rows per group)."""
-        return weights.reshape(self.group, weights.shape[0] // self.group, -1)
+    def _weights(self) -> np.ndarray:
+        """(group, outputs per group, rows per group)."""
+        return self.params[0].reshape(self.group, self.params[0].shape[0] // self.group, -1)
 
     def forward(self, bottoms, train):
-        image = bottoms[0]
-        n = image.shape[0]
-        columns = self._im2col(image)
-        weights = self._grouped(self.params[0])
-        grouped = columns.reshape(n, self.group, -1, columns.shape[2])
-        out = np.matmul(weights[None], grouped)  # (n, group, outputs per group, positions)
-        out = out.reshape(n, -1, columns.shape[2])
+        image = np.ascontiguousarray(bottoms[0])
+        n, channels = image.shape[:2]
+        w = self.window
+        shape = (channels * w.kh * w.kw, n * self.positions)
+        self.columns = self._buffer(self.columns, shape, image.dtype)
+        if self.columns is None:
+            self.columns = np.empty(shape, dtype=image.dtype)
+        im2col(self.columns, image, w.kh, w.kw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw)
+        weights = self._weights()
+        rows = shape[0] // self.group
+        wide = np.empty((self.params[0].shape[0], shape[1]), dtype=image.dtype)
+        per_group = wide.shape[0] // self.group
+        for g in range(self.group):
+            np.matmul(
+                weights[g],
+                self.columns[g * rows : (g + 1) * rows],
+                out=wide[g * per_group : (g + 1) * per_group],
+            )
         if self.bias:
-            out += self.params[1][None, :, None]
-        return [out.reshape(n, *self.top_shapes[0][1:])]
+            wide += self.params[1][:, None]
+        # (outputs, images x positions) -> (images, outputs, height, width)
+        out = wide.reshape(-1, n, self.positions).transpose(1, 0, 2)
+        return [np.ascontiguousarray(out).reshape(n, *self.top_shapes[0][1:])]
 
     def backward(self, top_diffs, bottoms, tops):
         image = bottoms[0]
         n = image.shape[0]
         w = self.window
         columns = self.columns  # from the forward pass of these bottoms
-        grouped_cols = columns.reshape(n, self.group, -1, columns.shape[2])
-        diff = top_diffs[0].reshape(n, self.group, -1, columns.shape[2])
-        # one BLAS product per image (and group), then the sum over the batch
-        weight_grad = np.matmul(diff, grouped_cols.swapaxes(-1, -2)).sum(axis=0)
-        self.grads[0][...] = weight_grad.reshape(self.grads[0].shape)
+        outputs = self.params[0].shape[0]
+        diff = np.ascontiguousarray(top_diffs[0].reshape(n, outputs, self.positions).transpose(1, 0, 2))
+        diff = diff.reshape(outputs, n * self.positions)
+        rows, per_group = columns.shape[0] // self.group, outputs // self.group
+        weight_grad = self.grads[0].reshape(self.group, per_group, rows)
+        for g in range(self.group):
+            np.matmul(
+                diff[g * per_group : (g + 1) * per_group],
+                columns[g * rows : (g + 1) * rows].T,
+                out=weight_grad[g],
+            )
         if self.bias:
-            self.grads[1][...] = top_diffs[0].sum(axis=(0, 2, 3))
+            self.grads[1][...] = diff.sum(axis=1)
         if not self.propagate_down[0]:
             return [None]  # the input is data: skip col2im, the costliest step
-        weights = self._grouped(self.params[0])
-        if self.column_diff is None or self.column_diff.shape != columns.shape:
+        self.column_diff = self._buffer(self.column_diff, columns.shape, columns.dtype)
+        if self.column_diff is None:
             self.column_diff = np.empty_like(columns)
-        grouped_diff = self.column_diff.reshape(n, self.group, -1, columns.shape[2])
-        np.matmul(weights.transpose(0, 2, 1)[None], diff, out=grouped_diff)
+        weights = self._weights()
+        for g in range(self.group):
+            np.matmul(
+                weights[g].T,
+                diff[g * per_group : (g + 1) * per_group],
+                out=self.column_diff[g * rows : (g + 1) * rows],
+            )
         image_diff = np.empty_like(image)
         col2im(image_diff, self.column_diff, w.kh, w.kw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw)
         return [image_diff]
