@@ -14,6 +14,7 @@ import numpy as np
 from pyrpudl.data import DataSource
 from pyrpudl.errors import InputError
 from pyrpudl.net import parse_net
+from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.net.net import Net
 from pyrpudl.net.param_buffer import ParamBuffer
 from pyrpudl.proto import rpudl_model_pb2 as pb
@@ -94,9 +95,7 @@ def predict(model: Model, x: np.ndarray, kind: str = "class", chunk: int = 100) 
         )
         net = model.net("TEST", len(part))
         blobs = net.forward({data_top: part, label_top: np.zeros(len(part), np.int32)}, train=False)
-        scores = blobs[scores_name].reshape(len(part), -1)
-        shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
-        results.append(shifted / shifted.sum(axis=1, keepdims=True))
+        results.append(softmax(blobs[scores_name].reshape(len(part), -1)))
     probabilities = np.concatenate(results) if results else np.empty((0, 0), np.float32)
     return probabilities if kind == "prob" else probabilities.argmax(axis=1).astype(np.int32)
 

@@ -4,6 +4,7 @@ import numpy as np
 
 from pyrpudl.errors import InputError
 from pyrpudl.net.layers.base import Layer, register
+from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
@@ -12,10 +13,7 @@ class Softmax(Layer):
     type_name = "Softmax"
 
     def forward(self, bottoms, train):
-        axis = self.spec.softmax_param.axis
-        shifted = bottoms[0] - bottoms[0].max(axis=axis, keepdims=True)
-        exp = np.exp(shifted)
-        return [exp / exp.sum(axis=axis, keepdims=True)]
+        return [softmax(bottoms[0], self.spec.softmax_param.axis)]
 
     def backward(self, top_diffs, bottoms, tops):
         axis = self.spec.softmax_param.axis

@@ -12,11 +12,10 @@ from pyrpudl.net.layers.base import Layer, register
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
-def softmax(scores: np.ndarray) -> np.ndarray:
-    """Softmax over axis 1, stable (the maximum is subtracted first)."""
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
+def softmax(scores: np.ndarray, axis: int = 1) -> np.ndarray:
+    """Softmax over ``axis``, stable (the maximum is subtracted first)."""
+    exp = np.exp(scores - scores.max(axis=axis, keepdims=True))
+    return exp / exp.sum(axis=axis, keepdims=True)
 
 
 def _labels(layer: Layer, labels: np.ndarray, classes: int) -> np.ndarray:
