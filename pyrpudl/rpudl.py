@@ -1,4 +1,5 @@
-"""Seed 000's functions under their R names, for Python users who follow the R session.
+"""Seed 000's functions under their R names, for Python users who follow the R session
+(``predict`` is :func:`pyrpudl.model.predict`).
 
 They take R's conventions (a range is ``(from, to)``, 1-based and inclusive) and raise
 exceptions; :mod:`pyrpudl.data` is the Pythonic API underneath.
@@ -15,8 +16,12 @@ import numpy as np
 
 from pyrpudl import r_api
 from pyrpudl.data import DataSource, create_data_source
+from pyrpudl.model import Model
 
 __all__ = [
+    "rpudl",
+    "rpudlGetLayerWeights",
+    "rpudlTrain",
     "rpudlConvertToLMDB",
     "rpudlCreateDataSource",
     "rpudlFindTrainingDataMean",
@@ -52,3 +57,28 @@ def rpudlWriteLMDB(x, y, path: str | Path, shape=None, format: str = "caffe") ->
 
 def rpudlConvertToLMDB(ds: DataSource, dir: str | Path, format: str = "caffe") -> list[Path]:
     return [Path(p) for p in r_api.convert_to_lmdb(ds, str(dir), format)]
+
+
+def rpudl(prototxt: str | Path, data_source: DataSource, seed: int = 0) -> Model:
+    """As R's ``rpudl``: a model from a train/test prototxt bound to ``data_source``."""
+    return r_api.create_model(str(prototxt), data_source, seed)
+
+
+def rpudlTrain(
+    model: Model,
+    batch: int = 100,
+    iter: int = 4000,
+    learning_rate: float = 0.001,
+    momentum: float = 0.9,
+    weight_decay: float = 0.004,
+    solver: str | Path | None = None,
+    display: int = 100,
+) -> Model:
+    """As R's ``rpudlTrain``: a new, trained model (the one given is unchanged)."""
+    result = r_api.train_model(model, batch, iter, learning_rate, momentum, weight_decay,
+                               None if solver is None else str(solver), None, display)  # fmt: skip
+    return result["model"]
+
+
+def rpudlGetLayerWeights(model: Model, layer: str) -> np.ndarray:
+    return r_api.layer_weights(model, layer)

@@ -55,3 +55,16 @@ test_that("a model is saved and loaded, and keeps its training state", {
   expect_equal(rpudlGetLayerWeights(loaded, "ip2"), rpudlGetLayerWeights(model, "ip2"))
   expect_error(rpudlLoadModel(tempfile(), ds), "not a saved pyrpudl model", class = "rpud_input_error")
 })
+
+test_that("a Caffe solver file sets the training, and arguments given override it", {
+  files <- make_mnist_dir()
+  model <- rpudl(lenet_file(), rpudlCreateDataSource("mnist", files$dir))
+  solver <- tempfile(fileext = ".prototxt")
+  writeLines(c('base_lr: 0.01', 'momentum: 0.9', 'weight_decay: 0.0005', 'lr_policy: "inv"',
+               'gamma: 0.0001', 'power: 0.75', 'max_iter: 10'), solver)
+  trained <- suppressMessages(rpudlTrain(model, batch = 2, iter = 2, solver = solver))
+  expect_length(trained$cost.log, 2L)
+  writeLines("base_lr: oops", solver)
+  expect_error(rpudlTrain(model, batch = 2, iter = 1, solver = solver), "prototxt:1:",
+               class = "rpud_prototxt_error")
+})
