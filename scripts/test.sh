@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every check: ruff (lint and format), the R packages' testthat suites, then pytest, whose
+# Runs every check: ruff (lint and format), the R packages' testthat suites and R CMD check, pytest on
+# NumPy 2, then pytest, whose
 # summary line ends the output. Fails when any of them fails. Run scripts/setup.sh first.
 set -uo pipefail
 
@@ -21,10 +22,26 @@ r_tests() {
                                  reporter = "summary", stop_on_failure = TRUE)' "$1"
 }
 
+# R CMD check of both packages, engine tests included (RPUD_PYTHON points the checked copy at our
+# environment, which the installed copy learns from scripts/setup.sh).
+r_check() {
+  local dir; dir=$(mktemp -d)
+  (cd "$dir" && R CMD build --no-build-vignettes "$ROOT/r_wrapper/$1" >build.log 2>&1 &&
+    RPUD_PYTHON="$VENV/bin/python" _R_CHECK_FORCE_SUGGESTS_=false R CMD check --no-manual "$1"_*.tar.gz >check.log 2>&1)
+  local status=$?
+  grep -E "^Status|WARNING|ERROR|NOTE" "$dir/check.log" || cat "$dir/build.log"
+  if [ $status -ne 0 ] || ! grep -q "^Status: OK" "$dir/check.log"; then
+    cat "$dir/check.log"; return 1
+  fi
+  rm -rf "$dir"
+}
+
 step "ruff check" ruff check .
 step "ruff format" ruff format --check .
 step "R tests (rpud)" r_tests rpud
 step "R tests (darch)" r_tests darch
+step "R CMD check (rpud)" r_check rpud
+step "R CMD check (darch)" r_check darch
 # The engine on NumPy 2 (the main environment has NumPy 1.26 for R); R's tests need the main one.
 step "pytest on NumPy 2" "$ROOT/.venv-np2/bin/python" -m pytest -q -p no:cacheprovider --ignore=tests/r \
   --deselect tests/test_setup_script.py::test_a_second_set_up_run_does_nothing_and_is_quick

@@ -6,4 +6,5 @@
 #' they land there.
 #'
 #' @keywords internal
+#' @import rpud
 "_PACKAGE"
