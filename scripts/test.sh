@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check: ruff (lint and format), the R packages' testthat suites and R CMD check, pytest on
-# NumPy 2, then pytest, whose
-# summary line ends the output. Fails when any of them fails. Run scripts/setup.sh first.
+# Runs every check: ruff (lint and format), the R packages' testthat suites and R CMD check, pytest
+# on NumPy 2, then pytest, whose summary line ends the output. Fails when any of them fails.
+# Run scripts/setup.sh first.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
