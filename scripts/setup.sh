@@ -14,7 +14,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 DEBIAN_PACKAGES=(
   r-base-core r-base-dev r-cran-reticulate r-cran-ggplot2 r-cran-knitr r-cran-rmarkdown
   r-cran-testthat r-cran-roxygen2 pandoc dataset-fashion-mnist
-  python3 python3-venv python3-dev libpython3.11 build-essential git
+  python3 python3-venv python3-dev libpython3.11 build-essential git tmux
 )
 
 install_debian_packages() {
