@@ -24,6 +24,22 @@ class DeviceUnavailableError(PyrpudlError, RuntimeError):
     r_class = "rpud_device_error"
 
 
+def is_interrupt(exc: BaseException) -> bool:
+    """Ctrl-C, as Python sees it: KeyboardInterrupt, or, with Python inside R, the RuntimeError that
+    reticulate's SIGINT handler (rpytools/signals.py) raises wherever Python happens to be."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    if not isinstance(exc, RuntimeError):
+        return False
+    frame = exc.__traceback__
+    while frame is not None:
+        code = frame.tb_frame.f_code
+        if code.co_name == "_signal_handler" and "rpytools" in code.co_filename:
+            return True
+        frame = frame.tb_next
+    return False
+
+
 def r_condition_classes(exc: BaseException) -> list[str]:
     """The R condition classes for ``exc``, most specific first (without "error", "condition")."""
     if isinstance(exc, PyrpudlError):
@@ -33,6 +49,6 @@ def r_condition_classes(exc: BaseException) -> list[str]:
             if issubclass(cls, PyrpudlError) and "r_class" in vars(cls)
         ]
         return list(dict.fromkeys(classes))
-    if isinstance(exc, KeyboardInterrupt):
+    if is_interrupt(exc):
         return ["rpud_interrupt"]
     return ["rpud_internal_error", "rpud_error"]

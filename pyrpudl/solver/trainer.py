@@ -10,10 +10,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pyrpudl.errors import is_interrupt
 from pyrpudl.model import Model
 from pyrpudl.progress import Report, make_reporter
 from pyrpudl.proto import rpudl_model_pb2 as pb
 from pyrpudl.solver.lr_policy import learning_rate
+
+
+class _ReportInterrupted(Exception):
+    """The progress callback failed: in R, Ctrl-C during message() arrives as an error from it."""
+
+
+def _guarded(report: Report) -> Report:
+    def call(line: str) -> None:
+        try:
+            report(line)
+        except (Exception, KeyboardInterrupt) as exc:
+            raise _ReportInterrupted(str(exc) or type(exc).__name__) from exc
+
+    return call
 
 
 @dataclass
@@ -42,7 +57,7 @@ def train(
     final_report: bool = True,
 ) -> TrainingOutcome:
     """Train a copy of ``model`` for ``iterations`` SGD steps of ``batch`` examples."""
-    report = make_reporter(report)
+    report = _guarded(make_reporter(report))
     model = model.copy()
     solver = solver or pb.SolverParameter(base_lr=0.001, momentum=0.9, weight_decay=0.004, lr_policy="fixed")
     net = model.net("TRAIN", batch)
@@ -84,16 +99,21 @@ def train(
             hits.append(accuracy)
             if display and model.iteration % display == 0:
                 report(f"training @iter {model.iteration}, cost {_fmt(cost)}, accuracy {accuracy:.0%}")
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _ReportInterrupted, RuntimeError) as exc:
+        if isinstance(exc, RuntimeError) and not is_interrupt(exc):
+            raise
         if updating:
             model.params.data[:], model.params.history[:] = last_good
             model.iteration, model.cursor = iteration_before, cursor_before
             del model.cost_log[log_length:], model.accuracy_log[log_length:]
         stopped = f"interrupted after iteration {model.iteration}"
-    if stopped:
-        report(f"training stopped: {stopped}")
-    if costs and final_report:
-        report(summary_line(costs, hits))
+    try:
+        if stopped:
+            report(f"training stopped: {stopped}")
+        if costs and final_report:
+            report(summary_line(costs, hits))
+    except _ReportInterrupted:
+        pass  # the model is what matters now; the caller shows the summary itself if it can
     return TrainingOutcome(model, stopped)
 
 

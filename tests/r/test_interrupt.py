@@ -52,7 +52,14 @@ def test_ctrl_c_during_rpudltrain_returns_the_trained_model(tmp_path):
         )
         wait_for(session, "training @iter 100,")
         subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
-        wait_for(session, "training ends with average cost")
+        try:
+            wait_for(session, "training ends with average cost", seconds=30)
+        except AssertionError:
+            subprocess.run(
+                ["tmux", "send-keys", "-t", session, "print(rpudLastError())", "Enter"], check=True
+            )
+            time.sleep(3)
+            raise AssertionError(screen(session)) from None
         subprocess.run(
             ["tmux", "send-keys", "-t", session, 'cat("LOG", length(m2$cost.log), "\\n")', "Enter"],
             check=True,

@@ -84,3 +84,14 @@ def test_dropout_runs_resume_exactly_too(tmp_path):
     half = train(model, batch=4, iterations=2, solver=sgd(), report=False).model
     resumed = train(half, batch=4, iterations=2, solver=sgd(), report=False).model
     np.testing.assert_array_equal(resumed.params.data, whole.params.data)
+
+
+def test_a_failing_progress_callback_stops_training_like_an_interrupt(model):
+    # R turns Ctrl-C during message() into an error raised from the callback
+    def failing(line):
+        if line.startswith("training @iter 2"):
+            raise RuntimeError("(Unknown exception occurred)")
+
+    outcome = train(model, batch=4, iterations=10, solver=sgd(), report=failing, display=1)
+    assert outcome.stopped == "interrupted after iteration 2"
+    assert outcome.model.iteration == 2
