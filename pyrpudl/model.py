@@ -13,6 +13,7 @@ import numpy as np
 
 from pyrpudl.data import DataSource
 from pyrpudl.errors import InputError
+from pyrpudl.kernels.cpu.transform import transform_u8
 from pyrpudl.net import parse_net
 from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.net.net import Net
@@ -44,15 +45,16 @@ class Model:
         """A net of ``phase`` over this model's parameters (shared, not copied)."""
         return Net(self.spec, phase, self.source.shape, batch, params=self.params, seed=self.seed)
 
+    def mean_image(self) -> np.ndarray:
+        """The mean subtracted from every image (float32): the data source's, or zeros without one."""
+        if self.source.mean is None:
+            return np.zeros(self.source.shape, np.float32)
+        return self.source.mean.astype(np.float32, copy=False)
+
     def transform(self, pixels: np.ndarray) -> np.ndarray:
         """Caffe's data transform of uint8 images: (pixel - mean) * scale, as float32."""
-        from pyrpudl.kernels.cpu.transform import transform_u8
-
         transform = self.data_layer.transform_param
-        mean = self.source.mean if transform.mean_file or self.source.mean is not None else None
-        flat_mean = (
-            (mean if mean is not None else np.zeros(self.source.shape, np.float32)).astype(np.float32).ravel()
-        )
+        flat_mean = self.mean_image().ravel()
         out = np.empty((len(pixels), flat_mean.size), dtype=np.float32)
         transform_u8(
             out, np.ascontiguousarray(pixels).reshape(len(pixels), -1), flat_mean, np.float32(transform.scale)
@@ -85,7 +87,7 @@ def predict(model: Model, x: np.ndarray, kind: str = "class", chunk: int = 100) 
             f"{' x '.join(map(str, model.source.shape))} = {size} values each"
         )
     transform = model.data_layer.transform_param
-    mean = model.source.mean if model.source.mean is not None else np.zeros(model.source.shape, np.float32)
+    mean = model.mean_image()
     scores_name = next(layer for layer in model.spec.layer if layer.type == "SoftmaxWithLoss").bottom[0]
     data_top, label_top = model.data_layer.top[0], model.data_layer.top[1]
     results = []

@@ -25,8 +25,12 @@ class Convolution(Layer):
         self.columns = None  # kept from forward for backward
         self.column_diff = None  # reused: fresh 80 MB arrays each step cost more in page faults than the GEMM
 
-    def _buffer(self, current, shape, dtype):
-        return current if current is not None and current.shape == shape and current.dtype == dtype else None
+    @staticmethod
+    def _reuse(current: np.ndarray | None, shape: tuple[int, ...], dtype) -> np.ndarray:
+        """``current`` if it has this shape and dtype, else a new array (reused across steps)."""
+        if current is not None and current.shape == shape and current.dtype == dtype:
+            return current
+        return np.empty(shape, dtype=dtype)
 
     def _weights(self) -> np.ndarray:
         """(group, outputs per group, rows per group)."""
@@ -37,9 +41,7 @@ class Convolution(Layer):
         n, channels = image.shape[:2]
         w = self.window
         shape = (channels * w.kh * w.kw, n * self.positions)
-        self.columns = self._buffer(self.columns, shape, image.dtype)
-        if self.columns is None:
-            self.columns = np.empty(shape, dtype=image.dtype)
+        self.columns = self._reuse(self.columns, shape, image.dtype)
         im2col(self.columns, image, w.kh, w.kw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw)
         weights = self._weights()
         rows = shape[0] // self.group
@@ -77,9 +79,7 @@ class Convolution(Layer):
             self.grads[1][...] = diff.sum(axis=1)
         if not self.propagate_down[0]:
             return [None]  # the input is data: skip col2im, the costliest step
-        self.column_diff = self._buffer(self.column_diff, columns.shape, columns.dtype)
-        if self.column_diff is None:
-            self.column_diff = np.empty_like(columns)
+        self.column_diff = self._reuse(self.column_diff, columns.shape, columns.dtype)
         weights = self._weights()
         for g in range(self.group):
             np.matmul(

@@ -29,7 +29,6 @@ def check_gradients(layer, bottoms, train=True, eps=1e-6, rtol=1e-5, atol=1e-7, 
             for t, r in zip(layer.forward(bottoms, train), projections, strict=True)
         )
 
-    tops = layer.forward(bottoms, train)
     bottom_grads = layer.backward([np.asarray(r) for r in projections], bottoms, tops)
     analytic = [g.copy() for g in layer.grads]
     targets = [(bottoms[i], bottom_grads[i]) for i in range(len(bottoms)) if i not in skip_bottoms]
