@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pyrpudl.backend import Backend, get_backend
 from pyrpudl.data import DataSource
 from pyrpudl.errors import InputError
-from pyrpudl.kernels.cpu.transform import transform_u8
 from pyrpudl.net import parse_net
 from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.net.net import Net
@@ -51,16 +51,6 @@ class Model:
             return np.zeros(self.source.shape, np.float32)
         return self.source.mean.astype(np.float32, copy=False)
 
-    def transform(self, pixels: np.ndarray) -> np.ndarray:
-        """Caffe's data transform of uint8 images: (pixel - mean) * scale, as float32."""
-        transform = self.data_layer.transform_param
-        flat_mean = self.mean_image().ravel()
-        out = np.empty((len(pixels), flat_mean.size), dtype=np.float32)
-        transform_u8(
-            out, np.ascontiguousarray(pixels).reshape(len(pixels), -1), flat_mean, np.float32(transform.scale)
-        )
-        return out.reshape(len(pixels), *self.source.shape)
-
     def layer_weights(self, layer: str, index: int = 0) -> np.ndarray:
         if layer not in self.params.slots or not self.params.slots[layer]:
             names = [name for name, slots in self.params.slots.items() if slots]
@@ -70,10 +60,12 @@ class Model:
         return self.params.weights(layer, index).copy()
 
 
-def predict(model: Model, x: np.ndarray, kind: str = "class", chunk: int = 100) -> np.ndarray:
+def predict(
+    model: Model, x: np.ndarray, kind: str = "class", chunk: int = 100, device: "str | Backend | None" = None
+) -> np.ndarray:
     """Classes (or class probabilities, ``kind="prob"``) of images ``x``: rows of pixels in
     channel, height, width order, or an array (n, channels, height, width), valued as the data
-    source's pixels (0..255)."""
+    source's pixels (0..255). Runs on ``device`` (None: ``$PYRPUDL_DEVICE`` or auto)."""
     if kind not in ("class", "prob"):
         raise InputError(f"unknown prediction type {kind!r}; choose 'class' or 'prob'")
     x = np.asarray(x, dtype=np.float32)
@@ -86,18 +78,25 @@ def predict(model: Model, x: np.ndarray, kind: str = "class", chunk: int = 100) 
             f"x holds images of {per_image} values, but the model's data are "
             f"{' x '.join(map(str, model.source.shape))} = {size} values each"
         )
+    backend = get_backend(device)
+    params = model.params.to(backend)
     transform = model.data_layer.transform_param
     mean = model.mean_image()
     scores_name = next(layer for layer in model.spec.layer if layer.type == "SoftmaxWithLoss").bottom[0]
     data_top, label_top = model.data_layer.top[0], model.data_layer.top[1]
+    nets: dict[int, Net] = {}  # one per chunk size: nets keep their buffers
     results = []
     for start in range(0, len(x), chunk):
         part = (x[start : start + chunk].reshape(-1, *model.source.shape) - mean) * np.float32(
             transform.scale
         )
-        net = model.net("TEST", len(part))
-        blobs = net.forward({data_top: part, label_top: np.zeros(len(part), np.int32)}, train=False)
-        results.append(softmax(blobs[scores_name].reshape(len(part), -1)))
+        count = len(part)
+        if count not in nets:
+            nets[count] = Net(model.spec, "TEST", model.source.shape, count, params=params, seed=model.seed)
+        inputs = {data_top: backend.to_device(part), label_top: backend.to_device(np.zeros(count, np.int32))}
+        blobs = nets[count].forward(inputs, train=False)
+        scores = backend.to_host(blobs[scores_name]).reshape(count, -1)
+        results.append(softmax(scores))
     probabilities = np.concatenate(results) if results else np.empty((0, 0), np.float32)
     return probabilities if kind == "prob" else probabilities.argmax(axis=1).astype(np.int32)
 

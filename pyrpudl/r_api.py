@@ -210,6 +210,7 @@ def train_model(
     report: object = None,
     display: int = 100,
     final_report: bool = True,
+    device: str | None = None,
 ) -> dict:
     """``rpudlTrain`` (one chunk of it): a new model; a solver file's settings, then the arguments."""
     from pyrpudl.net import parse_solver
@@ -230,7 +231,7 @@ def train_model(
     if weight_decay is not None:
         solver.weight_decay = float(weight_decay)
     outcome = train(
-        _model(model), int(batch), int(iterations), solver, report, int(display), bool(final_report)
+        _model(model), int(batch), int(iterations), solver, report, int(display), bool(final_report), device
     )
     return {"model": outcome.model, "stopped": outcome.stopped}
 
@@ -244,10 +245,10 @@ def training_summary(model: object, since: int) -> str:
     return summary_line(costs, accuracies) if costs else "training ends without any iteration"
 
 
-def predict_model(model: object, x: object, type: str = "class"):
+def predict_model(model: object, x: object, type: str = "class", device: str | None = None):
     from pyrpudl.model import predict
 
-    return predict(_model(model), np.asarray(x), type)
+    return predict(_model(model), np.asarray(x), type, device=device)
 
 
 def model_cost_log(model: object) -> np.ndarray:

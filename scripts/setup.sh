@@ -52,13 +52,13 @@ install_python_env() {
     "$python" -m venv "$VENV"
   fi
   mkdir -p "$STAMPS"
-  local want; want=$(stamp_of "$ROOT/pyproject.toml" "$ROOT/scripts/constraints-r.txt")
+  local want; want=$(stamp_of "$ROOT/pyproject.toml" "$ROOT/scripts/constraints-r.txt" "${BASH_SOURCE[0]}")
   if [ "$(cat "$STAMPS/python" 2>/dev/null)" = "$want" ] && "$VENV/bin/python" -c 'import pyrpudl' 2>/dev/null; then
     log "Python environment: up to date ($VENV)"; return
   fi
-  log "Python environment: installing pyrpudl (editable) with the r and dev extras"
+  log "Python environment: installing pyrpudl (editable) with the r, dev and cuda extras"
   { "$VENV/bin/python" -m pip install --upgrade pip &&
-    "$VENV/bin/python" -m pip install -c "$ROOT/scripts/constraints-r.txt" -e "$ROOT[r,dev]"; } \
+    "$VENV/bin/python" -m pip install -c "$ROOT/scripts/constraints-r.txt" -e "$ROOT[r,dev,cuda]"; } \
     >"$STAMPS/pip-install.log" 2>&1 || { cat "$STAMPS/pip-install.log" >&2; exit 1; }
   echo "$want" > "$STAMPS/python"
 }

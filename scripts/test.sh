@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every check: ruff (lint and format), the R packages' testthat suites and R CMD check, pytest
-# on NumPy 2, then pytest, whose summary line ends the output. Fails when any of them fails.
+# Runs every check: ruff (lint and format), the R packages' testthat suites and R CMD check, the
+# CUDA kernels and backend in Numba's CUDA simulator, pytest on NumPy 2, then pytest, whose summary
+# line ends the output (on a machine with a GPU it also runs the real-GPU tests). Fails when any
+# of them fails.
 # Run scripts/setup.sh first.
 set -uo pipefail
 
@@ -42,6 +44,8 @@ step "R tests (rpud)" r_tests rpud
 step "R tests (darch)" r_tests darch
 step "R CMD check (rpud)" r_check rpud
 step "R CMD check (darch)" r_check darch
+# CUDA twins against the CPU kernels on tiny shapes, with no GPU needed (skipped in the main run).
+step "CUDA kernels (simulator)" env NUMBA_ENABLE_CUDASIM=1 python -m pytest -q -p no:cacheprovider tests/cuda
 # The engine on NumPy 2 (the main environment has NumPy 1.26 for R); R's tests need the main one.
 step "pytest on NumPy 2" "$ROOT/.venv-np2/bin/python" -m pytest -q -p no:cacheprovider --ignore=tests/r \
   --deselect tests/test_setup_script.py::test_a_second_set_up_run_does_nothing_and_is_quick

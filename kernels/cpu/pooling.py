@@ -2,7 +2,7 @@
 
 A window starts at y * stride - pad. AVE divides by the window clipped to size + pad (padding
 counts, the ceil-mode overhang does not), then clipped to the image for the sum. MAX remembers
-the first maximum's position, which alone receives the gradient.
+the first maximum's position (y * W + x), which alone receives the gradient.
 """
 
 import numba
@@ -34,7 +34,10 @@ def max_pool_forward(out, argmax, image, kh, kw, ph, pw, sh, sw):
 
 
 @numba.njit(parallel=True, cache=True)
-def max_pool_backward(image_diff, out_diff, argmax):
+def max_pool_backward(image_diff, out_diff, argmax, kh, kw, ph, pw, sh, sw):
+    """image_diff = out_diff routed to each window's first maximum. The geometry is unused here (the
+    scatter by ``argmax`` is serial within an image, hence deterministic); the CUDA twin needs it
+    to gather. Each pixel sums its windows in row-major order, as the twin does."""
     n_images, channels, height, width = image_diff.shape
     oh, ow = out_diff.shape[2], out_diff.shape[3]
     for n in numba.prange(n_images):
@@ -43,7 +46,8 @@ def max_pool_backward(image_diff, out_diff, argmax):
             for y in range(oh):
                 for x in range(ow):
                     where = argmax[n, c, y, x]
-                    image_diff[n, c, where // width, where % width] += out_diff[n, c, y, x]
+                    if where >= 0:  # -1: a window of NaNs had no maximum
+                        image_diff[n, c, where // width, where % width] += out_diff[n, c, y, x]
 
 
 @numba.njit(parallel=True, cache=True)

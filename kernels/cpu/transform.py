@@ -14,3 +14,18 @@ def transform_u8(out, pixels, mean, scale):
     for n in numba.prange(batch):
         for i in range(size):
             out[n, i] = (np.float32(pixels[n, i]) - mean[i]) * scale
+
+
+@numba.njit(parallel=True, cache=True)
+def transform_batch(out, labels_out, dataset, labels, index, mean, scale):
+    """The training batch: rows ``index`` of ``dataset`` transformed, and their labels.
+
+    out: float32 (batch, size); labels_out: int32 (batch,); dataset: uint8 (n, size);
+    labels: int32 (n,); index: int32 (batch,); mean: float32 (size,).
+    """
+    batch, size = out.shape
+    for b in numba.prange(batch):
+        row = index[b]
+        labels_out[b] = labels[row]
+        for i in range(size):
+            out[b, i] = (np.float32(dataset[row, i]) - mean[i]) * scale

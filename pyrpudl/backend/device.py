@@ -43,7 +43,7 @@ def cuda_status() -> CudaStatus:
         error = cuda.cuda_error()
     except Exception as exc:
         error = exc
-    detail = str(error) if error else "no CUDA-capable GPU was found"
+    detail = " ".join(str(error).split()).rstrip(".") if error else "no CUDA-capable GPU was found"
     return CudaStatus(False, f"no usable GPU: {detail}")
 
 

@@ -3,7 +3,8 @@
 Blobs are named arrays. A layer may write its top under its bottom's name (in place, as Caffe's
 ReLU often does); the net keeps each layer's own inputs and outputs for the backward pass, so
 in-place layers need no special care. Parameters live in a shared :class:`ParamBuffer`, so a
-TRAIN and a TEST net built on one buffer see the same weights.
+TRAIN and a TEST net built on one buffer see the same weights. A net runs on its parameters'
+backend: host arrays on the CPU, device arrays on CUDA.
 """
 
 import numpy as np
@@ -36,6 +37,7 @@ class Net:
         )
         self.sources = [s for s in self.layer_specs if s.type in SOURCE_TYPES]
         self.inputs = [top for s in self.sources for top in s.top]
+        self.backend = self.params.backend
         self.layers = []
         needs_grad: set[str] = set()
         for layer_spec in self.layer_specs:
@@ -49,7 +51,7 @@ class Net:
             views = [self.params.weights(layer_spec.name, i) for i in range(count)]
             grads = [self.params.gradient(layer_spec.name, i) for i in range(count)]
             bottom_shapes = [self.shapes.blobs[b] for b in layer_spec.bottom]
-            layer = LAYER_TYPES[layer_spec.type](layer_spec, bottom_shapes, views, grads)
+            layer = LAYER_TYPES[layer_spec.type](layer_spec, bottom_shapes, views, grads, self.backend)
             layer.propagate_down = [b in needs_grad for b in layer_spec.bottom]
             if count or any(layer.propagate_down):
                 needs_grad.update(layer_spec.top)
@@ -63,8 +65,8 @@ class Net:
         """Random layers (Dropout) draw from (seed, layer, iteration): a resumed run repeats an
         uninterrupted one exactly, however training is split into calls."""
         for index, layer in enumerate(self.layers):
-            if hasattr(layer, "rng"):
-                layer.rng = np.random.default_rng([self.seed, index, iteration])
+            if hasattr(layer, "keys"):
+                layer.keys = (self.seed, index, iteration)
 
     def _loss_weights(self) -> dict[str, float]:
         """Top name -> weight in the objective: loss_weight if given, else 1 for *Loss layers."""
@@ -95,11 +97,19 @@ class Net:
         return blobs
 
     def loss(self, blobs: dict[str, np.ndarray]) -> float:
-        return float(sum(weight * float(blobs[name]) for name, weight in self.loss_weights.items()))
+        """The weighted loss of a forward pass, read to the host (a sync on a GPU)."""
+        return float(
+            sum(
+                weight * float(self.backend.to_host(blobs[name]).ravel()[0])
+                for name, weight in self.loss_weights.items()
+            )
+        )
 
     def backward(self) -> None:
         """Gradients of the weighted losses of the last forward pass, into ``params.diff``."""
-        self.params.diff[:] = 0
+        ops, view = self.backend.ops, self.backend.view
+        if self.params.diff.size:
+            ops.fill(self.params.diff, 0.0)
         diffs: dict[str, np.ndarray] = {}
         for name, weight in self.loss_weights.items():
             diffs[name] = np.asarray(weight, dtype=self.params.data.dtype)
@@ -107,9 +117,20 @@ class Net:
             top_diffs = [diffs.pop(name, None) for name in layer.spec.top]
             if all(d is None for d in top_diffs) or not (layer.params or any(layer.propagate_down)):
                 continue
-            top_diffs = [np.zeros_like(t) if d is None else d for d, t in zip(top_diffs, tops, strict=True)]
+            top_diffs = [
+                self.backend.zeros(t.shape, t.dtype) if d is None else d
+                for d, t in zip(top_diffs, tops, strict=True)
+            ]
             bottom_diffs = layer.backward(top_diffs, bottoms, tops)
             for name, diff, wanted in zip(layer.spec.bottom, bottom_diffs, layer.propagate_down, strict=True):
                 if diff is None or not wanted:
                     continue
-                diffs[name] = diffs[name] + diff if name in diffs else diff
+                if name in diffs:  # a blob read by several layers: its gradient is the sum
+                    total = self.backend.empty(diff.shape, diff.dtype)
+                    ops.add(
+                        view(total, (total.size,)),
+                        view(diffs[name], (total.size,)),
+                        view(diff, (total.size,)),
+                    )
+                    diff = total
+                diffs[name] = diff

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pyrpudl.kernels.cpu.sgd import sgd_update
+from pyrpudl.backend import Backend, get_backend
 from pyrpudl.net.fillers import fill
 from pyrpudl.net.shapes import NetShapes
 from pyrpudl.proto import rpudl_model_pb2 as pb
@@ -29,6 +29,25 @@ class ParamBuffer:
     decay_mult: np.ndarray
     # layer name -> [(offset, shape)] for weights, then bias
     slots: dict[str, list[tuple[int, tuple[int, ...]]]] = field(default_factory=dict)
+    backend: Backend = field(default_factory=lambda: get_backend("cpu"))
+
+    ARRAYS = ("data", "diff", "history", "lr_mult", "decay_mult")
+
+    def to(self, backend: Backend) -> "ParamBuffer":
+        """A copy of this buffer on ``backend`` (itself when it is there already)."""
+        if backend is self.backend:
+            return self
+        arrays = [backend.to_device(self.backend.to_host(getattr(self, name))) for name in self.ARRAYS]
+        return ParamBuffer(*arrays, slots=self.slots, backend=backend)
+
+    def load(self, other: "ParamBuffer", names=("data", "history")) -> None:
+        """Take the values ``names`` from ``other`` (same layout, any backend) into this buffer."""
+        for name in names:
+            source = getattr(other, name)
+            if other.backend is self.backend:
+                self.backend.copy(getattr(self, name), source)
+            else:
+                self.backend.copy_from_host(getattr(self, name), other.backend.to_host(source))
 
     @classmethod
     def build(
@@ -65,7 +84,7 @@ class ParamBuffer:
 
     def _view(self, array: np.ndarray, layer: str, index: int) -> np.ndarray:
         offset, shape = self.slots[layer][index]
-        return array[offset : offset + math.prod(shape)].reshape(shape)
+        return self.backend.view(array[offset : offset + math.prod(shape)], shape)
 
     def weights(self, layer: str, index: int = 0) -> np.ndarray:
         """Parameter ``index`` (0 = weights, 1 = bias) of ``layer``: a view, not a copy."""
@@ -77,5 +96,5 @@ class ParamBuffer:
     def sgd_step(self, rate: float, momentum: float, weight_decay: float, l1: bool = False) -> None:
         """Caffe's SGD update of every parameter, in one kernel launch."""
         cast = self.data.dtype.type
-        sgd_update(self.data, self.history, self.diff, self.lr_mult, self.decay_mult,
-                   cast(rate), cast(momentum), cast(weight_decay), l1)  # fmt: skip
+        self.backend.ops.sgd_update(self.data, self.history, self.diff, self.lr_mult, self.decay_mult,
+                                    cast(rate), cast(momentum), cast(weight_decay), l1)  # fmt: skip

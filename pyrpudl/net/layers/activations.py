@@ -1,44 +1,57 @@
 """Element-wise activations: ReLU (with Caffe's negative_slope), Sigmoid, TanH."""
 
-import numpy as np
-
 from pyrpudl.net.layers.base import Layer, register
 
 
+class _Elementwise(Layer):
+    """One op forward, one backward, over the flattened blob."""
+
+    def _out(self, key, like):
+        return self.buffer(key, like.shape, like.dtype)
+
+
 @register
-class ReLU(Layer):
+class ReLU(_Elementwise):
     type_name = "ReLU"
 
     def forward(self, bottoms, train):
-        x = bottoms[0]
-        slope = self.spec.relu_param.negative_slope
-        return [np.where(x > 0, x, x * slope).astype(x.dtype, copy=False)]
+        out = self._out("top", bottoms[0])
+        self.ops.relu_forward(self.flat(out), self.flat(bottoms[0]), self.spec.relu_param.negative_slope)
+        return [out]
 
     def backward(self, top_diffs, bottoms, tops):
+        x = bottoms[0]
+        dx = self._out("bottom_diff", x)
         slope = self.spec.relu_param.negative_slope
-        return [
-            np.where(bottoms[0] > 0, top_diffs[0], top_diffs[0] * slope).astype(bottoms[0].dtype, copy=False)
-        ]
+        self.ops.relu_backward(self.flat(dx), self.flat(top_diffs[0]), self.flat(x), slope)
+        return [dx]
 
 
 @register
-class Sigmoid(Layer):
+class Sigmoid(_Elementwise):
     type_name = "Sigmoid"
 
     def forward(self, bottoms, train):
-        return [(1 / (1 + np.exp(-bottoms[0]))).astype(bottoms[0].dtype, copy=False)]
+        out = self._out("top", bottoms[0])
+        self.ops.sigmoid_forward(self.flat(out), self.flat(bottoms[0]))
+        return [out]
 
     def backward(self, top_diffs, bottoms, tops):
-        y = tops[0]
-        return [top_diffs[0] * y * (1 - y)]
+        dx = self._out("bottom_diff", bottoms[0])
+        self.ops.sigmoid_backward(self.flat(dx), self.flat(top_diffs[0]), self.flat(tops[0]))
+        return [dx]
 
 
 @register
-class TanH(Layer):
+class TanH(_Elementwise):
     type_name = "TanH"
 
     def forward(self, bottoms, train):
-        return [np.tanh(bottoms[0])]
+        out = self._out("top", bottoms[0])
+        self.ops.tanh_forward(self.flat(out), self.flat(bottoms[0]))
+        return [out]
 
     def backward(self, top_diffs, bottoms, tops):
-        return [top_diffs[0] * (1 - tops[0] ** 2)]
+        dx = self._out("bottom_diff", bottoms[0])
+        self.ops.tanh_backward(self.flat(dx), self.flat(top_diffs[0]), self.flat(tops[0]))
+        return [dx]

@@ -3,13 +3,18 @@
 A layer owns no parameter memory: ``params`` and ``grads`` are views into the net's flat
 buffers. ``forward`` returns the tops; ``backward`` takes the tops' gradients, writes the
 parameters' gradients into ``grads``, and returns the bottoms' gradients (None where a bottom,
-such as a label, takes none). Layers call kernels; they never import Numba themselves.
+such as a label, takes none). Layers call ops (``self.ops``, kernels/OPS.md) on their backend's
+arrays; they never import Numba themselves, so one layer runs on the CPU and on CUDA.
+
+A layer keeps its output and gradient buffers between calls (allocation on a GPU costs more than
+a small kernel): the arrays that ``forward`` and ``backward`` return are valid until the next call.
 """
 
 from typing import ClassVar
 
 import numpy as np
 
+from pyrpudl.backend import Backend, get_backend
 from pyrpudl.net.shapes import SHAPE_RULES, Shape
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
@@ -31,6 +36,7 @@ class Layer:
         bottom_shapes: list[Shape],
         params: list[np.ndarray] = (),
         grads: list[np.ndarray] = (),
+        backend: Backend | str = "cpu",
     ):
         self.spec = spec
         self.name = spec.name
@@ -39,6 +45,21 @@ class Layer:
         self.params, self.grads = list(params), list(grads)
         # whether each bottom needs its gradient (the net turns it off for data and labels)
         self.propagate_down = [True] * len(bottom_shapes)
+        self.backend = get_backend(backend)
+        self.ops = self.backend.ops
+        self._buffers: dict[str, object] = {}
+
+    def buffer(self, key: str, shape, dtype=np.float32):
+        """This layer's array ``key`` of ``shape``, allocated once and reused while the shape holds."""
+        shape = tuple(int(s) for s in shape)
+        current = self._buffers.get(key)
+        if current is None or tuple(current.shape) != shape or current.dtype != dtype:
+            current = self._buffers[key] = self.backend.empty(shape, dtype)
+        return current
+
+    def flat(self, array):
+        """``array`` as one dimension (a view)."""
+        return self.backend.view(array, (array.size,))
 
     def forward(self, bottoms: list[np.ndarray], train: bool) -> list[np.ndarray]:
         raise NotImplementedError

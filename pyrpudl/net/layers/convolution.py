@@ -5,9 +5,6 @@ image x output position), so each pass is one large matrix product per group: fo
 W @ col, weight gradient diff @ col^T, input gradient col2im(W^T @ diff).
 """
 
-import numpy as np
-
-from pyrpudl.kernels.cpu.im2col import col2im, im2col
 from pyrpudl.net.layers.base import Layer, register
 from pyrpudl.net.shapes import conv_window
 
@@ -16,77 +13,87 @@ from pyrpudl.net.shapes import conv_window
 class Convolution(Layer):
     type_name = "Convolution"
 
-    def __init__(self, spec, bottom_shapes, params=(), grads=()):
-        super().__init__(spec, bottom_shapes, params, grads)
+    def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
+        super().__init__(spec, bottom_shapes, params, grads, backend)
         self.window = conv_window(spec)
         self.group = spec.convolution_param.group
         self.bias = spec.convolution_param.bias_term
         self.positions = self.top_shapes[0][2] * self.top_shapes[0][3]
-        self.columns = None  # kept from forward for backward
-        self.column_diff = None  # reused: fresh 80 MB arrays each step cost more in page faults than the GEMM
+        outputs = self.top_shapes[0][1]
+        self.per_group = outputs // self.group
+        w = self.window
+        self.rows = bottom_shapes[0][1] * w.kh * w.kw // self.group  # column rows per group
+        # (group, outputs per group, rows per group): views of the flat parameter buffer
+        self.weights = self._per_group(self.params[0]) if self.params else []
+        self.weight_grads = self._per_group(self.grads[0]) if self.grads else []
+        self.window_args = (w.kh, w.kw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw)
 
-    @staticmethod
-    def _reuse(current: np.ndarray | None, shape: tuple[int, ...], dtype) -> np.ndarray:
-        """``current`` if it has this shape and dtype, else a new array (reused across steps)."""
-        if current is not None and current.shape == shape and current.dtype == dtype:
-            return current
-        return np.empty(shape, dtype=dtype)
+    def _per_group(self, array) -> list:
+        """Views of a weight array as (outputs per group, rows per group), one per group."""
+        grouped = self.backend.view(array, (self.group, self.per_group, self.rows))
+        return [grouped[g] for g in range(self.group)]
 
-    def _weights(self) -> np.ndarray:
-        """(group, outputs per group, rows per group)."""
-        return self.params[0].reshape(self.group, self.params[0].shape[0] // self.group, -1)
+    def _group_rows(self, matrix, g: int, size: int):
+        return matrix if self.group == 1 else matrix[g * size : (g + 1) * size]
 
     def forward(self, bottoms, train):
-        image = np.ascontiguousarray(bottoms[0])
-        n, channels = image.shape[:2]
-        w = self.window
-        shape = (channels * w.kh * w.kw, n * self.positions)
-        self.columns = self._reuse(self.columns, shape, image.dtype)
-        im2col(self.columns, image, w.kh, w.kw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw)
-        weights = self._weights()
-        rows = shape[0] // self.group
-        wide = np.empty((self.params[0].shape[0], shape[1]), dtype=image.dtype)
-        per_group = wide.shape[0] // self.group
+        image = bottoms[0]
+        n = image.shape[0]
+        outputs = self.per_group * self.group
+        columns = self.buffer("columns", (self.group * self.rows, n * self.positions), image.dtype)
+        self.ops.im2col(columns, image, *self.window_args)
+        wide = self.buffer("wide", (outputs, n * self.positions), image.dtype)
         for g in range(self.group):
-            np.matmul(
-                weights[g],
-                self.columns[g * rows : (g + 1) * rows],
-                out=wide[g * per_group : (g + 1) * per_group],
+            self.ops.gemm(
+                self._group_rows(wide, g, self.per_group),
+                self.weights[g],
+                self._group_rows(columns, g, self.rows),
+                False,
+                False,
+                1.0,
+                0.0,
             )
-        if self.bias:
-            wide += self.params[1][:, None]
-        # (outputs, images x positions) -> (images, outputs, height, width)
-        out = wide.reshape(-1, n, self.positions).transpose(1, 0, 2)
-        return [np.ascontiguousarray(out).reshape(n, *self.top_shapes[0][1:])]
+        out = self.buffer("top", (n, *self.top_shapes[0][1:]), image.dtype)
+        self.ops.wide_to_nchw(
+            self.backend.view(out, (n, outputs, self.positions)),
+            wide,
+            self.params[1] if self.bias else self.flat(self.params[0]),  # any array when there is no bias
+            self.bias,
+        )
+        return [out]
 
     def backward(self, top_diffs, bottoms, tops):
         image = bottoms[0]
         n = image.shape[0]
-        w = self.window
-        columns = self.columns  # from the forward pass of these bottoms
-        outputs = self.params[0].shape[0]
-        diff = np.ascontiguousarray(top_diffs[0].reshape(n, outputs, self.positions).transpose(1, 0, 2))
-        diff = diff.reshape(outputs, n * self.positions)
-        rows, per_group = columns.shape[0] // self.group, outputs // self.group
-        weight_grad = self.grads[0].reshape(self.group, per_group, rows)
+        outputs = self.per_group * self.group
+        columns = self._buffers["columns"]  # from the forward pass of these bottoms
+        diff = self.buffer("diff_wide", (outputs, n * self.positions), image.dtype)
+        self.ops.nchw_to_wide(diff, self.backend.view(top_diffs[0], (n, outputs, self.positions)))
         for g in range(self.group):
-            np.matmul(
-                diff[g * per_group : (g + 1) * per_group],
-                columns[g * rows : (g + 1) * rows].T,
-                out=weight_grad[g],
+            self.ops.gemm(
+                self.weight_grads[g],
+                self._group_rows(diff, g, self.per_group),
+                self._group_rows(columns, g, self.rows),
+                False,
+                True,
+                1.0,
+                0.0,
             )
         if self.bias:
-            self.grads[1][...] = diff.sum(axis=1)
+            self.ops.sum_rows(self.grads[1], diff)
         if not self.propagate_down[0]:
             return [None]  # the input is data: skip col2im, the costliest step
-        self.column_diff = self._reuse(self.column_diff, columns.shape, columns.dtype)
-        weights = self._weights()
+        column_diff = self.buffer("column_diff", columns.shape, image.dtype)
         for g in range(self.group):
-            np.matmul(
-                weights[g].T,
-                diff[g * per_group : (g + 1) * per_group],
-                out=self.column_diff[g * rows : (g + 1) * rows],
+            self.ops.gemm(
+                self._group_rows(column_diff, g, self.rows),
+                self.weights[g],
+                self._group_rows(diff, g, self.per_group),
+                True,
+                False,
+                1.0,
+                0.0,
             )
-        image_diff = np.empty_like(image)
-        col2im(image_diff, self.column_diff, w.kh, w.kw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw)
+        image_diff = self.buffer("bottom_diff", image.shape, image.dtype)
+        self.ops.col2im(image_diff, column_diff, *self.window_args)
         return [image_diff]

@@ -1,24 +1,41 @@
 """Layers that move or combine values: Softmax, Flatten, Concat, Eltwise."""
 
+import math
+
 import numpy as np
 
 from pyrpudl.errors import InputError
 from pyrpudl.net.layers.base import Layer, register
-from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.proto import rpudl_model_pb2 as pb
+
+
+def _around(shape, axis: int) -> tuple[int, int, int]:
+    """(outer, along, inner): ``shape`` seen as three axes around ``axis``."""
+    return math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1 :])
 
 
 @register
 class Softmax(Layer):
     type_name = "Softmax"
 
+    def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
+        super().__init__(spec, bottom_shapes, params, grads, backend)
+        self.axis = spec.softmax_param.axis % len(bottom_shapes[0])
+
     def forward(self, bottoms, train):
-        return [softmax(bottoms[0], self.spec.softmax_param.axis)]
+        x = bottoms[0]
+        out = self.buffer("top", x.shape, x.dtype)
+        three = _around(x.shape, self.axis)
+        self.ops.softmax_forward(self.backend.view(out, three), self.backend.view(x, three))
+        return [out]
 
     def backward(self, top_diffs, bottoms, tops):
-        axis = self.spec.softmax_param.axis
         y = tops[0]
-        return [(top_diffs[0] - (top_diffs[0] * y).sum(axis=axis, keepdims=True)) * y]
+        dx = self.buffer("bottom_diff", y.shape, y.dtype)
+        three = _around(y.shape, self.axis)
+        view = self.backend.view
+        self.ops.softmax_backward(view(dx, three), view(top_diffs[0], three), view(y, three))
+        return [dx]
 
 
 @register
@@ -26,58 +43,88 @@ class Flatten(Layer):
     type_name = "Flatten"
 
     def forward(self, bottoms, train):
-        return [bottoms[0].reshape(bottoms[0].shape[0], *self.top_shapes[0][1:])]
+        return [self.backend.view(bottoms[0], (bottoms[0].shape[0], *self.top_shapes[0][1:]))]
 
     def backward(self, top_diffs, bottoms, tops):
-        return [top_diffs[0].reshape(bottoms[0].shape)]
+        return [self.backend.view(top_diffs[0], bottoms[0].shape)]
 
 
 @register
 class Concat(Layer):
     type_name = "Concat"
 
-    def __init__(self, spec, bottom_shapes, params=(), grads=()):
-        super().__init__(spec, bottom_shapes, params, grads)
+    def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
+        super().__init__(spec, bottom_shapes, params, grads, backend)
         p = spec.concat_param
         axis = p.axis if p.HasField("axis") or not p.HasField("concat_dim") else p.concat_dim
         self.axis = axis % len(bottom_shapes[0])
-        self.splits = np.cumsum([shape[self.axis] for shape in bottom_shapes])[:-1]
+        self.offsets = [0, *np.cumsum([shape[self.axis] for shape in bottom_shapes])[:-1].tolist()]
 
     def forward(self, bottoms, train):
-        return [np.concatenate(bottoms, axis=self.axis)]
+        shape = list(bottoms[0].shape)
+        shape[self.axis] = sum(b.shape[self.axis] for b in bottoms)
+        out = self.buffer("top", shape, bottoms[0].dtype)
+        whole = self.backend.view(out, _around(shape, self.axis))
+        for bottom, offset in zip(bottoms, self.offsets, strict=True):
+            part = self.backend.view(bottom, _around(bottom.shape, self.axis))
+            self.ops.concat_forward(whole, part, offset)
+        return [out]
 
     def backward(self, top_diffs, bottoms, tops):
-        return list(np.split(top_diffs[0], self.splits, axis=self.axis))
+        whole = self.backend.view(top_diffs[0], _around(top_diffs[0].shape, self.axis))
+        diffs = []
+        for index, (bottom, offset) in enumerate(zip(bottoms, self.offsets, strict=True)):
+            dx = self.buffer(f"bottom_diff{index}", bottom.shape, bottom.dtype)
+            self.ops.concat_backward(self.backend.view(dx, _around(bottom.shape, self.axis)), whole, offset)
+            diffs.append(dx)
+        return diffs
 
 
 @register
 class Eltwise(Layer):
     type_name = "Eltwise"
 
-    def __init__(self, spec, bottom_shapes, params=(), grads=()):
-        super().__init__(spec, bottom_shapes, params, grads)
+    def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
+        super().__init__(spec, bottom_shapes, params, grads, backend)
         p = spec.eltwise_param
         self.operation = p.operation
         if p.coeff and (len(p.coeff) != len(bottom_shapes) or self.operation != pb.EltwiseParameter.SUM):
             raise InputError(f"layer {spec.name!r}: give one coeff per bottom, and only for SUM")
         self.coeff = list(p.coeff) or [1.0] * len(bottom_shapes)
-        self.winner = None
 
     def forward(self, bottoms, train):
+        out = self.buffer("top", bottoms[0].shape, bottoms[0].dtype)
+        flat_out, flats = self.flat(out), [self.flat(b) for b in bottoms]
         if self.operation == pb.EltwiseParameter.SUM:
-            return [sum(c * b for c, b in zip(self.coeff, bottoms, strict=True))]
-        if self.operation == pb.EltwiseParameter.PROD:
-            return [np.prod(np.stack(bottoms), axis=0)]
-        stacked = np.stack(bottoms)
-        self.winner = stacked.argmax(axis=0)  # the first maximum wins, as in Caffe
-        return [stacked.max(axis=0)]
+            self.ops.axpby(flat_out, self.coeff[0], flats[0], 0.0, flats[0])
+            for coeff, flat in zip(self.coeff[1:], flats[1:], strict=True):
+                self.ops.axpby(flat_out, 1.0, flat_out, coeff, flat)
+        elif self.operation == pb.EltwiseParameter.PROD:
+            self.ops.multiply(flat_out, flats[0], flats[1])
+            for flat in flats[2:]:
+                self.ops.multiply(flat_out, flat_out, flat)
+        else:
+            winner = self.buffer("winner", out.shape, np.int32)
+            for index, flat in enumerate(flats):
+                self.ops.eltwise_max_forward(flat_out, self.flat(winner), flat, index)
+        return [out]
 
     def backward(self, top_diffs, bottoms, tops):
-        diff = top_diffs[0]
-        if self.operation == pb.EltwiseParameter.SUM:
-            return [c * diff for c in self.coeff]
-        if self.operation == pb.EltwiseParameter.PROD:
-            return [
-                diff * np.prod(np.stack(bottoms[:i] + bottoms[i + 1 :]), axis=0) for i in range(len(bottoms))
-            ]
-        return [np.where(self.winner == i, diff, 0) for i in range(len(bottoms))]
+        dy = self.flat(top_diffs[0])
+        flats = [self.flat(b) for b in bottoms]
+        diffs = []
+        for index, bottom in enumerate(bottoms):
+            dx = self.buffer(f"bottom_diff{index}", bottom.shape, bottom.dtype)
+            flat_dx = self.flat(dx)
+            if self.operation == pb.EltwiseParameter.SUM:
+                self.ops.axpby(flat_dx, self.coeff[index], dy, 0.0, dy)
+            elif self.operation == pb.EltwiseParameter.PROD:
+                # the product of the other bottoms (Caffe's stable_prod_grad), times dy
+                self.ops.multiply(flat_dx, dy, flats[1] if index == 0 else flats[0])
+                for other, flat in enumerate(flats):
+                    if other not in (index, 1 if index == 0 else 0):
+                        self.ops.multiply(flat_dx, flat_dx, flat)
+            else:
+                self.ops.eltwise_max_backward(flat_dx, dy, self.flat(self._buffers["winner"]), index)
+            diffs.append(dx)
+        return diffs

@@ -24,6 +24,14 @@ rpudl <- function(prototxt, data.source, seed = 0L) {
 
 new_model <- function(py) structure(list(py = py), class = "rpudl_model")
 
+optional_device <- function(device) {
+  if (is.null(device)) return(NULL)
+  if (!is.character(device) || length(device) != 1 || is.na(device)) {
+    rpud_abort("device must be one of \"auto\", \"cpu\" or \"cuda\"", "rpud_input_error")
+  }
+  device
+}
+
 #' Train a model
 #'
 #' Runs Caffe's stochastic gradient descent: every `display` iterations it prints the cost and
@@ -40,6 +48,9 @@ new_model <- function(py) structure(list(py = py), class = "rpudl_model")
 #' @param solver Optionally a Caffe solver prototxt file; its settings (learning-rate policy
 #'   too) are used, and the arguments given here override them.
 #' @param display Print a progress line every `display` iterations (0 for none).
+#' @param device Where to train: `"auto"` (a usable NVIDIA GPU, else the CPU), `"cpu"` or
+#'   `"cuda"`. `NULL` uses the environment variable `PYRPUDL_DEVICE`, else `"auto"`; see
+#'   [rpudlInfo()]. A model trained on one device predicts and trains further on the other.
 #' @return The trained model (class `rpudl_model`).
 #' @examples
 #' \dontrun{
@@ -48,7 +59,7 @@ new_model <- function(py) structure(list(py = py), class = "rpudl_model")
 #' }
 #' @export
 rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, momentum = 0.9,
-                       weight.decay = 0.004, solver = NULL, display = 100) {
+                       weight.decay = 0.004, solver = NULL, display = 100, device = NULL) {
   check_model(model)
   if (!is.null(solver)) {
     learning.rate <- if (missing(learning.rate)) NULL else learning.rate
@@ -69,7 +80,8 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
                           iterations = as.integer(n), learning_rate = learning.rate,
                           momentum = momentum, weight_decay = weight.decay,
                           solver_file = optional_path(solver, "solver"), report = rpud_reporter(),
-                          display = as.integer(display), final_report = FALSE)
+                          display = as.integer(display), final_report = FALSE,
+                          device = optional_device(device))
       current <- result$model
       stopped <- result$stopped
       done <- done + n
@@ -86,6 +98,7 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
 #'   [rpudlGetTestingDataSamples()] returns them) or an array `c(n, channels, height, width)`.
 #' @param type `"class"` for the predicted classes (coded as the data source's labels) or
 #'   `"prob"` for a matrix of class probabilities.
+#' @param device Where to compute, as in [rpudlTrain()].
 #' @param ... Unused.
 #' @return An integer vector of classes, or a probability matrix with one row per image.
 #' @examples
@@ -96,9 +109,10 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
 #' }
 #' @importFrom stats predict
 #' @export
-predict.rpudl_model <- function(object, x, type = c("class", "prob"), ...) {
+predict.rpudl_model <- function(object, x, type = c("class", "prob"), device = NULL, ...) {
   type <- match_choice(type, "type", c("class", "prob"))
-  value <- rpud_call("predict_model", model = object$py, x = as_py_array(x, "x"), type = type)
+  value <- rpud_call("predict_model", model = object$py, x = as_py_array(x, "x"), type = type,
+                     device = optional_device(device))
   if (type == "class") as.integer(as.vector(value)) else value
 }
 

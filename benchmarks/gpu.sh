@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Everything that needs a real GPU, in one command: the real-GPU tests, then the GEMM and the
+# whole-training benchmarks against PyTorch on the same GPU. Logs go to $OUT (or ./out/gpu).
+#
+#   benchmarks/gpu.sh [quick_iterations] [lenet_iterations]
+#
+# On the lent GPU machines (Python 3.12 with torch, numba and numba-cuda, no internet), wheels
+# carried in .whl/ are installed first (NumPy 2.4: numba-cuda 0.30 fails to import on NumPy 2.5),
+# and Fashion-MNIST is read from .gpudata/ when it was carried (Debian's files).
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+LOGS=${OUT:-$ROOT/out/gpu}
+mkdir -p "$LOGS"
+export PYTHONUNBUFFERED=1
+if compgen -G ".whl/*.whl" >/dev/null; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
+  export PYTHONPATH=/tmp/site:$ROOT
+else
+  export PYTHONPATH=$ROOT
+fi
+# the package as installed: kernels/ is pyrpudl.kernels (an editable install maps it; here a link does)
+ln -sfn "$ROOT/kernels" "$ROOT/pyrpudl/kernels" 2>/dev/null
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm --format=csv | tee "$LOGS/gpu.txt"
+FASHION=""
+[ -f .gpudata/train-images-idx3-ubyte.gz ] && FASHION=.gpudata
+status=0
+python3 -m pytest -q -p no:cacheprovider tests/cuda 2>&1 | tee "$LOGS/tests.txt" || status=1
+python3 benchmarks/gemm_cuda.py 2>&1 | tee "$LOGS/gemm.txt" || status=1
+python3 benchmarks/convnet_gpu.py "${1:-4000}" "${2:-10000}" $FASHION 2>&1 | tee "$LOGS/convnet.txt" || status=1
+rm -f "$ROOT/pyrpudl/kernels"
+exit $status

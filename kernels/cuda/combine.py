@@ -1,0 +1,56 @@
+"""CUDA twins of ``kernels/cpu/combine.py``."""
+
+import numpy as np
+from numba import cuda
+
+THREADS = 256
+
+
+def _blocks(n: int) -> int:
+    return max(1, min((n + THREADS - 1) // THREADS, 4096))
+
+
+@cuda.jit
+def _concat_forward(out, x, offset):
+    a, t, inner = x.shape
+    for q in range(cuda.grid(1), a * t * inner, cuda.gridsize(1)):
+        i, j, k = q // (t * inner), (q // inner) % t, q % inner
+        out[i, offset + j, k] = x[i, j, k]
+
+
+@cuda.jit
+def _concat_backward(dx, dy, offset):
+    a, t, inner = dx.shape
+    for q in range(cuda.grid(1), a * t * inner, cuda.gridsize(1)):
+        i, j, k = q // (t * inner), (q // inner) % t, q % inner
+        dx[i, j, k] = dy[i, offset + j, k]
+
+
+@cuda.jit
+def _eltwise_max_forward(out, winner, x, index):
+    for i in range(cuda.grid(1), x.shape[0], cuda.gridsize(1)):
+        if index == 0 or x[i] > out[i]:
+            out[i] = x[i]
+            winner[i] = index
+
+
+@cuda.jit
+def _eltwise_max_backward(dx, dy, winner, index):
+    for i in range(cuda.grid(1), dy.shape[0], cuda.gridsize(1)):
+        dx[i] = dy[i] if winner[i] == index else np.float32(0.0)
+
+
+def concat_forward(out, x, offset):
+    _concat_forward[_blocks(x.size), THREADS](out, x, np.int32(offset))
+
+
+def concat_backward(dx, dy, offset):
+    _concat_backward[_blocks(dx.size), THREADS](dx, dy, np.int32(offset))
+
+
+def eltwise_max_forward(out, winner, x, index):
+    _eltwise_max_forward[_blocks(x.size), THREADS](out, winner, x, np.int32(index))
+
+
+def eltwise_max_backward(dx, dy, winner, index):
+    _eltwise_max_backward[_blocks(dy.size), THREADS](dx, dy, winner, np.int32(index))

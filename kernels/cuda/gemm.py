@@ -1,0 +1,301 @@
+"""CUDA twin of ``kernels/cpu/gemm.py``: a tiled SGEMM, with a deterministic split-K for long, thin products.
+
+``gemm(c, a, b, trans_a, trans_b, alpha, beta)``: c (M, N) = alpha · op(a) @ op(b) + beta · c, float32,
+C-contiguous 2-D device arrays; with beta == 0, c is not read.
+
+Design. One block computes a BM × BN tile of c, stepping over K in slabs of BK = 16: it copies an op(a)
+slab (BK × BM) and an op(b) slab (BK × BN) into shared memory (both stored k-major), and each thread
+accumulates a TM × TN register tile, its rows ``ty + i·TY`` and columns ``tx + j·TX`` (strided: a warp's
+shared-memory reads are broadcasts or consecutive words, and its stores to c are coalesced). The next
+slab is fetched from global memory into registers while the current one is multiplied. Global loads
+follow each operand's layout (consecutive threads run along its contiguous axis); when that axis is k,
+the shared tile rows are padded by 2 words so that the transposing stores are free of bank conflicts.
+
+Numba cannot unroll the k loop of a slab, and its signed indices carry wraparound code, so the kernel
+source is generated: the slab product is written out for every k (shared-memory offsets are then
+constants) and shared memory is indexed with unsigned integers. One kernel is compiled per (tile,
+trans_a, trans_b, split), on first use.
+
+Tiles (BM, BN, TM, TN, threads): (32, 128, 4, 8, 128) when M <= 32 (convolution weights of 32 filters);
+(128, 128, 8, 8, 256) when M, N >= 256 and the product has at least 2 such tiles per SM; (64, 64, 8, 4,
+128) otherwise.
+
+Split-K: when the tiles give fewer than 512 threads per SM and K >= 128, K is cut into S slices (each a
+multiple of BK and at least 64 long) so that S × tiles reaches about that; block z writes its unscaled
+partial tile into rows z·M .. z·M + M − 1 of a scratch buffer (S·M, N), and a second kernel sums the S
+partials of each element in a fixed order (deterministic, no atomics), then applies alpha and beta. The
+scratch buffer is module-level, allocated on the first call that needs it and replaced by a larger one
+when too small (the one allocation this module makes); all calls share it, which is safe because they
+run in order on the default stream.
+
+Launch plans (configured kernels, slice length) are cached per (M, N, K, trans_a, trans_b).
+"""
+
+import math
+
+import numpy as np
+from numba import cuda, float32
+
+BK = 16
+PAD = 2  # words added to a shared row when the slab is stored transposed (k-contiguous operand)
+TILE_32x128 = (32, 128, 4, 8)  # (BM, BN, TM, TN); threads = (BM / TM) · (BN / TN)
+TILE_64x64 = (64, 64, 8, 4)
+TILE_128x128 = (128, 128, 8, 8)
+THREADS_PER_SM = 512  # split-K target: enough blocks for about this many threads per SM
+MIN_SLICE = 64  # shortest K slice of a split
+REDUCE_THREADS = 256
+REDUCE_MAX_BLOCKS = 4096
+
+_kernels = {}
+_plans = {}
+_scratch = None
+_sm_count = None
+
+
+def _threads(tile) -> int:
+    bm, bn, tm, tn = tile
+    return (bm // tm) * (bn // tn)
+
+
+def _source(tile, trans_a, trans_b, split) -> str:
+    """Python source of the kernel for one tile shape, transpose pair and split mode."""
+    bm, bn, tm, tn = tile
+    threads = _threads(tile)
+    tx_count, ty_count = bn // tn, bm // tm
+    a_loads, b_loads = bm * BK // threads, bn * BK // threads
+    sa_stride = bm + (0 if trans_a else PAD)  # a (M, K) is k-contiguous: transposing store, padded
+    sb_stride = bn + (PAD if trans_b else 0)  # b (N, K) likewise
+    # each thread copies whole strides of the slabs
+    assert threads % BK == 0 and (bm * BK) % threads == 0 and (bn * BK) % threads == 0
+    assert threads % bm == 0 or not trans_a
+    assert threads % bn == 0 or trans_b
+    u = "np.uint64"
+    lines = []
+    add = lines.append
+
+    # where this thread's first slab element lies: (k, row) of a's slab and (k, column) of b's; its l-th
+    # element is l · (step_k, step_row) further on
+    if trans_a:  # a (K, M): consecutive threads along m
+        a_first, a_step = ("tid // BM", "tid % BM"), (threads // bm, 0)
+    else:  # a (M, K): consecutive threads along k
+        a_first, a_step = ("tid % BK", "tid // BK"), (0, threads // BK)
+    if trans_b:  # b (N, K): consecutive threads along k
+        b_first, b_step = ("tid % BK", "tid // BK"), (0, threads // BK)
+    else:  # b (K, N): consecutive threads along n
+        b_first, b_step = ("tid // BN", "tid % BN"), (threads // bn, 0)
+    a_at = "a[k, m]" if trans_a else "a[m, k]"
+    b_at = "b[n, k]" if trans_b else "b[k, n]"
+
+    add("def load_a(a, m, k, m_end, k_end):")
+    add("    if m < m_end and k < k_end:")
+    add(f"        return {a_at}")
+    add("    return float32(0.0)")
+    add("")
+    add("def load_b(b, n, k, n_end, k_end):")
+    add("    if n < n_end and k < k_end:")
+    add(f"        return {b_at}")
+    add("    return float32(0.0)")
+    add("")
+    add("def kernel(c, a, b, alpha, beta, part, slice_k):")
+    add("    sa = cuda.shared.array(SA_SIZE, float32)")
+    add("    sb = cuda.shared.array(SB_SIZE, float32)")
+    add("    acc = cuda.local.array(ACC_SHAPE, float32)")
+    add("    m_count, n_count = c.shape")
+    add(f"    k_count = a.shape[{0 if trans_a else 1}]")
+    add("    tid = cuda.threadIdx.x")
+    add("    tx = tid % TX")
+    add("    ty = tid // TX")
+    add("    n0 = cuda.blockIdx.x * BN")
+    add("    m0 = cuda.blockIdx.y * BM")
+    add("    z = cuda.blockIdx.z")
+    add("    k_begin = z * slice_k")
+    add("    k_end = min(k_count, k_begin + slice_k)")
+    add(f"    ak = {a_first[0]}")
+    add(f"    am = m0 + {a_first[1]}")
+    add(f"    bk = {b_first[0]}")
+    add(f"    bn = n0 + {b_first[1]}")
+    add(f"    a_store = {u}({a_first[0]} * SA_STRIDE + {a_first[1]})")
+    add(f"    b_store = {u}({b_first[0]} * SB_STRIDE + {b_first[1]})")
+    add(f"    a_read = {u}(ty)")
+    add(f"    b_read = {u}(tx)")
+    add("    for i in range(TM):")
+    add("        for j in range(TN):")
+    add("            acc[i, j] = float32(0.0)")
+
+    def fetch(indent, k0):
+        pad = " " * indent
+        for l in range(a_loads):
+            dk, dm = l * a_step[0], l * a_step[1]
+            add(f"{pad}pa{l} = load_a(a, am + {dm}, {k0} + ak + {dk}, m_count, k_end)")
+        for l in range(b_loads):
+            dk, dn = l * b_step[0], l * b_step[1]
+            add(f"{pad}pb{l} = load_b(b, bn + {dn}, {k0} + bk + {dk}, n_count, k_end)")
+
+    fetch(4, "k_begin")
+    add("    for k0 in range(k_begin, k_end, BK):")
+    for l in range(a_loads):
+        add(f"        sa[a_store + {u}({l * (a_step[0] * sa_stride + a_step[1])})] = pa{l}")
+    for l in range(b_loads):
+        add(f"        sb[b_store + {u}({l * (b_step[0] * sb_stride + b_step[1])})] = pb{l}")
+    add("        cuda.syncthreads()")
+    add("        k_next = k0 + BK")
+    add("        if k_next < k_end:  # fetch the next slab while this one is multiplied")
+    fetch(12, "k_next")
+    for kk in range(BK):
+        for i in range(tm):
+            add(f"        x{i} = sa[a_read + {u}({kk * sa_stride + i * ty_count})]")
+        for j in range(tn):
+            add(f"        y{j} = sb[b_read + {u}({kk * sb_stride + j * tx_count})]")
+        for i in range(tm):
+            for j in range(tn):
+                add(f"        acc[{i}, {j}] += x{i} * y{j}")
+    add("        cuda.syncthreads()")
+
+    add("    for i in range(TM):")
+    add("        m = m0 + ty + i * TY")
+    add("        if m < m_count:")
+    add("            for j in range(TN):")
+    add("                n = n0 + tx + j * TX")
+    add("                if n < n_count:")
+    if split:
+        add("                    part[z * m_count + m, n] = acc[i, j]")
+    else:
+        add("                    if beta != float32(0.0):")
+        add("                        c[m, n] = alpha * acc[i, j] + beta * c[m, n]")
+        add("                    else:")
+        add("                        c[m, n] = alpha * acc[i, j]")
+    return "\n".join(lines) + "\n"
+
+
+def _make_kernel(tile, trans_a, trans_b, split):
+    bm, bn, tm, tn = tile
+    sa_stride = bm + (0 if trans_a else PAD)
+    sb_stride = bn + (PAD if trans_b else 0)
+    namespace = {
+        "cuda": cuda,
+        "np": np,
+        "float32": float32,
+        "BK": BK,
+        "BM": bm,
+        "BN": bn,
+        "TM": tm,
+        "TN": tn,
+        "TX": bn // tn,
+        "TY": bm // tm,
+        "SA_STRIDE": sa_stride,
+        "SB_STRIDE": sb_stride,
+        "SA_SIZE": BK * sa_stride,
+        "SB_SIZE": BK * sb_stride,
+        "ACC_SHAPE": (tm, tn),
+    }
+    name = f"<gemm {bm}x{bn} trans_a={trans_a} trans_b={trans_b} split={split}>"
+    exec(compile(_source(tile, trans_a, trans_b, split), name, "exec"), namespace)
+    namespace["load_a"] = cuda.jit(device=True)(namespace["load_a"])
+    namespace["load_b"] = cuda.jit(device=True)(namespace["load_b"])
+    return cuda.jit(namespace["kernel"])
+
+
+@cuda.jit
+def _reduce_slices(c, part, alpha, beta, slices):
+    # c[m, n] = alpha · (sum of part[z·M + m, n] over z, in a fixed order) + beta · c[m, n]
+    m_count, n_count = c.shape
+    for e in range(cuda.grid(1), m_count * n_count, cuda.gridsize(1)):
+        m = e // n_count
+        n = e % n_count
+        s0 = float32(0.0)
+        s1 = float32(0.0)
+        s2 = float32(0.0)
+        s3 = float32(0.0)
+        z = 0
+        while z + 4 <= slices:  # four loads in flight
+            s0 += part[z * m_count + m, n]
+            s1 += part[(z + 1) * m_count + m, n]
+            s2 += part[(z + 2) * m_count + m, n]
+            s3 += part[(z + 3) * m_count + m, n]
+            z += 4
+        while z < slices:
+            s0 += part[z * m_count + m, n]
+            z += 1
+        total = (s0 + s1) + (s2 + s3)
+        if beta != float32(0.0):
+            c[m, n] = alpha * total + beta * c[m, n]
+        else:
+            c[m, n] = alpha * total
+
+
+def _kernel(tile, trans_a, trans_b, split):
+    key = (tile, trans_a, trans_b, split)
+    kernel = _kernels.get(key)
+    if kernel is None:
+        kernel = _kernels[key] = _make_kernel(tile, trans_a, trans_b, split)
+    return kernel
+
+
+def _multiprocessors() -> int:
+    global _sm_count
+    if _sm_count is None:
+        # the simulator has no such attribute: 1, so its split-K cases stay a few blocks
+        _sm_count = int(getattr(cuda.get_current_device(), "MULTIPROCESSOR_COUNT", 1))
+    return _sm_count
+
+
+def plan(m, n, k):
+    """The tile and K slicing of an (M, N, K) product: ``(tile, slices, slice_k)``."""
+    sms = _multiprocessors()
+    if m <= 32:
+        tile = TILE_32x128
+    elif m >= 256 and n >= 256 and math.ceil(m / 128) * math.ceil(n / 128) >= 2 * sms:
+        tile = TILE_128x128
+    else:
+        tile = TILE_64x64
+    tiles = math.ceil(m / tile[0]) * math.ceil(n / tile[1])
+    target = max(1, sms * THREADS_PER_SM // _threads(tile))
+    slices = 1
+    if tiles < target and k >= 2 * MIN_SLICE:
+        slices = min(math.ceil(target / tiles), k // MIN_SLICE)
+    if slices <= 1:
+        return tile, 1, max(k, 1)
+    slice_k = math.ceil(math.ceil(k / slices) / BK) * BK
+    return tile, math.ceil(k / slice_k), slice_k
+
+
+def _scratch_view(rows, cols):
+    """A (rows, cols) view of the split-K scratch buffer, grown (and the cached plans dropped) if needed."""
+    global _scratch
+    need = rows * cols
+    if _scratch is None or _scratch.size < need:
+        _plans.clear()  # their views hold the old buffer
+        _scratch = None
+        _scratch = cuda.device_array(need, np.float32)
+    return _scratch[:need].reshape(rows, cols)
+
+
+def _build(m, n, k, trans_a, trans_b):
+    tile, slices, slice_k = plan(m, n, k)
+    grid = (math.ceil(n / tile[1]), math.ceil(m / tile[0]), slices)
+    main = _kernel(tile, bool(trans_a), bool(trans_b), slices > 1)[grid, _threads(tile)]
+    if slices == 1:
+        return main, None, None, slice_k, slices
+    part = _scratch_view(slices * m, n)
+    blocks = max(1, min(math.ceil(m * n / REDUCE_THREADS), REDUCE_MAX_BLOCKS))
+    return main, _reduce_slices[blocks, REDUCE_THREADS], part, slice_k, slices
+
+
+def gemm(c, a, b, trans_a, trans_b, alpha, beta):
+    m, n = c.shape
+    k = a.shape[0] if trans_a else a.shape[1]
+    key = (m, n, k, trans_a, trans_b)
+    entry = _plans.get(key)
+    if entry is None:
+        if m == 0 or n == 0:
+            return
+        entry = _build(m, n, k, trans_a, trans_b)
+        _plans[key] = entry
+    main, reduce, part, slice_k, slices = entry
+    alpha = np.float32(alpha)
+    beta = np.float32(beta)
+    if reduce is None:
+        main(c, a, b, alpha, beta, c, slice_k)
+    else:
+        main(c, a, b, alpha, beta, part, slice_k)
+        reduce(c, part, alpha, beta, slices)

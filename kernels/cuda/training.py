@@ -1,0 +1,94 @@
+"""CUDA twins of ``kernels/cpu/training.py``: the per-iteration ops that read the step counter on
+the device, so that a training step can be captured once as a CUDA graph and replayed."""
+
+import numpy as np
+from numba import cuda
+
+THREADS = 128
+SGD_THREADS = 256
+
+
+@cuda.jit
+def _select_batch(batch_index, chunk_index, state):
+    batch = batch_index.shape[0]
+    start = state[0] * batch
+    for b in range(cuda.grid(1), batch, cuda.gridsize(1)):
+        batch_index[b] = chunk_index[start + b]
+
+
+@cuda.jit
+def _record_step(costs, accuracies, state, loss, weight, scores, labels):
+    # one block: each thread judges rows, then a shared-memory sum of the hits
+    hits = cuda.shared.array(THREADS, np.int32)
+    tid = cuda.threadIdx.x
+    batch, classes = scores.shape
+    mine = 0
+    for b in range(tid, batch, THREADS):
+        best = 0
+        for c in range(1, classes):
+            if scores[b, c] > scores[b, best]:
+                best = c
+        if best == labels[b]:
+            mine += 1
+    hits[tid] = mine
+    cuda.syncthreads()
+    step = THREADS // 2
+    while step > 0:
+        if tid < step:
+            hits[tid] += hits[tid + step]
+        cuda.syncthreads()
+        step //= 2
+    if tid == 0:
+        slot = state[0]
+        costs[slot] = weight * loss[0]
+        accuracies[slot] = np.float32(hits[0]) / np.float32(batch)
+
+
+@cuda.jit
+def _add_cost(costs, state, loss, weight):
+    if cuda.grid(1) == 0:
+        costs[state[0]] += weight * loss[0]
+
+
+@cuda.jit
+def _scheduled_sgd_update(data, history, diff, lr_mult, decay_mult, rates, state, momentum, weight_decay, l1):
+    rate = rates[state[0]]
+    for i in range(cuda.grid(1), data.shape[0], cuda.gridsize(1)):
+        w = data[i]
+        regular = w
+        if l1:
+            regular = np.float32(1.0) if w > 0 else (np.float32(-1.0) if w < 0 else np.float32(0.0))
+        g = diff[i] + weight_decay * decay_mult[i] * regular
+        v = momentum * history[i] + rate * lr_mult[i] * g
+        history[i] = v
+        data[i] = w - v
+
+
+@cuda.jit
+def _next_step(state):
+    if cuda.grid(1) == 0:
+        state[0] += 1
+
+
+def select_batch(batch_index, chunk_index, state):
+    _select_batch[1, 256](batch_index, chunk_index, state)
+
+
+def record_step(costs, accuracies, state, loss, weight, scores, labels):
+    _record_step[1, THREADS](costs, accuracies, state, loss, np.float32(weight), scores, labels)
+
+
+def add_cost(costs, state, loss, weight):
+    _add_cost[1, 32](costs, state, loss, np.float32(weight))
+
+
+def scheduled_sgd_update(data, history, diff, lr_mult, decay_mult, rates, state, momentum, weight_decay, l1):
+    blocks = max(1, min((data.shape[0] + SGD_THREADS - 1) // SGD_THREADS, 1024))
+    scalars = (np.float32(momentum), np.float32(weight_decay), bool(l1))
+    _scheduled_sgd_update[blocks, SGD_THREADS](
+        data, history, diff, lr_mult, decay_mult, rates, state, *scalars
+    )
+
+
+def next_step(state):
+    _next_step[1, 32](state)

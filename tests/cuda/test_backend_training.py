@@ -1,0 +1,125 @@
+"""Whole nets on the CUDA backend against the CPU backend: training steps, resuming, predicting.
+
+In the simulator the net is tiny; the ``gpu`` test repeats it with cifar10_quick at its real size.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pyrpudl.backend import get_backend
+from pyrpudl.data import DataSource
+from pyrpudl.model import create_model, predict
+from pyrpudl.proto import rpudl_model_pb2 as pb
+from pyrpudl.solver.trainer import train
+from tests.cuda.conftest import assert_close
+
+TINY = """
+name: "tiny"
+layer { name: "data" type: "Data" top: "data" top: "label"
+  transform_param { scale: 0.01 } }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "conv"
+  convolution_param { num_output: 3 kernel_size: 3 pad: 1 weight_filler { type: "gaussian" std: 0.3 }
+                      bias_filler { type: "constant" value: 0.1 } } }
+layer { name: "pool" type: "Pooling" bottom: "conv" top: "pool"
+  pooling_param { pool: MAX kernel_size: 3 stride: 2 } }
+layer { name: "relu" type: "ReLU" bottom: "pool" top: "pool" }
+layer { name: "norm" type: "LRN" bottom: "pool" top: "norm"
+  lrn_param { local_size: 3 alpha: 0.1 beta: 0.75 } }
+layer { name: "ip1" type: "InnerProduct" bottom: "norm" top: "ip1"
+  inner_product_param { num_output: 5 weight_filler { type: "xavier" } } }
+layer { name: "drop" type: "Dropout" bottom: "ip1" top: "ip1" dropout_param { dropout_ratio: 0.3 } }
+layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2"
+  inner_product_param { num_output: 3 weight_filler { type: "xavier" } } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip2" bottom: "label" top: "loss" }
+layer { name: "accuracy" type: "Accuracy" bottom: "ip2" bottom: "label" top: "accuracy"
+  include { phase: TEST } }
+"""
+
+
+def source(n=8, shape=(2, 6, 6), classes=3, seed=0) -> DataSource:
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, (n + 4, *shape), dtype=np.uint8)
+    labels = rng.integers(0, classes, n + 4).astype(np.int32)
+    made = DataSource("random", Path("."), Path("."), images[:n], labels[:n], images[n:], labels[n:])
+    made.mean = images[:n].mean(axis=0).astype(np.float32)
+    return made
+
+
+def solver():
+    return pb.SolverParameter(base_lr=0.05, momentum=0.9, weight_decay=0.004, lr_policy="fixed")
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    path = tmp_path / "tiny.prototxt"
+    path.write_text(TINY)
+    return create_model(path, source(), seed=3)
+
+
+def test_training_on_cuda_equals_training_on_the_cpu(tiny):
+    on_cpu = train(tiny, 2, 3, solver(), report=False, display=2, device="cpu").model
+    on_cuda = train(tiny, 2, 3, solver(), report=False, display=2, device="cuda").model
+    assert on_cuda.iteration == on_cpu.iteration == 3 and on_cuda.cursor == 6
+    assert_close(on_cuda.cost_log, on_cpu.cost_log)
+    assert on_cuda.accuracy_log == on_cpu.accuracy_log
+    assert_close(on_cuda.params.data, on_cpu.params.data)
+    assert_close(on_cuda.params.history, on_cpu.params.history)
+    assert not np.array_equal(on_cuda.params.data, tiny.params.data), "training changed nothing"
+    # the model handed in is untouched, and the trained one lives on the host again
+    assert tiny.iteration == 0 and isinstance(on_cuda.params.data, np.ndarray)
+
+
+def test_a_model_trained_on_one_backend_predicts_alike_on_the_other(tiny):
+    trained = train(tiny, 2, 2, solver(), report=False, device="cuda").model
+    x = tiny.source.test_images.reshape(4, -1)
+    on_cuda = predict(trained, x, "prob", device="cuda")
+    on_cpu = predict(trained, x, "prob", device="cpu")
+    assert on_cuda.shape == (4, 3)
+    assert_close(on_cuda, on_cpu)
+
+
+def test_launches_are_counted_per_step(tiny):
+    backend = get_backend("cuda")
+    before = backend.launches
+    train(tiny, 2, 1, solver(), report=False, device=backend)
+    assert 10 < backend.launches - before < 60
+
+
+@pytest.mark.gpu
+def test_cifar10_quick_trains_alike_on_both_backends_for_200_steps():
+    caffe = Path(__file__).resolve().parents[1] / "net" / "caffe"
+    data = source(2000, (3, 32, 32), 10)
+    model = create_model(caffe / "cifar10_quick_train_test.prototxt", data, seed=0)
+    quick = pb.SolverParameter(base_lr=0.001, momentum=0.9, weight_decay=0.004, lr_policy="fixed")
+    on_cpu = train(model, 100, 200, quick, report=False, device="cpu").model
+    on_cuda = train(model, 100, 200, quick, report=False, device="cuda").model
+    # float32 sums in another order: equal at first, drifting apart slowly as SGD amplifies them
+    assert_close(on_cuda.cost_log[:20], on_cpu.cost_log[:20], 1e-4)
+    assert_close(on_cuda.cost_log, on_cpu.cost_log, 1e-2)
+    assert_close(on_cuda.params.data, on_cpu.params.data, 1e-2)
+    x = data.test_images.reshape(len(data.test_images), -1)
+    agree = predict(on_cuda, x, device="cpu") == predict(on_cpu, x, device="cpu")
+    assert agree.mean() > 0.99
+
+
+@pytest.mark.gpu
+def test_a_step_replayed_as_a_cuda_graph_equals_launching_its_ops(monkeypatch):
+    caffe = Path(__file__).resolve().parents[1] / "net" / "caffe"
+    data = source(1000, (1, 28, 28), 10)
+    data.mean = None
+    model = create_model(caffe / "lenet_train_test.prototxt", data, seed=0)
+    lenet = pb.SolverParameter(base_lr=0.01, momentum=0.9, weight_decay=0.0005, lr_policy="inv", gamma=0.0001,
+                               power=0.75)  # fmt: skip
+    backend = get_backend("cuda")
+    monkeypatch.setenv("PYRPUDL_CUDA_GRAPHS", "0")
+    before = backend.launches
+    eager = train(model, 64, 150, lenet, report=False, display=50, device=backend).model
+    per_step = (backend.launches - before) / 150
+    monkeypatch.setenv("PYRPUDL_CUDA_GRAPHS", "1")
+    before = backend.launches
+    graphed = train(model, 64, 150, lenet, report=False, display=50, device=backend).model
+    assert (backend.launches - before) / 150 < 2 < per_step, f"no graph: {backend.capture_error}"
+    np.testing.assert_array_equal(graphed.cost_log, eager.cost_log)
+    np.testing.assert_array_equal(graphed.params.data, eager.params.data)

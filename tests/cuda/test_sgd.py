@@ -1,0 +1,30 @@
+"""Caffe's SGD step: CUDA against the CPU twin (the CPU twin is checked against the reference in
+tests/kernels/test_cpu_sgd.py, and here once more)."""
+
+import numpy as np
+import pytest
+from numba import cuda
+
+from pyrpudl.kernels.cpu import sgd as cpu
+from pyrpudl.kernels.cuda import sgd as gpu
+from tests import reference
+from tests.cuda.conftest import assert_close
+
+
+@pytest.mark.parametrize("l1", [False, True])
+def test_sgd_update_matches_the_cpu(l1):
+    rng = np.random.default_rng(0)
+    n = 1001
+    data, history, diff = (rng.standard_normal(n).astype(np.float32) for _ in range(3))
+    lr_mult = rng.choice([1.0, 2.0], n).astype(np.float32)
+    decay_mult = rng.choice([0.0, 1.0], n).astype(np.float32)
+    hyper = (0.01, 0.9, 0.004, l1)
+    want_data, want_history = data.copy(), history.copy()
+    cpu.sgd_update(want_data, want_history, diff, lr_mult, decay_mult, *hyper)
+    ref_data, ref_history = reference.sgd_update(data, history, diff, lr_mult, decay_mult, *hyper)
+    assert_close(want_data, ref_data, 1e-6)
+    assert_close(want_history, ref_history, 1e-6)
+    d_data, d_history = cuda.to_device(data), cuda.to_device(history)
+    gpu.sgd_update(d_data, d_history, *map(cuda.to_device, (diff, lr_mult, decay_mult)), *hyper)
+    assert_close(d_data.copy_to_host(), want_data)
+    assert_close(d_history.copy_to_host(), want_history)
