@@ -130,11 +130,14 @@ def main() -> None:
     rows = []
     quick = random_source((3, 32, 32))
     solver = pb.SolverParameter(base_lr=0.001, momentum=0.9, weight_decay=0.004, lr_policy="fixed")
-    seconds, launches, _ = ours(
-        CAFFE / "cifar10_quick_train_test.prototxt", quick, solver, 100, QUICK_ITERATIONS
-    )
+    quick_net = CAFFE / "cifar10_quick_train_test.prototxt"
+    seconds, launches, _ = ours(quick_net, quick, solver, 100, QUICK_ITERATIONS)
     torch_seconds, _ = theirs(quick_torch, quick, 100, QUICK_ITERATIONS, 0.001, 0.9, 0.004, 1.0)
     rows.append(("cifar10_quick b100", QUICK_ITERATIONS, seconds, torch_seconds, launches, None, None))
+    print(rows[-1], flush=True)
+    # the same without CUDA graphs: every op launched from Python (what graphs save)
+    eager, ops, _ = ours(quick_net, quick, solver, 100, QUICK_ITERATIONS // 4, graphs=False)
+    rows.append(("  ops launched", QUICK_ITERATIONS // 4, eager, torch_seconds / 4, ops, None, None))
     print(rows[-1], flush=True)
 
     if FASHION:

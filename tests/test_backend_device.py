@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from pyrpudl.backend import cuda_status, resolve_device
@@ -39,3 +40,17 @@ def test_the_cuda_simulator_counts_as_cuda(monkeypatch):
     monkeypatch.setenv("NUMBA_ENABLE_CUDASIM", "1")
     assert cuda_status().simulator
     assert resolve_device("cuda") == "cuda"
+
+
+def test_arrays_go_to_the_device_with_textbook_strides():
+    from numba.cuda.cudadrv import dummyarray
+
+    from pyrpudl.backend.backend import canonical
+
+    images = np.zeros((6, 1, 4, 4), np.uint8)
+    images = np.lib.stride_tricks.as_strided(images, images.shape, (16, 0, 4, 1))  # as IDX files load
+    fixed = canonical(images)
+    assert fixed.strides == (16, 16, 4, 1) and np.shares_memory(fixed, images)
+    # Numba's device arrays reshape by these rules: one extent means no copy is needed
+    _, extents = dummyarray.Array.from_desc(0, fixed.shape, fixed.strides, 1).reshape(6, 16)
+    assert len(extents) == 1

@@ -258,7 +258,7 @@ class CudaBackend(Backend):
         return self._cuda.device_array(shape, dtype)
 
     def to_device(self, array):
-        return self._cuda.to_device(np.ascontiguousarray(array))
+        return self._cuda.to_device(canonical(array))
 
     def to_host(self, array):
         return array.copy_to_host() if hasattr(array, "copy_to_host") else np.asarray(array)
@@ -274,6 +274,21 @@ class CudaBackend(Backend):
 
 
 _PER_THREAD = PER_THREAD_STREAM
+
+
+def canonical(array: np.ndarray) -> np.ndarray:
+    """``array`` C-contiguous with the textbook strides. NumPy calls an array contiguous whatever
+    the stride of a length-1 axis (Fashion-MNIST's channel axis has stride 0); Numba's device arrays
+    copy the strides and then refuse to reshape without a copy."""
+    array = np.ascontiguousarray(array)
+    strides, step = [], array.itemsize
+    for size in reversed(array.shape):
+        strides.append(step)
+        step *= size
+    strides = tuple(reversed(strides))
+    if array.strides == strides:
+        return array
+    return np.lib.stride_tricks.as_strided(array, array.shape, strides)
 
 
 class _Graph:
