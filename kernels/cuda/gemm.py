@@ -124,19 +124,19 @@ def _source(tile, trans_a, trans_b, split) -> str:
 
     def fetch(indent, k0):
         pad = " " * indent
-        for l in range(a_loads):
-            dk, dm = l * a_step[0], l * a_step[1]
-            add(f"{pad}pa{l} = load_a(a, am + {dm}, {k0} + ak + {dk}, m_count, k_end)")
-        for l in range(b_loads):
-            dk, dn = l * b_step[0], l * b_step[1]
-            add(f"{pad}pb{l} = load_b(b, bn + {dn}, {k0} + bk + {dk}, n_count, k_end)")
+        for load in range(a_loads):
+            dk, dm = load * a_step[0], load * a_step[1]
+            add(f"{pad}pa{load} = load_a(a, am + {dm}, {k0} + ak + {dk}, m_count, k_end)")
+        for load in range(b_loads):
+            dk, dn = load * b_step[0], load * b_step[1]
+            add(f"{pad}pb{load} = load_b(b, bn + {dn}, {k0} + bk + {dk}, n_count, k_end)")
 
     fetch(4, "k_begin")
     add("    for k0 in range(k_begin, k_end, BK):")
-    for l in range(a_loads):
-        add(f"        sa[a_store + {u}({l * (a_step[0] * sa_stride + a_step[1])})] = pa{l}")
-    for l in range(b_loads):
-        add(f"        sb[b_store + {u}({l * (b_step[0] * sb_stride + b_step[1])})] = pb{l}")
+    for load in range(a_loads):
+        add(f"        sa[a_store + {u}({load * (a_step[0] * sa_stride + a_step[1])})] = pa{load}")
+    for load in range(b_loads):
+        add(f"        sb[b_store + {u}({load * (b_step[0] * sb_stride + b_step[1])})] = pb{load}")
     add("        cuda.syncthreads()")
     add("        k_next = k0 + BK")
     add("        if k_next < k_end:  # fetch the next slab while this one is multiplied")
