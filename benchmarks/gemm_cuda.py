@@ -58,8 +58,9 @@ def main() -> None:
         gemm(dc, da, db, trans_a, trans_b, 1.0, 0.0)
         want = (op_a @ op_b).cpu().numpy()
         error = np.linalg.norm(dc.copy_to_host() - want) / max(np.linalg.norm(want), 1e-30)
-        ours = median_us(lambda: gemm(dc, da, db, trans_a, trans_b, 1.0, 0.0), cuda.synchronize)
-        theirs = median_us(lambda: op_a @ op_b, torch.cuda.synchronize)
+        args = (dc, da, db, trans_a, trans_b, 1.0, 0.0)
+        ours = median_us(lambda args=args: gemm(*args), cuda.synchronize)
+        theirs = median_us(lambda x=op_a, y=op_b: x @ y, torch.cuda.synchronize)
         flops = 2 * m * n * k
         rows.append((name, m, n, k, error, ours, theirs, flops / ours / 1e3, flops / theirs / 1e3))
         print(rows[-1], flush=True)
