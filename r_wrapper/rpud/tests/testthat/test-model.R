@@ -68,3 +68,21 @@ test_that("a Caffe solver file sets the training, and arguments given override i
   expect_error(rpudlTrain(model, batch = 2, iter = 1, solver = solver), "prototxt:1:",
                class = "rpud_prototxt_error")
 })
+
+test_that("the device is chosen per call, and an unusable one is an R error that says why", {
+  files <- make_mnist_dir(n_train = 4L, n_test = 2L)
+  ds <- rpudlCreateDataSource("mnist", files$dir)
+  model <- rpudl(lenet_file(), data.source = ds)
+  on_cpu <- suppressMessages(rpudlTrain(model, batch = 2, iter = 2, device = "cpu"))
+  expect_length(on_cpu$cost.log, 2L)
+  obj <- rpudlGetTestingDataSamples(ds, c(1, 2))
+  expect_length(predict(on_cpu, obj$x, device = "cpu"), 2L)
+  expect_error(rpudlTrain(model, iter = 1, device = "tpu"), "unknown device 'tpu'",
+               class = "rpud_input_error")
+  expect_error(rpudlTrain(model, iter = 1, device = 3), "device must be one of",
+               class = "rpud_input_error")
+  if (!isTRUE(rpudlInfo()$cuda$available)) {
+    expect_error(predict(on_cpu, obj$x, device = "cuda"), "CUDA cannot be used: .*Use device 'cpu'",
+                 class = "rpud_device_error")
+  }
+})
