@@ -26,6 +26,8 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from torch_nets import lenet_torch, quick_torch  # noqa: E402 (beside this script)
+
 from pyrpudl.backend import get_backend  # noqa: E402
 from pyrpudl.data import DataSource, create_data_source  # noqa: E402
 from pyrpudl.model import create_model, predict  # noqa: E402
@@ -47,22 +49,6 @@ def random_source(shape, n_train=50000, n_test=10000) -> DataSource:
                         images[n_train:], labels[n_train:])  # fmt: skip
     source.mean = images[:n_train].mean(axis=0).astype(np.float32)
     return source
-
-
-def quick_torch() -> nn.Module:
-    return nn.Sequential(
-        nn.Conv2d(3, 32, 5, padding=2), nn.MaxPool2d(3, 2, ceil_mode=True), nn.ReLU(),
-        nn.Conv2d(32, 32, 5, padding=2), nn.ReLU(), nn.AvgPool2d(3, 2, ceil_mode=True),
-        nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.AvgPool2d(3, 2, ceil_mode=True),
-        nn.Flatten(), nn.Linear(1024, 64), nn.Linear(64, 10),
-    )  # fmt: skip
-
-
-def lenet_torch() -> nn.Module:
-    return nn.Sequential(
-        nn.Conv2d(1, 20, 5), nn.MaxPool2d(2, 2), nn.Conv2d(20, 50, 5), nn.MaxPool2d(2, 2),
-        nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10),
-    )  # fmt: skip
 
 
 def ours(prototxt, source, solver, batch, iterations, graphs=True):

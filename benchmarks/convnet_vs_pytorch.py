@@ -23,6 +23,7 @@ os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
+from torch_nets import lenet_torch, quick_torch  # noqa: E402 (beside this script)
 
 from pyrpudl.net import parse_net  # noqa: E402
 from pyrpudl.net.net import Net  # noqa: E402
@@ -57,22 +58,6 @@ def pyrpudl_step(prototxt: str, shape, batch: int):
         net.params.sgd_step(0.001, 0.9, 0.004)
 
     return step
-
-
-def quick_torch() -> nn.Module:
-    return nn.Sequential(
-        nn.Conv2d(3, 32, 5, padding=2), nn.MaxPool2d(3, 2, ceil_mode=True), nn.ReLU(),
-        nn.Conv2d(32, 32, 5, padding=2), nn.ReLU(), nn.AvgPool2d(3, 2, ceil_mode=True),
-        nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.AvgPool2d(3, 2, ceil_mode=True),
-        nn.Flatten(), nn.Linear(1024, 64), nn.Linear(64, 10),
-    )  # fmt: skip
-
-
-def lenet_torch() -> nn.Module:
-    return nn.Sequential(
-        nn.Conv2d(1, 20, 5), nn.MaxPool2d(2, 2), nn.Conv2d(20, 50, 5), nn.MaxPool2d(2, 2),
-        nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10),
-    )  # fmt: skip
 
 
 def torch_step(module: nn.Module, shape, batch: int, channels_last: bool):
