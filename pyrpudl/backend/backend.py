@@ -84,7 +84,6 @@ class Backend:
     def __init__(self):
         self.ops = Ops(self)
         self.launches = 0  # op calls since creation; read differences around a step
-        self._views: OrderedDict = OrderedDict()
         self._resident: OrderedDict = OrderedDict()
 
     def __deepcopy__(self, memo):
@@ -134,35 +133,37 @@ class Backend:
         raise NotImplementedError
 
     def view(self, array, shape: tuple[int, ...]):
-        """``array`` reshaped (no copy). Cached by array: rebuilding device-array views costs
-        microseconds each, and a training step takes hundreds of them."""
+        """``array`` reshaped (no copy). Kept on the array itself: rebuilding device-array views costs
+        microseconds each and a training step takes hundreds, and a view must not outlive its array
+        in a cache (it would hold the device memory)."""
         shape = tuple(int(s) for s in shape)
         if tuple(array.shape) == shape:
             return array
-        key = (id(array), shape)
-        hit = self._views.get(key)
-        if hit is not None and hit[0] is array:
-            return hit[1]
-        if math.prod(shape) != array.size:
-            raise ValueError(f"cannot view {tuple(array.shape)} as {shape}")
-        view = self._reshape(array, shape)
-        self._views[key] = (array, view)  # holding ``array`` keeps its id unique
-        if len(self._views) > 4096:
-            self._views.popitem(last=False)
+        views = getattr(array, "_pyrpudl_views", None)
+        if views is None:
+            views = {}
+            try:
+                array._pyrpudl_views = views
+            except AttributeError:  # an array type without attributes: no caching
+                pass
+        view = views.get(shape)
+        if view is None:
+            if math.prod(shape) != array.size:
+                raise ValueError(f"cannot view {tuple(array.shape)} as {shape}")
+            view = views[shape] = array.reshape(shape)
         return view
 
-    def _reshape(self, array, shape):
-        return array.reshape(shape)
-
-    def resident(self, array: np.ndarray):
-        """A device copy of ``array`` kept while it is in use (datasets, mean images)."""
-        key = id(array)
+    def resident(self, array: np.ndarray, dtype=None):
+        """A device copy of ``array`` (as ``dtype``, if given), kept while it is in use: the few most
+        recent datasets stay on the device across training calls."""
+        key = (id(array), np.dtype(dtype) if dtype is not None else array.dtype)
         hit = self._resident.get(key)
         if hit is not None and hit[0] is array:
             self._resident.move_to_end(key)
             return hit[1]
-        copy = self.to_device(np.ascontiguousarray(array))
-        self._resident[key] = (array, copy)
+        host = array if dtype is None else np.asarray(array, dtype=dtype)
+        copy = self.to_device(host)
+        self._resident[key] = (array, copy)  # holding ``array`` keeps its id unique
         while len(self._resident) > 8:
             self._resident.popitem(last=False)
         return copy
@@ -192,8 +193,8 @@ class CpuBackend(Backend):
     def copy(self, target, source):
         target[...] = source
 
-    def resident(self, array):
-        return np.ascontiguousarray(array)
+    def resident(self, array, dtype=None):
+        return np.ascontiguousarray(array, dtype=dtype)
 
 
 class CudaBackend(Backend):

@@ -132,7 +132,7 @@ class _Run:
             loss_layer = next(layer for layer in self.net.layers if layer.spec.type == "SoftmaxWithLoss")
             _labels(loss_layer, source.train_labels, self.net.shapes.blobs[scores_name][1])
         self.images = backend.view(backend.resident(source.train_images), (len(source.train_images), size))
-        self.labels = backend.resident(_as_int32(source.train_labels))
+        self.labels = backend.resident(source.train_labels, np.int32)
         self.mean = backend.to_device(model.mean_image().ravel())
         self.scale = model.data_layer.transform_param.scale
         self.data = backend.empty((batch, size))
@@ -255,10 +255,6 @@ class _Run:
         self.backend.synchronize()
         if self.params is not self.model.params:
             self.model.params.load(self.params)
-
-
-def _as_int32(labels: np.ndarray) -> np.ndarray:
-    return labels if labels.dtype == np.int32 else labels.astype(np.int32)
 
 
 def summary_line(costs: list[float], accuracies: list[float]) -> str:
