@@ -11,10 +11,11 @@ slab is fetched from global memory into registers while the current one is multi
 follow each operand's layout (consecutive threads run along its contiguous axis); when that axis is k,
 the shared tile rows are padded by 2 words so that the transposing stores are free of bank conflicts.
 
-Numba cannot unroll the k loop of a slab, and its signed indices carry wraparound code, so the kernel
-source is generated: the slab product is written out for every k (shared-memory offsets are then
-constants) and shared memory is indexed with unsigned integers. One kernel is compiled per (tile,
-trans_a, trans_b, split), on first use.
+Numba does not unroll the k loop of a slab, and its signed indices carry wraparound code, so the kernel
+source is generated: the slab product is written out UNROLL = 4 values of k at a time, over scalar
+accumulators, with shared memory indexed by unsigned integers (so its offsets are immediates), and the
+stores of the register tile are written out too. One kernel is compiled per (tile, trans_a, trans_b,
+split), on first use (2-5 s each); launch bounds cap the registers at 128 per thread.
 
 Tiles (BM, BN, TM, TN, threads): (32, 128, 4, 8, 128) when M <= 32 (convolution weights of 32 filters);
 (128, 128, 8, 8, 256) when M, N >= 256 and the product has at least 2 such tiles per SM; (64, 64, 8, 4,
@@ -24,9 +25,10 @@ Split-K: when the tiles give fewer than 512 threads per SM and K >= 128, K is cu
 multiple of BK and at least 64 long) so that S × tiles reaches about that; block z writes its unscaled
 partial tile into rows z·M .. z·M + M − 1 of a scratch buffer (S·M, N), and a second kernel sums the S
 partials of each element in a fixed order (deterministic, no atomics), then applies alpha and beta. The
-scratch buffer is module-level, allocated on the first call that needs it and replaced by a larger one
-when too small (the one allocation this module makes); all calls share it, which is safe because they
-run in order on the default stream.
+scratch buffer is module-level, allocated on the first call that needs it (outside a graph capture, as
+the first eager step is) and replaced by a larger one when too small: the one allocation this module
+makes. A replaced buffer lives on in the cached plans that use it (a recorded CUDA graph may still use
+it). All calls share one buffer, which is safe because they run in order on one stream.
 
 Launch plans (configured kernels, slice length) are cached per (M, N, K, trans_a, trans_b).
 """
@@ -34,13 +36,16 @@ Launch plans (configured kernels, slice length) are cached per (M, N, K, trans_a
 import math
 
 import numpy as np
-from numba import cuda, float32
+from numba import config, cuda, float32
 
+SIMULATED = bool(config.ENABLE_CUDASIM)
 BK = 16
+UNROLL = 4  # values of k per pass of the written-out slab product
 PAD = 2  # words added to a shared row when the slab is stored transposed (k-contiguous operand)
 TILE_32x128 = (32, 128, 4, 8)  # (BM, BN, TM, TN); threads = (BM / TM) · (BN / TN)
 TILE_64x64 = (64, 64, 8, 4)
 TILE_128x128 = (128, 128, 8, 8)
+MIN_BLOCKS = {TILE_32x128: 4, TILE_64x64: 4, TILE_128x128: 2}  # launch bounds: caps registers at 128
 THREADS_PER_SM = 512  # split-K target: enough blocks for about this many threads per SM
 MIN_SLICE = 64  # shortest K slice of a split
 REDUCE_THREADS = 256
@@ -57,24 +62,40 @@ def _threads(tile) -> int:
     return (bm // tm) * (bn // tn)
 
 
-def _source(tile, trans_a, trans_b, split) -> str:
-    """Python source of the kernel for one tile shape, transpose pair and split mode."""
+def _layout(tile, trans_a, trans_b):
+    """Constants of one kernel: thread counts, slab copy pattern, shared strides."""
     bm, bn, tm, tn = tile
     threads = _threads(tile)
-    tx_count, ty_count = bn // tn, bm // tm
-    a_loads, b_loads = bm * BK // threads, bn * BK // threads
-    sa_stride = bm + (0 if trans_a else PAD)  # a (M, K) is k-contiguous: transposing store, padded
-    sb_stride = bn + (PAD if trans_b else 0)  # b (N, K) likewise
     # each thread copies whole strides of the slabs
     assert threads % BK == 0 and (bm * BK) % threads == 0 and (bn * BK) % threads == 0
-    assert threads % bm == 0 or not trans_a
-    assert threads % bn == 0 or trans_b
-    u = "np.uint64"
+    assert (threads % bm == 0 or not trans_a) and (threads % bn == 0 or trans_b)
+    return {
+        "BM": bm,
+        "BN": bn,
+        "TX": bn // tn,  # threads along n
+        "TY": bm // tm,  # threads along m
+        "A_LOADS": bm * BK // threads,
+        "B_LOADS": bn * BK // threads,
+        # a (M, K) and b (N, K) are k-contiguous: their slabs are stored transposed, rows padded
+        "SA_STRIDE": bm + (0 if trans_a else PAD),
+        "SB_STRIDE": bn + (PAD if trans_b else 0),
+    }
+
+
+def _source(tile, trans_a, trans_b, split) -> str:
+    """Python source of the kernel for one tile, transpose pair and split mode.
+
+    Names ``U<n>`` stand for the unsigned constants ``np.uint64(n)`` (shared-memory offsets).
+    """
+    bm, bn, tm, tn = tile
+    threads = _threads(tile)
+    lay = _layout(tile, trans_a, trans_b)
+    tx_count, ty_count, sa_stride, sb_stride = lay["TX"], lay["TY"], lay["SA_STRIDE"], lay["SB_STRIDE"]
     lines = []
     add = lines.append
 
-    # where this thread's first slab element lies: (k, row) of a's slab and (k, column) of b's; its l-th
-    # element is l · (step_k, step_row) further on
+    # the (k, row) of a's slab that this thread copies first, and (k, column) of b's; its e-th element
+    # lies e · step further on
     if trans_a:  # a (K, M): consecutive threads along m
         a_first, a_step = ("tid // BM", "tid % BM"), (threads // bm, 0)
     else:  # a (M, K): consecutive threads along k
@@ -83,23 +104,20 @@ def _source(tile, trans_a, trans_b, split) -> str:
         b_first, b_step = ("tid % BK", "tid // BK"), (0, threads // BK)
     else:  # b (K, N): consecutive threads along n
         b_first, b_step = ("tid // BN", "tid % BN"), (threads // bn, 0)
-    a_at = "a[k, m]" if trans_a else "a[m, k]"
-    b_at = "b[n, k]" if trans_b else "b[k, n]"
 
     add("def load_a(a, m, k, m_end, k_end):")
     add("    if m < m_end and k < k_end:")
-    add(f"        return {a_at}")
+    add(f"        return {'a[k, m]' if trans_a else 'a[m, k]'}")
     add("    return float32(0.0)")
     add("")
     add("def load_b(b, n, k, n_end, k_end):")
     add("    if n < n_end and k < k_end:")
-    add(f"        return {b_at}")
+    add(f"        return {'b[n, k]' if trans_b else 'b[k, n]'}")
     add("    return float32(0.0)")
     add("")
     add("def kernel(c, a, b, alpha, beta, part, slice_k):")
     add("    sa = cuda.shared.array(SA_SIZE, float32)")
     add("    sb = cuda.shared.array(SB_SIZE, float32)")
-    add("    acc = cuda.local.array(ACC_SHAPE, float32)")
     add("    m_count, n_count = c.shape")
     add(f"    k_count = a.shape[{0 if trans_a else 1}]")
     add("    tid = cuda.threadIdx.x")
@@ -114,85 +132,85 @@ def _source(tile, trans_a, trans_b, split) -> str:
     add(f"    am = m0 + {a_first[1]}")
     add(f"    bk = {b_first[0]}")
     add(f"    bn = n0 + {b_first[1]}")
-    add(f"    a_store = {u}({a_first[0]} * SA_STRIDE + {a_first[1]})")
-    add(f"    b_store = {u}({b_first[0]} * SB_STRIDE + {b_first[1]})")
-    add(f"    a_read = {u}(ty)")
-    add(f"    b_read = {u}(tx)")
-    add("    for i in range(TM):")
-    add("        for j in range(TN):")
-    add("            acc[i, j] = float32(0.0)")
+    add(f"    a_store = np.uint64({a_first[0]} * SA_STRIDE + {a_first[1]})")
+    add(f"    b_store = np.uint64({b_first[0]} * SB_STRIDE + {b_first[1]})")
+    add("    a_read = np.uint64(ty)")
+    add("    b_read = np.uint64(tx)")
+    for i in range(tm):
+        add("    " + " = ".join(f"c{i}_{j}" for j in range(tn)) + " = float32(0.0)")
 
     def fetch(indent, k0):
         pad = " " * indent
-        for load in range(a_loads):
-            dk, dm = load * a_step[0], load * a_step[1]
-            add(f"{pad}pa{load} = load_a(a, am + {dm}, {k0} + ak + {dk}, m_count, k_end)")
-        for load in range(b_loads):
-            dk, dn = load * b_step[0], load * b_step[1]
-            add(f"{pad}pb{load} = load_b(b, bn + {dn}, {k0} + bk + {dk}, n_count, k_end)")
+        for e in range(lay["A_LOADS"]):
+            add(f"{pad}pa{e} = load_a(a, am + {e * a_step[1]}, {k0} + ak + {e * a_step[0]}, m_count, k_end)")
+        for e in range(lay["B_LOADS"]):
+            add(f"{pad}pb{e} = load_b(b, bn + {e * b_step[1]}, {k0} + bk + {e * b_step[0]}, n_count, k_end)")
+
+    constants = set()
+
+    def unsigned(value):
+        constants.add(value)
+        return f"U{value}"
 
     fetch(4, "k_begin")
     add("    for k0 in range(k_begin, k_end, BK):")
-    for load in range(a_loads):
-        add(f"        sa[a_store + {u}({load * (a_step[0] * sa_stride + a_step[1])})] = pa{load}")
-    for load in range(b_loads):
-        add(f"        sb[b_store + {u}({load * (b_step[0] * sb_stride + b_step[1])})] = pb{load}")
+    for e in range(lay["A_LOADS"]):
+        add(f"        sa[a_store + {unsigned(e * (a_step[0] * sa_stride + a_step[1]))}] = pa{e}")
+    for e in range(lay["B_LOADS"]):
+        add(f"        sb[b_store + {unsigned(e * (b_step[0] * sb_stride + b_step[1]))}] = pb{e}")
     add("        cuda.syncthreads()")
     add("        k_next = k0 + BK")
     add("        if k_next < k_end:  # fetch the next slab while this one is multiplied")
     fetch(12, "k_next")
-    for kk in range(BK):
+    # the slab product, UNROLL values of k per pass, written out (so shared offsets are constants)
+    add("        for kq in range(BK // UNROLL):")
+    add("            ra = a_read + np.uint64(kq * (UNROLL * SA_STRIDE))")
+    add("            rb = b_read + np.uint64(kq * (UNROLL * SB_STRIDE))")
+    for kk in range(UNROLL):
         for i in range(tm):
-            add(f"        x{i} = sa[a_read + {u}({kk * sa_stride + i * ty_count})]")
+            add(f"            x{i} = sa[ra + {unsigned(kk * sa_stride + i * ty_count)}]")
         for j in range(tn):
-            add(f"        y{j} = sb[b_read + {u}({kk * sb_stride + j * tx_count})]")
+            add(f"            y{j} = sb[rb + {unsigned(kk * sb_stride + j * tx_count)}]")
         for i in range(tm):
             for j in range(tn):
-                add(f"        acc[{i}, {j}] += x{i} * y{j}")
+                add(f"            c{i}_{j} += x{i} * y{j}")
     add("        cuda.syncthreads()")
 
-    add("    for i in range(TM):")
-    add("        m = m0 + ty + i * TY")
-    add("        if m < m_count:")
-    add("            for j in range(TN):")
-    add("                n = n0 + tx + j * TX")
-    add("                if n < n_count:")
+    # store the register tile: rows m0 + ty + i·TY, columns n0 + tx + j·TX
+    def store(indent, value):
+        pad = " " * indent
+        for i in range(tm):
+            add(f"{pad}m = m0 + ty + {i * ty_count}")
+            add(f"{pad}if m < m_count:")
+            for j in range(tn):
+                add(f"{pad}    n = n0 + tx + {j * tx_count}")
+                add(f"{pad}    if n < n_count:")
+                add(f"{pad}        {value.format(acc=f'c{i}_{j}')}")
+
     if split:
-        add("                    part[z * m_count + m, n] = acc[i, j]")
+        add("    row0 = z * m_count")
+        store(4, "part[row0 + m, n] = {acc}")
     else:
-        add("                    if beta != float32(0.0):")
-        add("                        c[m, n] = alpha * acc[i, j] + beta * c[m, n]")
-        add("                    else:")
-        add("                        c[m, n] = alpha * acc[i, j]")
-    return "\n".join(lines) + "\n"
+        add("    if beta != float32(0.0):")
+        store(8, "c[m, n] = alpha * {acc} + beta * c[m, n]")
+        add("    else:")
+        store(8, "c[m, n] = alpha * {acc}")
+    source = "\n".join(lines) + "\n"
+    return source, {f"U{value}": np.uint64(value) for value in constants}
 
 
 def _make_kernel(tile, trans_a, trans_b, split):
-    bm, bn, tm, tn = tile
-    sa_stride = bm + (0 if trans_a else PAD)
-    sb_stride = bn + (PAD if trans_b else 0)
-    namespace = {
-        "cuda": cuda,
-        "np": np,
-        "float32": float32,
-        "BK": BK,
-        "BM": bm,
-        "BN": bn,
-        "TM": tm,
-        "TN": tn,
-        "TX": bn // tn,
-        "TY": bm // tm,
-        "SA_STRIDE": sa_stride,
-        "SB_STRIDE": sb_stride,
-        "SA_SIZE": BK * sa_stride,
-        "SB_SIZE": BK * sb_stride,
-        "ACC_SHAPE": (tm, tn),
-    }
-    name = f"<gemm {bm}x{bn} trans_a={trans_a} trans_b={trans_b} split={split}>"
-    exec(compile(_source(tile, trans_a, trans_b, split), name, "exec"), namespace)
+    lay = _layout(tile, trans_a, trans_b)
+    source, constants = _source(tile, trans_a, trans_b, split)
+    namespace = {"cuda": cuda, "np": np, "float32": float32, "BK": BK, "UNROLL": UNROLL, **lay, **constants}
+    namespace["SA_SIZE"] = BK * lay["SA_STRIDE"]
+    namespace["SB_SIZE"] = BK * lay["SB_STRIDE"]
+    name = f"<gemm {tile} trans_a={trans_a} trans_b={trans_b} split={split}>"
+    exec(compile(source, name, "exec"), namespace)
     namespace["load_a"] = cuda.jit(device=True)(namespace["load_a"])
     namespace["load_b"] = cuda.jit(device=True)(namespace["load_b"])
-    return cuda.jit(namespace["kernel"])
+    options = {} if SIMULATED else {"launch_bounds": (_threads(tile), MIN_BLOCKS.get(tile, 1))}
+    return cuda.jit(**options)(namespace["kernel"])
 
 
 @cuda.jit
@@ -260,28 +278,39 @@ def plan(m, n, k):
 
 
 def _scratch_view(rows, cols):
-    """A (rows, cols) view of the split-K scratch buffer, grown (and the cached plans dropped) if needed."""
+    """A (rows, cols) view of the split-K scratch buffer, replaced by a larger one if too small.
+
+    A replaced buffer stays alive as long as the cached plans holding views of it: a CUDA graph that
+    recorded their launches still reads and writes it.
+    """
     global _scratch
     need = rows * cols
     if _scratch is None or _scratch.size < need:
-        _plans.clear()  # their views hold the old buffer
-        _scratch = None
         _scratch = cuda.device_array(need, np.float32)
     return _scratch[:need].reshape(rows, cols)
+
+
+def _configured(kernel, grid, threads):
+    """``kernel[grid, threads]``, made once; the simulator's configures the kernel itself, so there each
+    launch configures it anew."""
+    if SIMULATED:
+        return lambda *args: kernel[grid, threads](*args)
+    return kernel[grid, threads]
 
 
 def _build(m, n, k, trans_a, trans_b):
     tile, slices, slice_k = plan(m, n, k)
     grid = (math.ceil(n / tile[1]), math.ceil(m / tile[0]), slices)
-    main = _kernel(tile, bool(trans_a), bool(trans_b), slices > 1)[grid, _threads(tile)]
+    main = _configured(_kernel(tile, bool(trans_a), bool(trans_b), slices > 1), grid, _threads(tile))
     if slices == 1:
         return main, None, None, slice_k, slices
     part = _scratch_view(slices * m, n)
     blocks = max(1, min(math.ceil(m * n / REDUCE_THREADS), REDUCE_MAX_BLOCKS))
-    return main, _reduce_slices[blocks, REDUCE_THREADS], part, slice_k, slices
+    return main, _configured(_reduce_slices, blocks, REDUCE_THREADS), part, slice_k, slices
 
 
 def gemm(c, a, b, trans_a, trans_b, alpha, beta):
+    """c = alpha · op(a) @ op(b) + beta · c on the device: 1 launch, or 2 with split-K (see above)."""
     m, n = c.shape
     k = a.shape[0] if trans_a else a.shape[1]
     key = (m, n, k, trans_a, trans_b)
