@@ -86,7 +86,16 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
       stopped <- result$stopped
       done <- done + n
     }
-  }, interrupt = function(e) message("training interrupted: keeping the model of the last completed chunk"))
+  }, interrupt = function(e) {
+    message("training interrupted: keeping the model of the last completed chunk")
+  }, error = function(e) {
+    # A Ctrl-C that lands while reticulate is between R and Python can surface as an error
+    # ("No such namespace: reticulate") instead of an interrupt. After a completed chunk, keep
+    # that chunk's model rather than lose the training; before one, the error is the user's to see.
+    if (done == 0) stop(e)
+    message("training stopped after ", done, " iterations (", conditionMessage(e),
+            "): keeping the model of the last completed chunk")
+  })
   message(rpud_call("training_summary", model = current, since = as.integer(since)))
   new_model(current)
 }
