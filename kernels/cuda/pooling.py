@@ -19,16 +19,29 @@ def _blocks(n):
     return max(1, min((n + THREADS - 1) // THREADS, MAX_BLOCKS))
 
 
+@cuda.jit(device=True, inline=True)
+def _position(k, channels, height, width):
+    """(n, c, y, x) of flat index k of an (N, C, H, W) array."""
+    x = k % width
+    y = (k // width) % height
+    nc = k // (width * height)
+    n = nc // channels
+    return n, nc - n * channels, y, x
+
+
+@cuda.jit(device=True, inline=True)
+def _covering(position, pad, size, stride, outputs):
+    """[start, end) of the output windows along one axis that cover input ``position``."""
+    start = 0 if position + pad < size else (position + pad - size) // stride + 1
+    return start, min((position + pad) // stride + 1, outputs)
+
+
 @cuda.jit
 def _max_pool_forward(out, argmax, image, kh, kw, ph, pw, sh, sw):
     height, width = image.shape[2], image.shape[3]
     channels, oh, ow = out.shape[1], out.shape[2], out.shape[3]
     for k in range(cuda.grid(1), out.size, cuda.gridsize(1)):
-        x = k % ow
-        y = (k // ow) % oh
-        nc = k // (ow * oh)
-        n = nc // channels
-        c = nc - n * channels
+        n, c, y, x = _position(k, channels, oh, ow)
         y0 = max(y * sh - ph, 0)
         y1 = min(y * sh - ph + kh, height)
         x0 = max(x * sw - pw, 0)
@@ -50,15 +63,9 @@ def _max_pool_backward(image_diff, out_diff, argmax, kh, kw, ph, pw, sh, sw):
     channels, height, width = image_diff.shape[1], image_diff.shape[2], image_diff.shape[3]
     oh, ow = out_diff.shape[2], out_diff.shape[3]
     for k in range(cuda.grid(1), image_diff.size, cuda.gridsize(1)):
-        x = k % width
-        y = (k // width) % height
-        nc = k // (width * height)
-        n = nc // channels
-        c = nc - n * channels
-        ystart = 0 if y + ph < kh else (y + ph - kh) // sh + 1
-        yend = min((y + ph) // sh + 1, oh)
-        xstart = 0 if x + pw < kw else (x + pw - kw) // sw + 1
-        xend = min((x + pw) // sw + 1, ow)
+        n, c, y, x = _position(k, channels, height, width)
+        ystart, yend = _covering(y, ph, kh, sh, oh)
+        xstart, xend = _covering(x, pw, kw, sw, ow)
         me = y * width + x
         total = np.float32(0.0)
         for oy in range(ystart, yend):
@@ -73,11 +80,7 @@ def _ave_pool_forward(out, image, kh, kw, ph, pw, sh, sw):
     height, width = image.shape[2], image.shape[3]
     channels, oh, ow = out.shape[1], out.shape[2], out.shape[3]
     for k in range(cuda.grid(1), out.size, cuda.gridsize(1)):
-        x = k % ow
-        y = (k // ow) % oh
-        nc = k // (ow * oh)
-        n = nc // channels
-        c = nc - n * channels
+        n, c, y, x = _position(k, channels, oh, ow)
         ys = y * sh - ph
         ye = min(ys + kh, height + ph)
         xs = x * sw - pw
@@ -95,15 +98,9 @@ def _ave_pool_backward(image_diff, out_diff, kh, kw, ph, pw, sh, sw):
     channels, height, width = image_diff.shape[1], image_diff.shape[2], image_diff.shape[3]
     oh, ow = out_diff.shape[2], out_diff.shape[3]
     for k in range(cuda.grid(1), image_diff.size, cuda.gridsize(1)):
-        x = k % width
-        y = (k // width) % height
-        nc = k // (width * height)
-        n = nc // channels
-        c = nc - n * channels
-        ystart = 0 if y + ph < kh else (y + ph - kh) // sh + 1
-        yend = min((y + ph) // sh + 1, oh)
-        xstart = 0 if x + pw < kw else (x + pw - kw) // sw + 1
-        xend = min((x + pw) // sw + 1, ow)
+        n, c, y, x = _position(k, channels, height, width)
+        ystart, yend = _covering(y, ph, kh, sh, oh)
+        xstart, xend = _covering(x, pw, kw, sw, ow)
         total = np.float32(0.0)
         for oy in range(ystart, yend):
             ys = oy * sh - ph
