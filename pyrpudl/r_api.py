@@ -15,6 +15,7 @@ from pyrpudl import data
 from pyrpudl.errors import InputError, r_condition_classes
 from pyrpudl.progress import make_reporter
 from pyrpudl.r_convert import as_index_range, as_labels, as_matrix
+from pyrpudl.r_darch import darch_fine_tune, darch_pretrain, darch_run, darch_step, rbm_train  # noqa: F401
 
 # Functions R may call by name.
 EXPORTS = (
@@ -36,6 +37,11 @@ EXPORTS = (
     "model_summary",
     "save_model",
     "load_model",
+    "darch_pretrain",
+    "darch_fine_tune",
+    "darch_step",
+    "darch_run",
+    "rbm_train",
 )
 
 

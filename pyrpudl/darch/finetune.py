@@ -1,0 +1,176 @@
+"""Pretraining and fine-tuning a DArch, with darch's log lines and statistics.
+
+Both return a new DArch. Ctrl-C or a non-finite error ends them early: the DArch of the last
+completed epoch comes back, with ``stopped`` saying why.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pyrpudl.darch.error_functions import error_function
+from pyrpudl.darch.log import DarchLog, r_number
+from pyrpudl.darch.model import DArch, check_darch_data, layer_of, run
+from pyrpudl.darch.rbm import batch_bounds, train_rbm
+from pyrpudl.darch.tuners import TUNERS
+from pyrpudl.errors import InputError, is_interrupt
+
+
+@dataclass
+class Outcome:
+    darch: DArch
+    epochs_done: int
+    stopped: str | None = None  # None, "interrupted", "not finite" or "criterion"
+
+
+def pretrain(
+    darch: DArch, data: object, max_epoch: int = 1, num_cd: int = 1, log: DarchLog | None = None
+) -> Outcome:
+    """``preTrainDArch``: each RBM in turn, on the hidden probabilities of the one below it; the
+    network's layers take the trained weights (hidden biases as the last row), keeping their units."""
+    log = log or DarchLog.make(level=darch.log_level)
+    darch = darch.copy()
+    x = check_darch_data(darch, data, "trainData")
+    log.info("Start DArch pre-training")
+    for i, rbm in enumerate(darch.rbms):
+        rbm.batch_size = darch.batch_size
+        outcome = train_rbm(rbm, x, max_epoch, num_cd, log)
+        darch.rbms[i] = outcome.rbm
+        unit = darch.layers[i].unit
+        darch.layers[i] = layer_of(outcome.rbm, unit)
+        if outcome.stopped:
+            return Outcome(darch, outcome.epochs_done, outcome.stopped)
+        if i + 1 < len(darch.rbms):
+            x = outcome.rbm.hidden_probabilities(x)
+    log.info("Pre-training finished")
+    return Outcome(darch, int(max_epoch))
+
+
+def check_targets(targets: object, rows: int, outputs: int, dtype, what: str) -> np.ndarray:
+    t = np.asarray(targets)
+    if t.ndim == 1:
+        t = t.reshape(-1, 1)
+    if t.ndim != 2 or t.shape != (rows, outputs):
+        raise InputError(
+            f"{what} must be a matrix of {rows} rows (one per example) and {outputs} columns (one per "
+            f"output unit), not {' x '.join(map(str, np.asarray(targets).shape))}"
+        )
+    if t.dtype.kind not in "fiub" or not np.all(np.isfinite(t)):
+        raise InputError(f"{what} must be numeric, without NA or infinite values")
+    return np.ascontiguousarray(t, dtype=dtype)
+
+
+def evaluate(
+    darch: DArch, x, t, name: str, is_bin: bool, is_class: bool, log: DarchLog
+) -> tuple[float, float]:
+    """darch's testing of a set: the error function's value and the classification error in %."""
+    out = run(darch, x)[0][-1]
+    if is_bin:
+        out = (out > 0.5).astype(out.dtype)
+    label, value = error_function(darch.error_function)(t, out)
+    class_error = float("nan")
+    if is_class:
+        if t.shape[1] > 1:
+            wrong = np.argmax(out, axis=1) != np.argmax(t, axis=1)
+        else:
+            wrong = (out[:, 0] > 0.5) != (t[:, 0] > 0.5)
+        class_error = float(np.mean(wrong) * 100)
+        log.info(f"Classification error on {name} {r_number(round(class_error, 2))}%")
+    log.info(f"{name} {label} {r_number(value)}")
+    return value, class_error
+
+
+def fine_tune(
+    darch: DArch, data: object, targets: object, max_epoch: int = 1, is_bin: bool = False,
+    is_class: bool = True, valid: tuple | None = None, test: tuple | None = None,
+    stop_err: float = -np.inf, stop_class_err: float = 101.0, stop_valid_err: float = -np.inf,
+    stop_valid_class_err: float = 101.0, log: DarchLog | None = None, **tuner_args,
+) -> Outcome:  # fmt: skip
+    """``fineTuneDArch``: ``max_epoch`` epochs of the DArch's fine-tune function over contiguous
+    batches, each epoch followed by darch's testing of the training, validation and test sets."""
+    log = log or DarchLog.make(level=darch.log_level)
+    tuner = TUNERS.get(darch.fine_tune_function) if isinstance(darch.fine_tune_function, str) else None
+    if tuner is None:
+        raise InputError(
+            f"unknown fine-tune function {darch.fine_tune_function!r}; use one of {', '.join(TUNERS)}"
+        )
+    error_function(darch.error_function)  # fails now, not after the first epoch
+    darch = darch.copy()
+    x = check_darch_data(darch, data, "trainData")
+    t = check_targets(targets, x.shape[0], darch.sizes[-1], darch.dtype, "targetData")
+    sets = [("Train set", x, t, "data")]
+    for name, key, pair in (("Validation set", "valid", valid), ("Test set", "test", test)):
+        if pair is not None and pair[0] is not None:
+            vx = check_darch_data(darch, pair[0], f"{key}Data")
+            sets.append(
+                (
+                    name,
+                    vx,
+                    check_targets(pair[1], vx.shape[0], darch.sizes[-1], darch.dtype, f"{key}Targets"),
+                    key,
+                )
+            )
+    bounds = batch_bounds(x.shape[0], darch.batch_size)
+    log.info("Start deep architecture fine-tuning")
+    log.info(f"Number of Batches: {len(bounds)}")
+    done, stopped = 0, None
+    for i in range(int(max_epoch)):
+        saved = darch.copy()
+        try:
+            log.info(f"Epoch: {i + 1} of {int(max_epoch)}")
+            for start, end in bounds:
+                tuner(darch, x[start:end], t[start:end], **tuner_args)
+            darch.epochs += 1
+            results = {}
+            for name, sx, st, key in sets:
+                results[key] = evaluate(darch, sx, st, name, is_bin, is_class, log)
+        except BaseException as exc:
+            if not is_interrupt(exc):
+                raise
+            darch, stopped = saved, "interrupted"
+            log.info(f"Fine-tuning interrupted: keeping the darch of epoch {darch.epochs}.")
+            break
+        if not (
+            np.isfinite(results["data"][0])
+            and all(np.all(np.isfinite(layer.weights)) for layer in darch.layers)
+        ):
+            darch, stopped = saved, "not finite"
+            log.warn(
+                f"The training error is not finite: stopping, keeping the darch of epoch {darch.epochs}."
+            )
+            break
+        done += 1
+        for key, (value, class_error) in results.items():
+            darch.stats.setdefault(f"{key}Errors", []).append(value)
+            darch.stats.setdefault(f"{key}ClassErrors", []).append(class_error)
+        reason = _stop_reason(results, stop_err, stop_class_err, stop_valid_err, stop_valid_class_err)
+        if reason:
+            log.info("The training is canceled:")
+            log.info(reason)
+            stopped = "criterion"
+            break
+    log.info("Fine-tuning finished")
+    return Outcome(darch, done, stopped)
+
+
+def _stop_reason(results, stop_err, stop_class_err, stop_valid_err, stop_valid_class_err) -> str | None:
+    """darch's stop criteria: an error at or below its minimum, or a share of correct classifications
+    (100 - the classification error, in %) at or above ``stop*ClassErr`` (101: never)."""
+    for key, where, err_limit, correct_limit in (
+        ("data", "train", stop_err, stop_class_err),
+        ("valid", "validation", stop_valid_err, stop_valid_class_err),
+    ):
+        if key not in results:
+            continue
+        error, class_error = results[key]
+        if error <= err_limit:
+            return (
+                f"The new error ({r_number(error)}) on the {where} data is smaller than or equal to the "
+                f"minimum error ({r_number(err_limit)})."
+            )
+        if 100 - class_error >= correct_limit:
+            return (
+                f"The new share of correct classifications ({r_number(100 - class_error)}%) on the {where} "
+                f"data reached the goal ({r_number(correct_limit)}%)."
+            )
+    return None
