@@ -73,3 +73,68 @@ def lrn_within_channel(x, size, alpha, beta):
     pre = (size - 1) // 2
     pooled = pool2d(x**2, (size, size), (pre, pre), (1, 1), x.shape[2:], "AVE")
     return x * (1 + alpha * pooled) ** -beta
+
+
+M32 = 0xFFFFFFFF
+
+
+def fmix32(h):
+    """murmur3's finaliser on Python integers (kernels/cpu/dropout.py states the hash)."""
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & M32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & M32
+    return h ^ (h >> 16)
+
+
+def python_uniform(key0, key1, key2, i):
+    """The counter-based uniform draw u(i) of kernels/cpu/dropout.py, on Python integers."""
+    ka = fmix32(fmix32(fmix32((key0 & M32) ^ 0x9E3779B9) ^ (key1 & M32)) ^ (key2 & M32))
+    kb = fmix32(ka ^ 0x7F4A7C15)
+    h = fmix32((fmix32((i & M32) ^ ka) + kb) & M32)
+    return np.float32((h >> 8) / 2**24)
+
+
+def uniforms(keys, shape):
+    """The draws u(0), u(1), ... of one sampling call, as a matrix of ``shape`` (row-major)."""
+    return np.array([python_uniform(*keys, i) for i in range(int(np.prod(shape)))]).reshape(shape)
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def cd_k_step(W, vb, hb, W_inc, vb_inc, hb_inc, v0, k, lr, momentum, weight_cost, draws, gaussian=False):
+    """One CD-k update as darch describes it, in float64; ``draws`` gives each sampling call's
+    uniforms. Returns the new (W, vb, hb, W_inc, vb_inc, hb_inc) and the reconstruction error."""
+    n = v0.shape[0]
+    h0 = sigmoid(v0 @ W + hb)
+    states = (draws[0] < h0).astype(float)
+    for step in range(k):
+        v = states @ W.T + vb
+        v = v if gaussian else sigmoid(v)
+        h = sigmoid(v @ W + hb)
+        if step + 1 < k:
+            states = (draws[step + 1] < h).astype(float)
+    W_inc = momentum * W_inc + lr * ((v0.T @ h0 - v.T @ h) / n - weight_cost * W)
+    vb_inc = momentum * vb_inc + lr / n * (v0.sum(0) - v.sum(0))
+    hb_inc = momentum * hb_inc + lr / n * (h0.sum(0) - h.sum(0))
+    return (W + W_inc, vb + vb_inc, hb + hb_inc, W_inc, vb_inc, hb_inc), np.sum((v0 - v) ** 2) / n
+
+
+def backprop_step(weights, increments, x, t, lr_w, lr_b, momentum):
+    """One step of darch's backpropagation with sigmoid layers: delta_L = (t - y) y (1 - y), gradients
+    averaged over the batch, momentum on the change. ``weights``: (n_in + 1, n_out) with bias rows."""
+    outputs = [x]
+    for W in weights:
+        outputs.append(sigmoid(np.hstack([outputs[-1], np.ones((len(x), 1))]) @ W))
+    delta = (t - outputs[-1]) * outputs[-1] * (1 - outputs[-1])
+    new_w, new_inc = [None] * len(weights), [None] * len(weights)
+    for i in range(len(weights) - 1, -1, -1):
+        inputs = np.hstack([outputs[i], np.ones((len(x), 1))])
+        rates = np.array([lr_w] * (inputs.shape[1] - 1) + [lr_b])[:, None]
+        new_inc[i] = momentum * increments[i] + rates * (inputs.T @ delta) / len(x)
+        new_w[i] = weights[i] + new_inc[i]
+        if i > 0:
+            delta = (delta @ weights[i][:-1].T) * outputs[i] * (1 - outputs[i])
+    return new_w, new_inc

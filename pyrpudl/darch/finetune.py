@@ -10,7 +10,7 @@ import numpy as np
 
 from pyrpudl.darch.error_functions import error_function
 from pyrpudl.darch.log import DarchLog, r_number
-from pyrpudl.darch.model import DArch, check_darch_data, layer_of, run
+from pyrpudl.darch.model import DArch, check_darch_data, final_output, layer_of
 from pyrpudl.darch.rbm import batch_bounds, train_rbm
 from pyrpudl.darch.tuners import TUNERS
 from pyrpudl.errors import InputError, is_interrupt
@@ -64,7 +64,7 @@ def evaluate(
     darch: DArch, x, t, name: str, is_bin: bool, is_class: bool, log: DarchLog
 ) -> tuple[float, float]:
     """darch's testing of a set: the error function's value and the classification error in %."""
-    out = run(darch, x)[0][-1]
+    out = final_output(darch, x)
     if is_bin:
         out = (out > 0.5).astype(out.dtype)
     label, value = error_function(darch.error_function)(t, out)
@@ -84,10 +84,13 @@ def fine_tune(
     darch: DArch, data: object, targets: object, max_epoch: int = 1, is_bin: bool = False,
     is_class: bool = True, valid: tuple | None = None, test: tuple | None = None,
     stop_err: float = -np.inf, stop_class_err: float = 101.0, stop_valid_err: float = -np.inf,
-    stop_valid_class_err: float = 101.0, log: DarchLog | None = None, **tuner_args,
+    stop_valid_class_err: float = 101.0, log: DarchLog | None = None, shuffle: bool = False,
+    **tuner_args,
 ) -> Outcome:  # fmt: skip
     """``fineTuneDArch``: ``max_epoch`` epochs of the DArch's fine-tune function over contiguous
-    batches, each epoch followed by darch's testing of the training, validation and test sets."""
+    batches (in a new random order each epoch with ``shuffle``, a permutation seeded by the DArch's
+    seed and epoch), each epoch followed by darch's testing of the training, validation and test sets.
+    """
     log = log or DarchLog.make(level=darch.log_level)
     tuner = TUNERS.get(darch.fine_tune_function) if isinstance(darch.fine_tune_function, str) else None
     if tuner is None:
@@ -118,8 +121,11 @@ def fine_tune(
         saved = darch.copy()
         try:
             log.info(f"Epoch: {i + 1} of {int(max_epoch)}")
-            for start, end in bounds:
-                tuner(darch, x[start:end], t[start:end], **tuner_args)
+            order = np.random.default_rng([darch.seed, darch.epochs]).permutation(len(x)) if shuffle else None
+            with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are handled below
+                for start, end in bounds:
+                    rows = slice(start, end) if order is None else order[start:end]
+                    tuner(darch, x[rows], t[rows], **tuner_args)
             darch.epochs += 1
             results = {}
             for name, sx, st, key in sets:

@@ -142,3 +142,16 @@ def run(darch: DArch, data: object, derivatives: bool = False) -> tuple[list[np.
         outputs.append(x)
         slopes.append(d)
     return outputs, slopes
+
+
+def final_output(darch: DArch, x: np.ndarray, rows: int = 2048) -> np.ndarray:
+    """The last layer's output for checked data ``x``, in blocks of rows that stay in cache."""
+    keys = units.Keys(darch.seed, 1000, darch.draws)
+    blocks = []
+    for block, start in enumerate(range(0, x.shape[0], rows)):
+        y = x[start : start + rows]
+        for i, layer in enumerate(darch.layers):
+            keys.layer, keys.draw = 1000 + i, darch.draws + block  # binSigmoidUnit: one draw per block
+            y = units.forward(y, layer.weights, layer.unit, False, keys, f"layer {i + 1}")[0]
+        blocks.append(y)
+    return np.concatenate(blocks)

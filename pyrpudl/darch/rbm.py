@@ -159,12 +159,7 @@ def train_rbm(
         try:
             epoch = rbm.epochs + 1
             started = time.perf_counter()
-            total = 0.0
-            for j, (start, end) in enumerate(bounds):
-                error = step.run(data[start:end], rbm.momentum(epoch))
-                total += error
-                log.debug(f"Epoch {epoch} batch {j + 1} error: {r_number(error)}")
-            error = total / len(bounds)
+            error = _epoch(step, data, bounds, rbm.momentum(epoch), epoch, log)
         except BaseException as exc:
             if not is_interrupt(exc):
                 raise
@@ -182,22 +177,37 @@ def train_rbm(
     return RBMOutcome(rbm, done, stopped)
 
 
+def _epoch(step, data, bounds, momentum, epoch, log) -> float:
+    total = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):  # a non-finite error is handled by the caller
+        for j, (start, end) in enumerate(bounds):
+            error = step.run(data[start:end], momentum)
+            total += error
+            log.debug(f"Epoch {epoch} batch {j + 1} error: {r_number(error)}")
+    return total / len(bounds)
+
+
 class _CDStep:
-    """One CD-k update of ``rbm`` in place, with buffers reused from batch to batch."""
+    """One CD-k update of ``rbm`` in place, with buffers reused from batch to batch.
+
+    The data and its reconstruction share one buffer ``vv = [v0; vk]``, and the hidden probabilities
+    another, ``hh = [h0; -hk]``, so the weight gradient v0' h0 - vk' hk is one GEMM with twice the
+    inner dimension (faster than two on a batch of 100 rows).
+    """
 
     def __init__(self, rbm: RBM, batch: int, num_cd: int):
         dtype = rbm.weights.dtype
         self.rbm, self.num_cd = rbm, num_cd
-        self.h0 = np.empty((batch, rbm.num_hidden), dtype)  # positive hidden probabilities
-        self.h = np.empty_like(self.h0)  # hidden probabilities along the chain
-        self.states = np.empty_like(self.h0)
-        self.v = np.empty((batch, rbm.num_visible), dtype)
+        self.vv = np.empty((2 * batch, rbm.num_visible), dtype)
+        self.hh = np.empty((2 * batch, rbm.num_hidden), dtype)
+        self.states = np.empty((batch, rbm.num_hidden), dtype)
         self.gradient = np.empty_like(rbm.weights)
-        self.negative = np.empty_like(rbm.weights)
 
-    def run(self, v0: np.ndarray, momentum: float) -> float:
-        rbm, n = self.rbm, v0.shape[0]
-        h0, h, states, v = self.h0[:n], self.h[:n], self.states[:n], self.v[:n]
+    def run(self, batch: np.ndarray, momentum: float) -> float:
+        rbm, n = self.rbm, batch.shape[0]
+        vv, hh = self.vv[: 2 * n], self.hh[: 2 * n]
+        v0, v, h0, h, states = vv[:n], vv[n:], hh[:n], hh[n:], self.states[:n]
+        v0[:] = batch
         np.matmul(v0, rbm.weights, out=h0)
         k.sigmoid_bias_sample(h0, states, h0, rbm.hidden_biases, rbm.seed, rbm.layer, rbm.draws)
         rbm.draws += 1
@@ -213,16 +223,15 @@ class _CDStep:
                 rbm.draws += 1
             else:
                 k.sigmoid_bias(h, h, rbm.hidden_biases)
-        np.matmul(v0.T, h0, out=self.gradient)
-        np.matmul(v.T, h, out=self.negative)
-        self.gradient -= self.negative
-        self.gradient *= 1.0 / n
-        k.momentum_step(
-            rbm.weights, rbm.weight_inc, self.gradient, rbm.learn_rate_weights, momentum, rbm.weight_cost
-        )
         _bias_step(rbm.visible_biases, rbm.visible_bias_inc, v0, v, rbm.learn_rate_bias_visible, momentum)
         _bias_step(rbm.hidden_biases, rbm.hidden_bias_inc, h0, h, rbm.learn_rate_bias_hidden, momentum)
-        return k.squared_error_sum(v0, v) / n
+        error = k.squared_error_sum(v0, v) / n
+        np.negative(h, out=h)
+        np.matmul(vv.T, hh, out=self.gradient)
+        k.momentum_step(
+            rbm.weights, rbm.weight_inc, self.gradient, rbm.learn_rate_weights / n, momentum, rbm.weight_cost * n
+        )
+        return error
 
 
 def _bias_step(bias, inc, positive, negative, rate, momentum):

@@ -1,7 +1,8 @@
 """darch's fine-tune functions: each updates a DArch in place from one batch.
 
-- ``backpropagation``: gradient descent on the squared error with momentum; the output delta is
-  ``(target - output) * f'``, and the gradients are averaged over the batch.
+- ``backpropagation``: gradient descent with momentum on the darch's error function: for the
+  squared errors the output delta is ``(output - target) * f'`` (darch's); for ``crossEntropyError``
+  with sigmoid or softmax outputs it is the exact ``output - target``. Gradients are batch means.
 - ``rpropagation``: resilient backpropagation, Rprop+ / Rprop- / iRprop+ / iRprop- (Igel and
   Huesken 2000), with per-weight step sizes over the batch's summed gradient.
 - ``minimizeClassifier``: conjugate gradients (``minimize``) on the cross-entropy of the outputs
@@ -47,9 +48,18 @@ def gradients(darch, x, outputs, slopes, output_delta, first: int = 0) -> list[n
     return grads[::-1]
 
 
+def output_delta(darch: DArch, y: np.ndarray, slope: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """d(error)/d(output layer's input sum): exact for cross-entropy on sigmoid or softmax units,
+    the squared error's ``(y - t) f'`` otherwise (darch's rule, also for user error functions)."""
+    kind = units.unit_kind(darch.layers[-1].unit)
+    if darch.error_function == "crossEntropyError" and kind in ("sigmoid", "softmax"):
+        return y - t
+    return (y - t) * slope
+
+
 def backpropagation(darch: DArch, x: np.ndarray, t: np.ndarray, **_) -> None:
     outputs, slopes = forward(darch, x)
-    grads = gradients(darch, x, outputs, slopes, (outputs[-1] - t) * slopes[-1])
+    grads = gradients(darch, x, outputs, slopes, output_delta(darch, outputs[-1], slopes[-1], t))
     momentum, n = darch.momentum(), x.shape[0]
     for layer, grad in zip(darch.layers, grads, strict=True):
         if layer.increments is None:
@@ -70,7 +80,7 @@ def rpropagation(
         raise InputError(f"method must be one of {', '.join(RPROP_METHODS)}, not {method!r}")
     outputs, slopes = forward(darch, x)
     error = outputs[-1] - t
-    grads = gradients(darch, x, outputs, slopes, error * slopes[-1])
+    grads = gradients(darch, x, outputs, slopes, output_delta(darch, outputs[-1], slopes[-1], t))
     new_error = float(0.5 * np.sum(error * error))
     old_error = darch.stats.get("_rprop_error", [np.inf])[-1]
     darch.stats["_rprop_error"] = [new_error]

@@ -5,24 +5,7 @@ import numpy as np
 import pytest
 
 from pyrpudl.kernels.cpu.dropout import dropout_forward
-
-M = 0xFFFFFFFF
-
-
-def fmix32(h):
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & M
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & M
-    return h ^ (h >> 16)
-
-
-def python_uniform(key0, key1, key2, i):
-    """The definition in kernels/cpu/dropout.py, on Python integers."""
-    ka = fmix32(fmix32(fmix32((key0 & M) ^ 0x9E3779B9) ^ (key1 & M)) ^ (key2 & M))
-    kb = fmix32(ka ^ 0x7F4A7C15)
-    h = fmix32((fmix32((i & M) ^ ka) + kb) & M)
-    return np.float32((h >> 8) / 2**24)
+from tests.reference import fmix32, python_uniform
 
 
 def masks(ratio, keys, n=100_000):

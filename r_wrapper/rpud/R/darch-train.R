@@ -6,8 +6,17 @@ layer_to_py <- function(layer, i) {
     rpud_abort(sprintf("layer %d must be list(weights matrix, unit function[, weight changes]).", i),
                call = NULL)
   }
-  list(weights = layer[[1]], unit = unit_name(layer[[2]]) %||% layer[[2]],
+  list(weights = layer[[1]], unit = unit_name(layer[[2]]) %||% r_callback(layer[[2]]),
        increments = if (length(layer) >= 3L) layer[[3]] else NULL)
+}
+
+# A user's R function as the engine calls it: reticulate hands the arguments of a callback over as
+# Python objects, so they become R matrices first.
+r_callback <- function(f) {
+  force(f)
+  function(...) do.call(f, lapply(list(...), function(a) {
+    if (inherits(a, "python.builtin.object")) reticulate::py_to_r(a) else a
+  }))
 }
 
 rbm_to_py <- function(rbm) {
@@ -31,7 +40,7 @@ darch_to_py <- function(darch) {
        learn_rate_weights = darch$learnRateWeights, learn_rate_biases = darch$learnRateBiases,
        initial_momentum = darch$initialMomentum, final_momentum = darch$finalMomentum,
        momentum_switch = darch$momentumSwitch, fine_tune_function = tuner,
-       error_function = error_name(darch$errorFunction) %||% darch$errorFunction,
+       error_function = error_name(darch$errorFunction) %||% r_callback(darch$errorFunction),
        epochs = darch$epochs, stats = lapply(darch$stats, as.array), seed = darch$seed,
        draws = darch$draws, log_level = darch$logLevel, precision = darch$precision)
 }
@@ -130,6 +139,8 @@ optional_matrix <- function(x, arg) if (is.null(x)) NULL else as_py_array(x, arg
 #' @param stopErr,stopValidErr Stop once the training (validation) error is at most this.
 #' @param stopClassErr,stopValidClassErr Stop once the share of correct classifications in % is at
 #'   least this (101: never).
+#' @param shuffle Take the rows in a new random order each epoch (darch 0.9.1 took them in order,
+#'   which fails when the data are sorted by class).
 #' @param ... Settings of the fine-tune function: for `rpropagation`, `method` (`"iRprop+"`,
 #'   `"iRprop-"`, `"Rprop+"`, `"Rprop-"`), `decFact`, `incFact`, `initDelta`, `minDelta`,
 #'   `maxDelta`, `weightDecay`; for the `minimize...` functions `length` (line searches per batch) and
@@ -143,7 +154,7 @@ optional_matrix <- function(x, arg) if (is.null(x)) NULL else as_py_array(x, arg
 fineTuneDArch <- function(darch, trainData, targetData, maxEpoch = 1, isBin = FALSE, isClass = TRUE,
                           validData = NULL, validTargets = NULL, testData = NULL, testTargets = NULL,
                           stopErr = -Inf, stopClassErr = 101, stopValidErr = -Inf, stopValidClassErr = 101,
-                          ...) {
+                          shuffle = FALSE, ...) {
   check_darch(darch)
   result <- rpud_call(
     "darch_fine_tune", darch = darch_to_py(darch), data = as_py_array(trainData, "trainData"),
@@ -152,7 +163,8 @@ fineTuneDArch <- function(darch, trainData, targetData, maxEpoch = 1, isBin = FA
     valid_targets = optional_matrix(validTargets, "validTargets"),
     test_data = optional_matrix(testData, "testData"), test_targets = optional_matrix(testTargets, "testTargets"),
     stop_err = stopErr, stop_class_err = stopClassErr, stop_valid_err = stopValidErr,
-    stop_valid_class_err = stopValidClassErr, tuner_args = list(...), report = darch_reporter()
+    stop_valid_class_err = stopValidClassErr, shuffle = isTRUE(shuffle), tuner_args = list(...),
+    report = darch_reporter()
   )
   report_stop(result$stopped, "fine-tuning")
   darch_merge(darch, result$darch)

@@ -1,0 +1,60 @@
+"""The fused darch kernels against NumPy, in both precisions, on the serial and the parallel path."""
+
+import numpy as np
+import pytest
+
+from pyrpudl.kernels.cpu import rbm as k
+from tests.reference import sigmoid, uniforms
+
+SHAPES = [(3, 5), (600, 500)]  # below and above PARALLEL_MIN
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_sigmoid_and_bias(dtype, shape):
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal(shape) * 5).astype(dtype)
+    bias = rng.standard_normal(shape[1]).astype(dtype)
+    out = np.full_like(a, np.nan)
+    k.sigmoid_bias(out, a, bias)
+    tolerance = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(out, sigmoid(a.astype(np.float64) + bias), rtol=tolerance, atol=tolerance)
+    k.add_bias(out, a, bias)
+    np.testing.assert_array_equal(out, a + bias)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_samples_follow_the_counter_based_hash(dtype):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((4, 6)).astype(dtype)
+    bias = np.zeros(6, dtype)
+    probs, states = np.empty_like(a), np.empty_like(a)
+    k.sigmoid_bias_sample(probs, states, a, bias, 7, 2, 3)
+    expected = (uniforms((7, 2, 3), a.shape) < probs).astype(dtype)
+    np.testing.assert_array_equal(states, expected)
+    again = np.array(probs)
+    k.sample_bernoulli(again, again, 7, 2, 3)  # in place, from the same probabilities
+    np.testing.assert_array_equal(again, expected)
+
+
+def test_sample_rate_matches_the_probability_on_a_large_matrix():
+    probs = np.full((600, 500), 0.3)
+    states = np.empty_like(probs)
+    k.sample_bernoulli(states, probs, 1, 2, 3)
+    assert set(np.unique(states)) == {0.0, 1.0}
+    assert states.mean() == pytest.approx(0.3, abs=0.005)
+    other = np.empty_like(probs)
+    k.sample_bernoulli(other, probs, 1, 2, 4)  # another draw, other states
+    assert np.mean(states != other) > 0.3
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_momentum_step_and_squared_error(shape):
+    rng = np.random.default_rng(2)
+    w, inc, g = (rng.standard_normal(shape) for _ in range(3))
+    want_inc = 0.5 * inc + 0.1 * (g - 0.01 * w)
+    want_w = w + want_inc
+    k.momentum_step(w, inc, g, 0.1, 0.5, 0.01)
+    np.testing.assert_allclose(inc, want_inc, rtol=1e-14)
+    np.testing.assert_allclose(w, want_w, rtol=1e-14)
+    assert k.squared_error_sum(w, g) == pytest.approx(np.sum((w - g) ** 2), rel=1e-12)

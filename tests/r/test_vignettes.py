@@ -1,0 +1,34 @@
+"""The vignettes render (with fewer epochs, as CI renders them) and show what they promise."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_clean
+
+pytestmark = [pytest.mark.r, pytest.mark.usefixtures("requires_r")]
+
+VIGNETTES = Path(__file__).resolve().parents[2] / "vignettes"
+
+
+def render(name: str, tmp_path: Path) -> str:
+    shutil.copy(VIGNETTES / name, tmp_path)
+    result = run_clean(
+        ["Rscript", "-e", f'rmarkdown::render("{name}", output_format = "md_document", quiet = TRUE)'],
+        tmp_path, timeout=600, CI="true",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return (tmp_path / name.replace(".Rmd", ".md")).read_text()
+
+
+def test_the_darch_vignette_runs_the_seed_session_and_learns_xor(tmp_path):
+    text = render("darch.Rmd", tmp_path)
+    assert "Construct new RBM instance with 2 visible and 4 hidden units." in text
+    assert "Epoch 1000 error:" in text and "Epoch: 1000 of 1000" in text
+    xor = re.search(r"round\(getExecOutput\(xor\), 4\)\s+\[,1\]\s+\[1,\]\s+(\S+)\s+\[2,\]\s+(\S+)\s+"
+                    r"\[3,\]\s+(\S+)\s+\[4,\]\s+(\S+)", text)  # fmt: skip
+    assert xor, text[-2000:]
+    assert [float(v) > 0.5 for v in xor.groups()] == [False, True, True, False]
+    assert len(list(tmp_path.glob("darch_files/figure-*/*.png"))) == 2  # error curve and filters
