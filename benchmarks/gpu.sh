@@ -2,7 +2,7 @@
 # Everything that needs a real GPU: the real-GPU tests, then the GEMM and the whole-training
 # benchmarks against PyTorch on the same GPU. Logs go to $OUT (or ./out/gpu).
 #
-#   benchmarks/gpu.sh [tests] [gemm] [train]      (all three when none is named)
+#   benchmarks/gpu.sh [tests] [gemm] [train] [darch]      (all four when none is named)
 #
 # On an H100 (2026-11-22) the tests took 6.5 minutes (compilation, and 200 cifar10_quick steps on
 # the CPU backend for comparison) and the training benchmark about 5: on the lent machines, whose
@@ -29,7 +29,7 @@ ln -sfn "$ROOT/kernels" "$ROOT/pyrpudl/kernels" 2>/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm --format=csv | tee "$LOGS/gpu.txt"
 FASHION=""
 [ -f .gpudata/train-images-idx3-ubyte.gz ] && FASHION=.gpudata
-steps=${*:-tests gemm train}
+steps=${*:-tests gemm train darch}
 status=0
 for step in $steps; do
   case $step in
@@ -37,7 +37,8 @@ for step in $steps; do
     gemm) python3 benchmarks/gemm_cuda.py 2>&1 | tee "$LOGS/gemm.txt" ;;
     train) python3 benchmarks/convnet_gpu.py "${QUICK_ITERATIONS:-4000}" "${LENET_ITERATIONS:-10000}" $FASHION 2>&1 |
              tee "$LOGS/convnet.txt" ;;
-    *) echo "unknown step $step (tests, gemm, train)" >&2; false ;;
+    darch) python3 benchmarks/rbm_gpu.py 10 $FASHION 2>&1 | tee "$LOGS/rbm.txt" ;;
+    *) echo "unknown step $step (tests, gemm, train, darch)" >&2; false ;;
   esac || status=1
 done
 rm -f "$ROOT/pyrpudl/kernels"

@@ -50,11 +50,13 @@ def main() -> None:
     source = create_data_source("fashion-mnist", "/tmp/pyrpudl-bench/fashion")
     x64 = source.train_images.reshape(len(source.train_images), -1) / 255.0
     x32 = x64.astype(np.float32)
+
+    def sklearn(x):
+        return BernoulliRBM(500, learning_rate=0.1, batch_size=100, n_iter=epochs, random_state=0).fit(x)
+
     contenders = {
-        "sklearn BernoulliRBM float64": lambda: BernoulliRBM(500, learning_rate=0.1, batch_size=100, n_iter=epochs,
-                                                             random_state=0).fit(x64),  # fmt: skip
-        "sklearn BernoulliRBM float32": lambda: BernoulliRBM(500, learning_rate=0.1, batch_size=100, n_iter=epochs,
-                                                             random_state=0).fit(x32),  # fmt: skip
+        "sklearn BernoulliRBM float64": lambda: sklearn(x64),
+        "sklearn BernoulliRBM float32": lambda: sklearn(x32),
         "numpy CD-1 float32": lambda: numpy_cd1(x32, epochs, np.random.default_rng(0)),
         "pyrpudl double": lambda: ours(x64, epochs, "double"),
         "pyrpudl single": lambda: ours(x32, epochs, "single"),

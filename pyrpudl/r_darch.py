@@ -106,11 +106,13 @@ def _pair(data, targets):
 
 
 def darch_pretrain(
-    darch: dict, data: object, max_epoch: int = 1, num_cd: int = 1, report: object = None
-) -> dict:
+    darch: dict, data: object, max_epoch: int = 1, num_cd: int = 1, report: object = None,
+    device: str | None = None,
+) -> dict:  # fmt: skip
     """``preTrainDArch``."""
     model = darch_from_r(darch)
-    outcome = dn.pretrain(model, np.asarray(data), int(max_epoch), int(num_cd), _log(model.log_level, report))
+    log = _log(model.log_level, report)
+    outcome = dn.pretrain(model, np.asarray(data), int(max_epoch), int(num_cd), log, device)
     return {"darch": darch_to_r(outcome.darch), "stopped": outcome.stopped}
 
 
@@ -155,10 +157,10 @@ def darch_run(darch: dict, data: object) -> list[np.ndarray]:
 
 
 def rbm_train(rbm: dict, data: object, max_epoch: int = 1, num_cd: int = 1, precision: str = "double",
-              log_level: int = 6, report: object = None) -> dict:  # fmt: skip
+              log_level: int = 6, report: object = None, device: str | None = None) -> dict:  # fmt: skip
     """``trainRBM``."""
     if precision not in PRECISIONS:
         raise InputError(f"precision must be one of {', '.join(PRECISIONS)}")
     rbm = rbm_from_r(rbm, PRECISIONS[precision])
-    outcome = dn.train_rbm(rbm, np.asarray(data), int(max_epoch), int(num_cd), _log(log_level, report))
+    outcome = dn.train_rbm(rbm, np.asarray(data), int(max_epoch), int(num_cd), _log(log_level, report), device)
     return {"rbm": rbm_to_r(outcome.rbm), "stopped": outcome.stopped}

@@ -19,11 +19,11 @@ def r_darch(sizes=(2, 4, 1), precision="double"):
         layers.append(
             {"weights": np.asfortranarray(np.vstack([w, np.zeros((1, b))])), "unit": "sigmoidUnitDerivative"}
         )
-        rbms.append({"weights": w, "visible_biases": np.zeros(a), "hidden_biases": np.zeros(b), "batch_size": 2,
-                     "learn_rate_weights": 0.1, "visible_units": "binary", "epochs": 0, "errors": [],
-                     "seed": 5 + i, "layer": i, "draws": 0})  # fmt: skip
-    return {"layers": layers, "rbms": rbms, "batch_size": 2, "learn_rate_weights": 0.1, "learn_rate_biases": 0.1,
-            "initial_momentum": 0.5, "final_momentum": 0.9, "momentum_switch": 5,
+        rbms.append({"weights": w, "visible_biases": np.zeros(a), "hidden_biases": np.zeros(b),
+                     "batch_size": 2, "learn_rate_weights": 0.1, "visible_units": "binary", "epochs": 0,
+                     "errors": [], "seed": 5 + i, "layer": i, "draws": 0})  # fmt: skip
+    return {"layers": layers, "rbms": rbms, "batch_size": 2, "learn_rate_weights": 0.1,
+            "learn_rate_biases": 0.1, "initial_momentum": 0.5, "final_momentum": 0.9, "momentum_switch": 5,
             "fine_tune_function": "backpropagation", "error_function": "quadraticError", "epochs": 0,
             "stats": {}, "seed": 11, "draws": 0, "log_level": 4, "precision": precision}  # fmt: skip
 

@@ -88,14 +88,38 @@ def sample_bernoulli(states, probs, key0, key1, key2):
 
 
 @numba.njit(cache=True)
-def squared_error_sum(a, b):
-    """sum((a - b)^2) over all elements, accumulated in float64."""
+def squared_error(out, slot, a, b):
+    """out[slot] = sum((a - b)^2) over all elements, accumulated in float64."""
     total = 0.0
     for r in range(a.shape[0]):
         for c in range(a.shape[1]):
             d = np.float64(a[r, c]) - np.float64(b[r, c])
             total += d * d
-    return total
+    out[slot] = total
+
+
+@numba.njit(cache=True)
+def scale(out, x, alpha):
+    """out = alpha * x (2-D); out may be x."""
+    f = x.dtype.type(alpha)
+    for r in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            out[r, c] = f * x[r, c]
+
+
+@numba.njit(cache=True)
+def bias_step(bias, increments, positive, negative, rate, momentum):
+    """increments = momentum * increments + rate * (colSums(positive) - colSums(negative));
+    bias += increments (the bias update of an RBM's visible or hidden units)."""
+    t = bias.dtype.type
+    total = np.zeros(bias.shape[0], bias.dtype)
+    for r in range(positive.shape[0]):  # row by row: the matrices are row-major
+        for c in range(bias.shape[0]):
+            total[c] += positive[r, c] - negative[r, c]
+    for c in range(bias.shape[0]):
+        inc = t(momentum) * increments[c] + t(rate) * total[c]
+        increments[c] = inc
+        bias[c] += inc
 
 
 @numba.njit(cache=True, inline="always")

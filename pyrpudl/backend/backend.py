@@ -51,6 +51,16 @@ OPS = {
     "dropout": ("dropout_forward",),
     "lrn": ("lrn_across_forward", "lrn_across_backward", "lrn_within_forward", "lrn_within_backward"),
     "combine": ("concat_forward", "concat_backward", "eltwise_max_forward", "eltwise_max_backward"),
+    "rbm": (
+        "sigmoid_bias",
+        "add_bias",
+        "sigmoid_bias_sample",
+        "sample_bernoulli",
+        "squared_error",
+        "scale",
+        "bias_step",
+        "momentum_step",
+    ),
 }
 
 

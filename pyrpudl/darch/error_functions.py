@@ -19,8 +19,9 @@ def mse_error(original: np.ndarray, estimate: np.ndarray) -> tuple[str, float]:
 
 
 def cross_entropy_error(original: np.ndarray, estimate: np.ndarray) -> tuple[str, float]:
-    """-sum(d log y + (1 - d) log(1 - y)); y is kept off 0 and 1 so a saturated unit stays finite."""
-    y = np.clip(estimate, EPS, 1 - EPS)
+    """-sum(d log y + (1 - d) log(1 - y)); y is kept off 0 and 1 (in double precision: 1 - eps is 1
+    in single precision) so that a saturated unit stays finite."""
+    y = np.clip(np.asarray(estimate, np.float64), EPS, 1 - EPS)
     return "Cross-Entropy-Error", float(-np.sum(original * np.log(y) + (1 - original) * np.log(1 - y)))
 
 

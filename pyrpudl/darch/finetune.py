@@ -24,17 +24,19 @@ class Outcome:
 
 
 def pretrain(
-    darch: DArch, data: object, max_epoch: int = 1, num_cd: int = 1, log: DarchLog | None = None
-) -> Outcome:
+    darch: DArch, data: object, max_epoch: int = 1, num_cd: int = 1, log: DarchLog | None = None,
+    device: str | None = None,
+) -> Outcome:  # fmt: skip
     """``preTrainDArch``: each RBM in turn, on the hidden probabilities of the one below it; the
-    network's layers take the trained weights (hidden biases as the last row), keeping their units."""
+    network's layers take the trained weights (hidden biases as the last row), keeping their units.
+    ``device`` as in :func:`~pyrpudl.darch.rbm.train_rbm` (single-precision RBMs may train on CUDA)."""
     log = log or DarchLog.make(level=darch.log_level)
     darch = darch.copy()
     x = check_darch_data(darch, data, "trainData")
     log.info("Start DArch pre-training")
     for i, rbm in enumerate(darch.rbms):
         rbm.batch_size = darch.batch_size
-        outcome = train_rbm(rbm, x, max_epoch, num_cd, log)
+        outcome = train_rbm(rbm, x, max_epoch, num_cd, log, device)
         darch.rbms[i] = outcome.rbm
         unit = darch.layers[i].unit
         darch.layers[i] = layer_of(outcome.rbm, unit)

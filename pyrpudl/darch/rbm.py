@@ -11,11 +11,13 @@ visible units reconstruct probabilities; Gaussian ones (unit variance) their mea
 error is the mean over batches of the squared reconstruction error per example.
 """
 
+import os
 import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from pyrpudl.backend import Backend, get_backend
 from pyrpudl.darch.log import DarchLog, r_number
 from pyrpudl.errors import InputError, is_interrupt
 from pyrpudl.kernels.cpu import rbm as k
@@ -125,12 +127,26 @@ def batch_bounds(rows: int, batch_size: int) -> list[tuple[int, int]]:
     return [(start, min(start + batch_size, rows)) for start in range(0, rows, batch_size)]
 
 
+def rbm_backend(device: object, dtype) -> Backend:
+    """The backend that trains an RBM of ``dtype``: CUDA computes in single precision only, so "auto"
+    (the default, or ``$PYRPUDL_DEVICE``) keeps a double-precision RBM on the CPU."""
+    requested = device if device is not None else os.environ.get("PYRPUDL_DEVICE", "auto")
+    if np.dtype(dtype) != np.float32:
+        if requested == "cuda":
+            raise InputError('CUDA trains in single precision: create the network with precision = "single"')
+        return get_backend("cpu")
+    return get_backend(requested)
+
+
 def train_rbm(
-    rbm: RBM, data: object, max_epoch: int = 1, num_cd: int = 1, log: DarchLog | None = None
-) -> RBMOutcome:
+    rbm: RBM, data: object, max_epoch: int = 1, num_cd: int = 1, log: DarchLog | None = None,
+    device: str | None = None,
+) -> RBMOutcome:  # fmt: skip
     """``trainRBM``: a new RBM after ``max_epoch`` more epochs of CD-``num_cd``; the given one is kept.
 
-    Ctrl-C or a non-finite error ends training early with the RBM of the last completed epoch.
+    ``device``: "cpu", "cuda" or "auto" (see :func:`rbm_backend`); the data and the RBM stay on the
+    device for the whole call, and the host reads the epoch's errors once per epoch. Ctrl-C or a
+    non-finite error ends training early with the RBM of the last completed epoch.
     """
     log = log or DarchLog.make()
     if int(num_cd) < 1 or int(max_epoch) < 0:
@@ -139,6 +155,7 @@ def train_rbm(
         raise InputError(
             f"visible units must be one of {', '.join(VISIBLE_UNITS)}, not {rbm.visible_units!r}"
         )
+    backend = rbm_backend(device, rbm.weights.dtype)
     rbm = rbm.copy()
     data = check_training_data(data, rbm.num_visible, rbm.weights.dtype)
     for name, like in (
@@ -151,15 +168,17 @@ def train_rbm(
     log.info(
         f"Starting the training of the rbm with {rbm.num_visible} visible and {rbm.num_hidden} hidden units."
     )
-    step = _CDStep(rbm, min(rbm.batch_size, data.shape[0]), int(num_cd))
     bounds = batch_bounds(data.shape[0], rbm.batch_size)
+    step = _CDStep(rbm, backend.resident(data), bounds, int(num_cd), backend)
     done, stopped = 0, None
     for _ in range(int(max_epoch)):
         saved = rbm.copy()
         try:
             epoch = rbm.epochs + 1
             started = time.perf_counter()
-            error = _epoch(step, data, bounds, rbm.momentum(epoch), epoch, log)
+            with np.errstate(over="ignore", invalid="ignore"):  # a non-finite error is handled below
+                errors = step.epoch(rbm.momentum(epoch))
+            error = float(np.mean(errors))
         except BaseException as exc:
             if not is_interrupt(exc):
                 raise
@@ -172,69 +191,88 @@ def train_rbm(
             break
         rbm.epochs, done = epoch, done + 1
         rbm.errors.append(error)
+        for j, batch_error in enumerate(errors) if log.debugging else ():
+            log.debug(f"Epoch {epoch} batch {j + 1} error: {r_number(batch_error)}")
         log.info(f"Epoch {epoch} error: {r_number(error)}")
         log.debug(f"Epoch {epoch} took {time.perf_counter() - started:.3f} s")
     return RBMOutcome(rbm, done, stopped)
 
 
-def _epoch(step, data, bounds, momentum, epoch, log) -> float:
-    total = 0.0
-    with np.errstate(over="ignore", invalid="ignore"):  # a non-finite error is handled by the caller
-        for j, (start, end) in enumerate(bounds):
-            error = step.run(data[start:end], momentum)
-            total += error
-            log.debug(f"Epoch {epoch} batch {j + 1} error: {r_number(error)}")
-    return total / len(bounds)
-
-
 class _CDStep:
-    """One CD-k update of ``rbm`` in place, with buffers reused from batch to batch.
+    """CD-k updates of ``rbm`` on a backend's arrays, with buffers reused from batch to batch.
 
     The data and its reconstruction share one buffer ``vv = [v0; vk]``, and the hidden probabilities
     another, ``hh = [h0; -hk]``, so the weight gradient v0' h0 - vk' hk is one GEMM with twice the
-    inner dimension (faster than two on a batch of 100 rows).
+    inner dimension (faster than two on a batch of 100 rows). On the CPU the RBM's own arrays are
+    updated; on CUDA device copies, which ``epoch`` copies back to the RBM after each epoch.
     """
 
-    def __init__(self, rbm: RBM, batch: int, num_cd: int):
-        dtype = rbm.weights.dtype
-        self.rbm, self.num_cd = rbm, num_cd
-        self.vv = np.empty((2 * batch, rbm.num_visible), dtype)
-        self.hh = np.empty((2 * batch, rbm.num_hidden), dtype)
-        self.states = np.empty((batch, rbm.num_hidden), dtype)
-        self.gradient = np.empty_like(rbm.weights)
+    PARAMETERS = (
+        "weights",
+        "visible_biases",
+        "hidden_biases",
+        "weight_inc",
+        "visible_bias_inc",
+        "hidden_bias_inc",
+    )
 
-    def run(self, batch: np.ndarray, momentum: float) -> float:
-        rbm, n = self.rbm, batch.shape[0]
-        vv, hh = self.vv[: 2 * n], self.hh[: 2 * n]
-        v0, v, h0, h, states = vv[:n], vv[n:], hh[:n], hh[n:], self.states[:n]
-        v0[:] = batch
-        np.matmul(v0, rbm.weights, out=h0)
-        k.sigmoid_bias_sample(h0, states, h0, rbm.hidden_biases, rbm.seed, rbm.layer, rbm.draws)
+    def __init__(self, rbm: RBM, data, bounds, num_cd: int, backend: Backend):
+        self.rbm, self.data, self.bounds, self.num_cd, self.backend = rbm, data, bounds, num_cd, backend
+        batch = bounds[0][1] - bounds[0][0]
+        dtype = rbm.weights.dtype
+        empty = backend.empty
+        self.p = {name: backend.to_device(getattr(rbm, name)) for name in self.PARAMETERS}
+        self.vv = empty((2 * batch, rbm.num_visible), dtype)
+        self.hh = empty((2 * batch, rbm.num_hidden), dtype)
+        self.states = empty((batch, rbm.num_hidden), dtype)
+        self.gradient = empty(rbm.weights.shape, dtype)
+        self.errors = empty((len(bounds),), np.float64 if backend.name == "cpu" else np.float32)
+        self.views = {}  # batch rows -> the buffers' views (slicing a device array costs microseconds)
+
+    def _views(self, n):
+        views = self.views.get(n)
+        if views is None:
+            vv, hh = self.vv[: 2 * n], self.hh[: 2 * n]
+            views = self.views[n] = (vv, hh, vv[:n], vv[n:], hh[:n], hh[n:], self.states[:n])
+        return views
+
+    def epoch(self, momentum: float) -> np.ndarray:
+        """One pass over the data; the batches' squared reconstruction errors per example."""
+        for j, (start, end) in enumerate(self.bounds):
+            self.run(self.data[start:end], j, momentum)
+        rbm = self.rbm
+        if self.backend.name != "cpu":
+            for name in self.PARAMETERS:
+                getattr(rbm, name)[...] = self.backend.to_host(self.p[name])
+        sizes = np.array([end - start for start, end in self.bounds], np.float64)
+        return self.backend.to_host(self.errors).astype(np.float64) / sizes
+
+    def run(self, batch, slot: int, momentum: float) -> None:
+        rbm, ops, p, n = self.rbm, self.backend.ops, self.p, batch.shape[0]
+        vv, hh, v0, v, h0, h, states = self._views(n)
+        weights, hidden_biases = p["weights"], p["hidden_biases"]
+        self.backend.copy(v0, batch)
+        ops.gemm(h0, v0, weights, False, False, 1.0, 0.0)
+        ops.sigmoid_bias_sample(h0, states, h0, hidden_biases, rbm.seed, rbm.layer, rbm.draws)
         rbm.draws += 1
         for step in range(self.num_cd):
-            np.matmul(states, rbm.weights.T, out=v)
+            ops.gemm(v, states, weights, False, True, 1.0, 0.0)
             if rbm.visible_units == "gaussian":
-                k.add_bias(v, v, rbm.visible_biases)
+                ops.add_bias(v, v, p["visible_biases"])
             else:
-                k.sigmoid_bias(v, v, rbm.visible_biases)
-            np.matmul(v, rbm.weights, out=h)
+                ops.sigmoid_bias(v, v, p["visible_biases"])
+            ops.gemm(h, v, weights, False, False, 1.0, 0.0)
             if step + 1 < self.num_cd:
-                k.sigmoid_bias_sample(h, states, h, rbm.hidden_biases, rbm.seed, rbm.layer, rbm.draws)
+                ops.sigmoid_bias_sample(h, states, h, hidden_biases, rbm.seed, rbm.layer, rbm.draws)
                 rbm.draws += 1
             else:
-                k.sigmoid_bias(h, h, rbm.hidden_biases)
-        _bias_step(rbm.visible_biases, rbm.visible_bias_inc, v0, v, rbm.learn_rate_bias_visible, momentum)
-        _bias_step(rbm.hidden_biases, rbm.hidden_bias_inc, h0, h, rbm.learn_rate_bias_hidden, momentum)
-        error = k.squared_error_sum(v0, v) / n
-        np.negative(h, out=h)
-        np.matmul(vv.T, hh, out=self.gradient)
-        k.momentum_step(
-            rbm.weights, rbm.weight_inc, self.gradient, rbm.learn_rate_weights / n, momentum, rbm.weight_cost * n
+                ops.sigmoid_bias(h, h, hidden_biases)
+        ops.bias_step(
+            p["visible_biases"], p["visible_bias_inc"], v0, v, rbm.learn_rate_bias_visible / n, momentum
         )
-        return error
-
-
-def _bias_step(bias, inc, positive, negative, rate, momentum):
-    inc *= momentum
-    inc += (rate / positive.shape[0]) * (positive.sum(axis=0) - negative.sum(axis=0))
-    bias += inc
+        ops.bias_step(hidden_biases, p["hidden_bias_inc"], h0, h, rbm.learn_rate_bias_hidden / n, momentum)
+        ops.squared_error(self.errors, slot, v0, v)
+        ops.scale(h, h, -1.0)
+        ops.gemm(self.gradient, vv, hh, True, False, 1.0, 0.0)
+        rate, decay = rbm.learn_rate_weights / n, rbm.weight_cost * n  # the gradient is a batch sum
+        ops.momentum_step(weights, p["weight_inc"], self.gradient, rate, momentum, decay)

@@ -134,7 +134,7 @@ def _cg(darch, x, t, length, layers, loss):
 def _cross_entropy(t):
     def loss(y, _slope, unit):
         eps = np.finfo(np.float64).eps
-        yc = np.clip(y, eps, 1 - eps)
+        yc = np.clip(y.astype(np.float64), eps, 1 - eps)  # 1 - eps rounds to 1 in single precision
         if units.unit_kind(unit) == "softmax":
             value = -np.sum(t * np.log(yc))
         else:

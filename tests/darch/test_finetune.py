@@ -205,3 +205,11 @@ def test_save_and_load_round_trip(tmp_path):
     np.testing.assert_array_equal(back.rbms[1].weight_inc, darch.rbms[1].weight_inc)
     more, again = (dn.fine_tune(d, XOR_X, XOR_Y, 2, log=QUIET).darch for d in (back, darch))
     np.testing.assert_array_equal(more.layers[0].weights, again.layers[0].weights)
+
+
+def test_cross_entropy_of_saturated_single_precision_outputs_is_finite():
+    from pyrpudl.darch.error_functions import cross_entropy_error
+
+    y = np.array([[1.0, 0.0]], np.float32)
+    assert np.isfinite(cross_entropy_error(y, np.array([[1.0, 0.0]], np.float32))[1])
+    assert np.isfinite(cross_entropy_error(y, np.array([[0.0, 1.0]], np.float32))[1])

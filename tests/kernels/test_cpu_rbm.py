@@ -57,4 +57,21 @@ def test_momentum_step_and_squared_error(shape):
     k.momentum_step(w, inc, g, 0.1, 0.5, 0.01)
     np.testing.assert_allclose(inc, want_inc, rtol=1e-14)
     np.testing.assert_allclose(w, want_w, rtol=1e-14)
-    assert k.squared_error_sum(w, g) == pytest.approx(np.sum((w - g) ** 2), rel=1e-12)
+    errors = np.zeros(3)
+    k.squared_error(errors, 1, w, g)
+    assert errors[1] == pytest.approx(np.sum((w - g) ** 2), rel=1e-12) and errors[0] == errors[2] == 0
+    k.scale(inc, w, -2.0)
+    np.testing.assert_array_equal(inc, -2 * w)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bias_step(dtype):
+    rng = np.random.default_rng(3)
+    pos, neg = (rng.random((7, 4)).astype(dtype) for _ in range(2))
+    bias, inc = rng.random(4).astype(dtype), rng.random(4).astype(dtype)
+    want_inc = 0.9 * inc + 0.05 * (pos.sum(0) - neg.sum(0))
+    want_bias = bias + want_inc
+    k.bias_step(bias, inc, pos, neg, 0.05, 0.9)
+    tolerance = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(inc, want_inc, rtol=tolerance)
+    np.testing.assert_allclose(bias, want_bias, rtol=tolerance)

@@ -87,17 +87,20 @@ report_stop <- function(stopped, what) {
 #' @param maxEpoch Epochs per RBM.
 #' @param numCD Gibbs steps per update (CD-k).
 #' @param ... Unused (darch's extra arguments).
+#' @param device Where the RBMs train: `"cpu"`, `"cuda"` (single precision only: a network made
+#'   with `precision = "single"`) or `"auto"`; `NULL` uses `PYRPUDL_DEVICE`, else `"auto"`, which
+#'   keeps double precision on the CPU.
 #' @return The pretrained darch.
 #' @examples
 #' darch <- newDArch(c(2, 4, 1), batchSize = 2, logLevel = WARN)
 #' inputs <- matrix(c(0, 0, 0, 1, 1, 0, 1, 1), ncol = 2, byrow = TRUE)
 #' darch <- preTrainDArch(darch, inputs, maxEpoch = 10)
 #' @export
-preTrainDArch <- function(darch, trainData, maxEpoch = 1, numCD = 1, ...) {
+preTrainDArch <- function(darch, trainData, maxEpoch = 1, numCD = 1, ..., device = NULL) {
   check_darch(darch)
   result <- rpud_call("darch_pretrain", darch = darch_to_py(darch), data = as_py_array(trainData, "trainData"),
                       max_epoch = check_count(maxEpoch, "maxEpoch", 0), num_cd = check_count(numCD, "numCD"),
-                      report = darch_reporter())
+                      report = darch_reporter(), device = optional_device(device))
   report_stop(result$stopped, "pretraining")
   darch_merge(darch, result$darch)
 }
@@ -111,11 +114,12 @@ preTrainDArch <- function(darch, trainData, maxEpoch = 1, numCD = 1, ...) {
 #' rbm <- newRBM(2, 3, batchSize = 2, logLevel = WARN)
 #' rbm <- trainRBM(rbm, matrix(c(0, 0, 0, 1, 1, 0, 1, 1), ncol = 2, byrow = TRUE), maxEpoch = 5)
 #' @export
-trainRBM <- function(rbm, trainData, maxEpoch = 1, numCD = 1, ...) {
+trainRBM <- function(rbm, trainData, maxEpoch = 1, numCD = 1, ..., device = NULL) {
   if (!inherits(rbm, "RBM")) rpud_abort("`rbm` must be an RBM made by newRBM().")
   result <- rpud_call("rbm_train", rbm = rbm_to_py(rbm), data = as_py_array(trainData, "trainData"),
                       max_epoch = check_count(maxEpoch, "maxEpoch", 0), num_cd = check_count(numCD, "numCD"),
-                      precision = rbm$precision, log_level = rbm$logLevel, report = darch_reporter())
+                      precision = rbm$precision, log_level = rbm$logLevel, report = darch_reporter(),
+                      device = optional_device(device))
   report_stop(result$stopped, "RBM training")
   rbm_from_py(rbm, result$rbm)
 }

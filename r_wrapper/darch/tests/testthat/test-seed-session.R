@@ -135,3 +135,14 @@ test_that("DEBUG logging works (it crashed darch 0.9.1)", {
   out <- capture_output(preTrainDArch(d, inputs, maxEpoch = 1))
   expect_match(out, "DEBUG \\[.*\\] Epoch 1 batch 2 error")
 })
+
+test_that("the device of pretraining can be chosen, and CUDA without a GPU says why", {
+  d <- newDArch(c(2, 3, 1), batchSize = 2, logLevel = WARN, precision = "single")
+  expect_s3_class(preTrainDArch(d, inputs, maxEpoch = 2, device = "cpu"), "DArch")
+  if (!isTRUE(rpudlInfo()$cuda$available)) {
+    expect_error(preTrainDArch(d, inputs, device = "cuda"), class = "rpud_device_error")
+  }
+  double <- newDArch(c(2, 3, 1), batchSize = 2, logLevel = WARN)
+  expect_error(preTrainDArch(double, inputs, device = "cuda"), "single precision", class = "rpud_input_error")
+  expect_error(preTrainDArch(d, inputs, device = "tpu"), "cpu", class = "rpud_input_error")
+})

@@ -1,0 +1,100 @@
+"""The darch kernels (kernels/cuda/rbm.py) against their CPU twins, and CD-k training on CUDA against
+the CPU, on tiny shapes (the simulator runs them on a machine without a GPU)."""
+
+import numpy as np
+import pytest
+from numba import cuda
+
+from pyrpudl import darch as dn
+from pyrpudl.kernels.cpu import rbm as cpu
+from pyrpudl.kernels.cuda import rbm as gpu
+from tests.cuda.conftest import assert_close, poisoned
+
+SHAPE = (3, 7)
+
+
+def inputs(seed=0):
+    rng = np.random.default_rng(seed)
+    a = (3 * rng.standard_normal(SHAPE)).astype(np.float32)
+    bias = rng.standard_normal(SHAPE[1]).astype(np.float32)
+    return a, bias
+
+
+@pytest.mark.parametrize("name", ["sigmoid_bias", "add_bias"])
+def test_elementwise_with_bias(name):
+    a, bias = inputs()
+    want = np.full(SHAPE, np.nan, np.float32)
+    getattr(cpu, name)(want, a, bias)
+    out = poisoned(SHAPE)
+    getattr(gpu, name)(out, cuda.to_device(a), cuda.to_device(bias))
+    assert_close(out.copy_to_host(), want, 1e-6)
+
+
+def test_samples_are_the_same_bits_on_both_devices():
+    a, bias = inputs(1)
+    probs, states = np.empty_like(a), np.empty_like(a)
+    cpu.sigmoid_bias_sample(probs, states, a, bias, 5, 1, 9)
+    d_probs, d_states = poisoned(SHAPE), poisoned(SHAPE)
+    gpu.sigmoid_bias_sample(d_probs, d_states, cuda.to_device(a), cuda.to_device(bias), 5, 1, 9)
+    assert_close(d_probs.copy_to_host(), probs, 1e-6)
+    np.testing.assert_array_equal(d_states.copy_to_host(), states)
+    d = cuda.to_device(probs)
+    gpu.sample_bernoulli(d, d, 5, 1, 9)
+    np.testing.assert_array_equal(d.copy_to_host(), states)
+
+
+def test_reductions_and_updates():
+    a, b = inputs(2)[0], inputs(3)[0]
+    want = np.zeros(2)
+    cpu.squared_error(want, 1, a, b)
+    out = cuda.to_device(np.zeros(2, np.float32))
+    gpu.squared_error(out, 1, cuda.to_device(a), cuda.to_device(b))
+    assert_close(out.copy_to_host(), want, 1e-6)
+
+    bias, inc = inputs(4)[1], inputs(5)[1]
+    d_bias, d_inc = cuda.to_device(bias), cuda.to_device(inc)
+    gpu.bias_step(d_bias, d_inc, cuda.to_device(a), cuda.to_device(b), 0.05, 0.9)
+    cpu.bias_step(bias, inc, a, b, 0.05, 0.9)
+    assert_close(d_inc.copy_to_host(), inc, 1e-6)
+    assert_close(d_bias.copy_to_host(), bias, 1e-6)
+
+    w, winc = a.copy(), b.copy()
+    d_w, d_winc = cuda.to_device(w), cuda.to_device(winc)
+    gpu.momentum_step(d_w, d_winc, cuda.to_device(b), 0.1, 0.5, 0.01)
+    cpu.momentum_step(w, winc, b, 0.1, 0.5, 0.01)
+    assert_close(d_w.copy_to_host(), w, 1e-6)
+    scaled = poisoned(SHAPE)
+    gpu.scale(scaled, cuda.to_device(a), -1.0)
+    np.testing.assert_array_equal(scaled.copy_to_host(), -a)
+
+
+@pytest.mark.parametrize("visible_units", ["binary", "gaussian"])
+def test_cd_training_on_cuda_equals_the_cpu(visible_units):
+    data = (np.random.default_rng(6).random((5, 6)) > 0.5).astype(np.float32)
+    rbm = dn.new_rbm(6, 4, batch_size=2, seed=3, dtype=np.float32)
+    rbm.visible_units = visible_units
+    quiet = dn.DarchLog.make(False)
+    on_cpu = dn.train_rbm(rbm, data, 1, num_cd=2, log=quiet, device="cpu").rbm
+    on_gpu = dn.train_rbm(rbm, data, 1, num_cd=2, log=quiet, device="cuda").rbm
+    for name in ("weights", "visible_biases", "hidden_biases", "weight_inc"):
+        assert_close(getattr(on_gpu, name), getattr(on_cpu, name), 1e-4)
+    assert on_gpu.errors == pytest.approx(on_cpu.errors, rel=1e-4)
+    assert on_gpu.draws == on_cpu.draws == 3 * 2  # 3 batches, 2 Gibbs steps
+
+
+def test_double_precision_stays_off_cuda():
+    rbm = dn.new_rbm(6, 4, batch_size=2)
+    with pytest.raises(dn.rbm.InputError, match='precision = "single"'):
+        dn.train_rbm(rbm, np.zeros((2, 6)), 1, device="cuda")
+
+
+@pytest.mark.gpu
+def test_a_fashion_sized_rbm_epoch_on_the_gpu_matches_the_cpu():
+    rng = np.random.default_rng(7)
+    data = (rng.random((2000, 784)) > 0.6).astype(np.float32)
+    rbm = dn.new_rbm(784, 500, batch_size=100, seed=1, dtype=np.float32)
+    quiet = dn.DarchLog.make(False)
+    on_cpu = dn.train_rbm(rbm, data, 2, log=quiet, device="cpu").rbm
+    on_gpu = dn.train_rbm(rbm, data, 2, log=quiet, device="cuda").rbm
+    assert_close(on_gpu.weights, on_cpu.weights, 1e-3)  # a few states flip where u and p nearly tie
+    assert on_gpu.errors == pytest.approx(on_cpu.errors, rel=1e-3)
