@@ -15,7 +15,16 @@ from pyrpudl import data
 from pyrpudl.errors import InputError, r_condition_classes
 from pyrpudl.progress import make_reporter
 from pyrpudl.r_convert import as_index_range, as_labels, as_matrix
-from pyrpudl.r_darch import darch_fine_tune, darch_pretrain, darch_run, darch_step, rbm_train  # noqa: F401
+from pyrpudl.r_darch import (  # noqa: F401
+    darch_fine_tune,
+    darch_pretrain,
+    darch_run,
+    darch_step,
+    darch_to_disk,
+    rbm_train,
+    read_matrix,
+    write_matrix,
+)
 
 # Functions R may call by name.
 EXPORTS = (
@@ -42,6 +51,9 @@ EXPORTS = (
     "darch_step",
     "darch_run",
     "rbm_train",
+    "darch_to_disk",
+    "read_matrix",
+    "write_matrix",
 )
 
 

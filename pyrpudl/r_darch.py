@@ -10,6 +10,7 @@ callables that call back into R.
 import numpy as np
 
 from pyrpudl import darch as dn
+from pyrpudl.darch import ondisk
 from pyrpudl.darch.model import PRECISIONS
 from pyrpudl.darch.rbm import ARRAYS
 from pyrpudl.errors import InputError
@@ -43,6 +44,10 @@ def _setting(name: str, value):
 
 
 def rbm_from_r(r: dict, dtype) -> dn.RBM:
+    if ondisk.is_on_disk(r.get("weights")):  # ff = TRUE: keep the files' arrays as they are
+        arrays = {name: r[name] for name in ARRAYS}
+        settings = {name: _setting(name, r[name]) for name in RBM_SETTINGS if r.get(name) is not None}
+        return dn.RBM(**arrays, errors=_numbers(r.get("errors")), **settings)
     weights = _array(r["weights"], dtype)
     if weights is None or weights.ndim != 2:
         raise InputError("an RBM's weights must be a matrix (visible x hidden units)")
@@ -55,7 +60,8 @@ def rbm_from_r(r: dict, dtype) -> dn.RBM:
 
 
 def rbm_to_r(rbm: dn.RBM) -> dict:
-    out = {name: getattr(rbm, name) for name in ARRAYS}
+    on_disk = ondisk.is_on_disk(rbm.weights)  # then R keeps no copy: the files are the RBM
+    out = {name: None if on_disk else getattr(rbm, name) for name in ARRAYS}
     out.update({name: getattr(rbm, name) for name in RBM_SETTINGS})
     out["errors"] = np.asarray(rbm.errors, dtype=np.float64)
     return out
@@ -66,9 +72,14 @@ def darch_from_r(r: dict) -> dn.DArch:
     if precision not in PRECISIONS:
         raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     dtype = PRECISIONS[precision]
+    ff_dir = r.get("ff_dir")
+    files = ondisk.open_layers(ff_dir, len(r["layers"]), dtype) if ff_dir else None
     layers = []
     for i, spec in enumerate(r["layers"]):
         unit = dn.units.check_unit(spec["unit"], f"layer {i + 1}")
+        if files:  # ff = TRUE: the weights are in files, which training changes in place
+            layers.append(dn.Layer(files[i][0], unit, files[i][1], _state(spec, dtype)))
+            continue
         weights = _array(spec["weights"], dtype)
         if weights is None or weights.ndim != 2:
             raise InputError(f"the weights of layer {i + 1} must be a matrix ((inputs + 1) x units)")
@@ -78,20 +89,31 @@ def darch_from_r(r: dict) -> dn.DArch:
                 f"{layers[-1].weights.shape[1]} units: it needs {layers[-1].weights.shape[1] + 1} "
                 "(inputs + bias)"
             )
-        state = {key: _array(value, dtype) for key, value in (spec.get("state") or {}).items()}
-        layers.append(dn.Layer(weights, unit, _array(spec.get("increments"), dtype, weights.shape), state))
+        increments = _array(spec.get("increments"), dtype, weights.shape)
+        layers.append(dn.Layer(weights, unit, increments, _state(spec, dtype)))
     settings = {name: _setting(name, r[name]) for name in DARCH_SETTINGS if r.get(name) is not None}
     stats = {key: _numbers(value) for key, value in (r.get("stats") or {}).items()}
-    rbms = [rbm_from_r(rbm, dtype) for rbm in r.get("rbms") or []]
-    return dn.DArch(layers, rbms, stats=stats, **settings)
+    rbms = []
+    for i, rbm in enumerate(r.get("rbms") or []):
+        if files:
+            rbm = dict(rbm, **ondisk.open_rbm_arrays(ff_dir, i + 1, files[i][0], dtype))
+        rbms.append(rbm_from_r(rbm, dtype))
+    return dn.DArch(layers, rbms, stats=stats, ff_dir=ff_dir, **settings)
+
+
+def _state(spec: dict, dtype) -> dict:
+    return {key: _array(value, dtype) for key, value in (spec.get("state") or {}).items()}
 
 
 def darch_to_r(darch: dn.DArch) -> dict:
-    """What training changes: weights and their memory, RBMs, counters and statistics."""
+    """What training changes: weights and their memory, RBMs, counters and statistics. With
+    ff = TRUE the weights stay in their files: nothing large goes back to R."""
+    keep = not darch.on_disk
     layers = [
-        {"weights": layer.weights, "increments": layer.increments, "state": layer.state}
+        {"weights": layer.weights if keep else None, "increments": layer.increments if keep else None,
+         "state": layer.state}
         for layer in darch.layers
-    ]
+    ]  # fmt: skip
     stats = {key: np.asarray(value, dtype=np.float64) for key, value in darch.stats.items()}
     return {"layers": layers, "rbms": [rbm_to_r(rbm) for rbm in darch.rbms], "epochs": darch.epochs,
             "draws": darch.draws, "stats": stats}  # fmt: skip
@@ -162,5 +184,29 @@ def rbm_train(rbm: dict, data: object, max_epoch: int = 1, num_cd: int = 1, prec
     if precision not in PRECISIONS:
         raise InputError(f"precision must be one of {', '.join(PRECISIONS)}")
     rbm = rbm_from_r(rbm, PRECISIONS[precision])
-    outcome = dn.train_rbm(rbm, np.asarray(data), int(max_epoch), int(num_cd), _log(log_level, report), device)
+    outcome = dn.train_rbm(
+        rbm, np.asarray(data), int(max_epoch), int(num_cd), _log(log_level, report), device
+    )
     return {"rbm": rbm_to_r(outcome.rbm), "stopped": outcome.stopped}
+
+
+def darch_to_disk(darch: dict, folder: str) -> str:
+    """``newDArch(ff = TRUE)``: the darch's weights written to files in ``folder``."""
+    model = darch_from_r(dict(darch, ff_dir=None))
+    ondisk.move_to_disk(model, folder)
+    return folder
+
+
+def read_matrix(path: str) -> np.ndarray:
+    """A weight file's contents, for R (as doubles)."""
+    return np.array(ondisk.open_matrix(path), dtype=np.float64)
+
+
+def write_matrix(path: str, values: object) -> None:
+    """Overwrite a weight file's contents with ``values`` of the same shape."""
+    target = ondisk.open_matrix(path)
+    values = np.asarray(values)
+    if values.shape != target.shape:
+        raise InputError(f"the weights must be {target.shape[0]} x {target.shape[1]}, not {values.shape}")
+    target[...] = values
+    target.flush()

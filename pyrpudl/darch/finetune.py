@@ -5,12 +5,14 @@ completed epoch comes back, with ``stopped`` saying why.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from pyrpudl.darch.error_functions import error_function
 from pyrpudl.darch.log import DarchLog, r_number
 from pyrpudl.darch.model import DArch, check_darch_data, final_output, layer_of
+from pyrpudl.darch.ondisk import LastGood
 from pyrpudl.darch.rbm import batch_bounds, train_rbm
 from pyrpudl.darch.tuners import TUNERS
 from pyrpudl.errors import InputError, is_interrupt
@@ -38,14 +40,19 @@ def pretrain(
         rbm.batch_size = darch.batch_size
         outcome = train_rbm(rbm, x, max_epoch, num_cd, log, device)
         darch.rbms[i] = outcome.rbm
-        unit = darch.layers[i].unit
-        darch.layers[i] = layer_of(outcome.rbm, unit)
+        if not darch.on_disk:  # on disk, the RBM trained views of its layer's file in place
+            darch.layers[i] = layer_of(outcome.rbm, darch.layers[i].unit)
         if outcome.stopped:
             return Outcome(darch, outcome.epochs_done, outcome.stopped)
         if i + 1 < len(darch.rbms):
-            x = outcome.rbm.hidden_probabilities(x)
+            x = outcome.rbm.hidden_probabilities(x, _output_file(darch, i))
     log.info("Pre-training finished")
     return Outcome(darch, int(max_epoch))
+
+
+def _output_file(darch: DArch, i: int) -> Path | None:
+    """Where the outputs of RBM ``i`` go, for the next RBM to learn from: a file with ff = TRUE."""
+    return Path(darch.ff_dir) / f"outputs{i + 1}.npy" if darch.on_disk else None
 
 
 def check_targets(targets: object, rows: int, outputs: int, dtype, what: str) -> np.ndarray:
@@ -119,6 +126,8 @@ def fine_tune(
     log.info("Start deep architecture fine-tuning")
     log.info(f"Number of Batches: {len(bounds)}")
     done, stopped = 0, None
+    last_good = LastGood({f"layer{i + 1}.{part}": getattr(layer, part) for i, layer in enumerate(darch.layers)
+                          for part in ("weights", "increments")})  # fmt: skip
     for i in range(int(max_epoch)):
         saved = darch.copy()
         try:
@@ -128,13 +137,14 @@ def fine_tune(
                 for start, end in bounds:
                     rows = slice(start, end) if order is None else order[start:end]
                     tuner(darch, x[rows], t[rows], **tuner_args)
-            darch.epochs += 1
-            results = {}
-            for name, sx, st, key in sets:
-                results[key] = evaluate(darch, sx, st, name, is_bin, is_class, log)
+                darch.epochs += 1
+                results = {
+                    key: evaluate(darch, sx, st, name, is_bin, is_class, log) for name, sx, st, key in sets
+                }
         except BaseException as exc:
             if not is_interrupt(exc):
                 raise
+            last_good.restore()
             darch, stopped = saved, "interrupted"
             log.info(f"Fine-tuning interrupted: keeping the darch of epoch {darch.epochs}.")
             break
@@ -142,11 +152,13 @@ def fine_tune(
             np.isfinite(results["data"][0])
             and all(np.all(np.isfinite(layer.weights)) for layer in darch.layers)
         ):
+            last_good.restore()
             darch, stopped = saved, "not finite"
             log.warn(
                 f"The training error is not finite: stopping, keeping the darch of epoch {darch.epochs}."
             )
             break
+        last_good.save()
         done += 1
         for key, (value, class_error) in results.items():
             darch.stats.setdefault(f"{key}Errors", []).append(value)

@@ -11,6 +11,7 @@ import numpy as np
 
 from pyrpudl.darch import units
 from pyrpudl.darch.log import DarchLog
+from pyrpudl.darch.ondisk import copied, is_on_disk, move_to_disk
 from pyrpudl.darch.rbm import RBM, check_training_data, new_rbm
 from pyrpudl.errors import InputError
 
@@ -25,8 +26,8 @@ class Layer:
     state: dict[str, np.ndarray] = field(default_factory=dict)  # a fine-tune function's memory
 
     def copy(self) -> "Layer":
-        inc = None if self.increments is None else np.array(self.increments)
-        return replace(self, weights=np.array(self.weights), increments=inc,
+        """A copy; weights kept in files (``ff = TRUE``) are shared, not copied."""
+        return replace(self, weights=copied(self.weights), increments=copied(self.increments),
                        state={key: np.array(v) for key, v in self.state.items()})  # fmt: skip
 
 
@@ -47,6 +48,11 @@ class DArch:
     seed: int = 0
     draws: int = 0  # samples drawn by binSigmoidUnit layers
     log_level: int = 6
+    ff_dir: str | None = None  # with ff = TRUE: the folder of the weight files
+
+    @property
+    def on_disk(self) -> bool:
+        return self.ff_dir is not None and is_on_disk(self.layers[0].weights)
 
     @property
     def sizes(self) -> list[int]:
@@ -96,11 +102,13 @@ def new_darch(
     precision: str = "double",
     visible_units: str = "binary",
     log: DarchLog | None = None,
+    ff_dir: str | None = None,
     **rbm_settings,
 ) -> DArch:
     """``newDArch``: one RBM per pair of adjacent layer sizes, weights N(0, 0.1^2), sigmoid units.
 
     ``visible_units="gaussian"`` gives the first RBM Gaussian visible units, for real-valued inputs.
+    ``ff_dir`` keeps the weights in memory-mapped files in that folder (darch's ``ff = TRUE``).
     """
     log = log or DarchLog.make()
     sizes = check_sizes(layers)
@@ -119,7 +127,11 @@ def new_darch(
         rbm.visible_units = visible_units if i == 0 else "binary"
         rbm.layer = i
         rbms.append(rbm)
-    return DArch([layer_of(rbm) for rbm in rbms], rbms, int(batch_size), seed=seed, log_level=log.threshold)
+    darch = DArch([layer_of(rbm) for rbm in rbms], rbms, int(batch_size), seed=seed, log_level=log.threshold)
+    if ff_dir is not None:
+        move_to_disk(darch, ff_dir)
+        darch.ff_dir = str(ff_dir)
+    return darch
 
 
 def layer_of(rbm: RBM, unit: units.Unit = "sigmoidUnit") -> Layer:

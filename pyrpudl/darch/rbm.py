@@ -18,7 +18,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from pyrpudl.backend import Backend, get_backend
+from pyrpudl.darch import ondisk
 from pyrpudl.darch.log import DarchLog, r_number
+from pyrpudl.darch.ondisk import LastGood, copied
 from pyrpudl.errors import InputError, is_interrupt
 from pyrpudl.kernels.cpu import rbm as k
 
@@ -57,18 +59,24 @@ class RBM:
         return self.weights.shape[1]
 
     def copy(self) -> "RBM":
-        arrays = {
-            name: None if getattr(self, name) is None else np.array(getattr(self, name)) for name in ARRAYS
-        }
-        return replace(self, errors=list(self.errors), **arrays)
+        """A copy; arrays kept in files (``ff = TRUE``, see :mod:`ondisk`) are shared, not copied."""
+        return replace(
+            self, errors=list(self.errors), **{name: copied(getattr(self, name)) for name in ARRAYS}
+        )
 
     def momentum(self, epoch: int) -> float:
         """darch's schedule: the initial momentum for epochs 1..switch, then the final one."""
         return self.final_momentum if epoch > self.momentum_switch else self.initial_momentum
 
-    def hidden_probabilities(self, data: np.ndarray, rows: int = 4096) -> np.ndarray:
-        """sigmoid(data W + b_hidden): what the next RBM of a stack learns from."""
-        out = np.empty((data.shape[0], self.num_hidden), self.weights.dtype)
+    def hidden_probabilities(self, data: np.ndarray, file=None, rows: int = 4096) -> np.ndarray:
+        """sigmoid(data W + b_hidden): what the next RBM of a stack learns from (in ``file``, a
+        memory-mapped ``.npy``, when given)."""
+        shape = (data.shape[0], self.num_hidden)
+        out = (
+            np.empty(shape, self.weights.dtype)
+            if file is None
+            else ondisk.create(file, np.zeros(0, self.weights.dtype), shape)
+        )
         for start in range(0, data.shape[0], rows):
             part = out[start : start + rows]
             np.matmul(
@@ -170,6 +178,7 @@ def train_rbm(
     )
     bounds = batch_bounds(data.shape[0], rbm.batch_size)
     step = _CDStep(rbm, backend.resident(data), bounds, int(num_cd), backend)
+    last_good = LastGood({f"rbm{rbm.layer + 1}.{name}": getattr(rbm, name) for name in ARRAYS})
     done, stopped = 0, None
     for _ in range(int(max_epoch)):
         saved = rbm.copy()
@@ -182,13 +191,16 @@ def train_rbm(
         except BaseException as exc:
             if not is_interrupt(exc):
                 raise
+            last_good.restore()
             rbm, stopped = saved, "interrupted"
             log.info(f"Training interrupted: keeping the RBM of epoch {rbm.epochs}.")
             break
         if not (np.isfinite(error) and np.all(np.isfinite(rbm.weights))):
+            last_good.restore()
             rbm, stopped = saved, "not finite"
             log.warn(f"Epoch {epoch} error is {error}: stopping, keeping the RBM of epoch {rbm.epochs}.")
             break
+        last_good.save()
         rbm.epochs, done = epoch, done + 1
         rbm.errors.append(error)
         for j, batch_error in enumerate(errors) if log.debugging else ():

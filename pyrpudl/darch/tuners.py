@@ -117,7 +117,7 @@ def _cg(darch, x, t, length, layers, loss):
 
     def set_weights(flat):
         for i, piece in zip(layers, np.split(flat, np.cumsum(sizes)[:-1]), strict=True):
-            darch.layers[i].weights = piece.reshape(darch.layers[i].weights.shape).astype(darch.dtype)
+            darch.layers[i].weights[...] = piece.reshape(darch.layers[i].weights.shape)  # in place: ff files
 
     def f(flat):
         set_weights(flat)

@@ -34,13 +34,23 @@ getLayers <- function(darch) { check_darch(darch); darch$layers }
   if (!is.list(value) || length(value) != length(darch$layers)) {
     rpud_abort(sprintf("the layers must be a list of %d layers; use addLayer() to add one.", length(darch$layers)))
   }
-  for (i in seq_along(value)) check_layer(value[[i]], darch$layers[[i]], i)
+  for (i in seq_along(value)) {
+    check_layer(value[[i]], darch$layers[[i]], i)
+    value[[i]][[1]] <- keep_on_disk(value[[i]][[1]], darch$layers[[i]][[1]])
+  }
   darch$layers <- value
   darch
 }
 
+# With ff = TRUE a new weight matrix is written into the layer's file, which the darch keeps.
+keep_on_disk <- function(new, old) {
+  if (!inherits(old, "rpud_disk_matrix") || inherits(new, "rpud_disk_matrix")) return(new)
+  rpud_call("write_matrix", path = unclass(old)$path, values = new, call = NULL)
+  old
+}
+
 check_layer <- function(layer, old, i) {
-  if (!is.list(layer) || length(layer) < 2L || !is.matrix(layer[[1]]) || !is.function(layer[[2]])) {
+  if (!is.list(layer) || length(layer) < 2L || !is_weights(layer[[1]]) || !is.function(layer[[2]])) {
     rpud_abort(sprintf("layer %d must be list(weights matrix, unit function).", i), call = sys.call(-1L))
   }
   if (!identical(dim(layer[[1]]), dim(old[[1]]))) {
@@ -58,13 +68,14 @@ getLayer <- function(darch, index) { check_darch(darch); darch$layers[[index]] }
 `setLayer<-` <- function(darch, index, value) {
   check_darch(darch)
   check_layer(value, darch$layers[[index]], index)
+  value[[1]] <- keep_on_disk(value[[1]], darch$layers[[index]][[1]])
   darch$layers[[index]] <- value
   darch
 }
 
 #' @rdname darchLayers
 #' @export
-getLayerWeights <- function(darch, index) { check_darch(darch); darch$layers[[index]][[1]] }
+getLayerWeights <- function(darch, index) { check_darch(darch); as_weight_matrix(darch$layers[[index]][[1]]) }
 
 #' @rdname darchLayers
 #' @export
@@ -93,6 +104,7 @@ getLayerFunction <- function(darch, index) { check_darch(darch); darch$layers[[i
 #' @export
 addLayer <- function(darch, weights, biases, unitFunction) {
   check_darch(darch)
+  if (!is.null(darch$ffDir)) rpud_abort("addLayer() needs a darch made with ff = FALSE.")
   last <- darch$layers[[length(darch$layers)]][[1]]
   if (!is.matrix(weights) || nrow(weights) != ncol(last) || length(biases) != ncol(weights)) {
     rpud_abort(sprintf("the new layer needs a %d-row weight matrix and one bias per column.", ncol(last)))
@@ -225,8 +237,25 @@ saveDArch <- function(darch, name = "darch", saveRBM = TRUE, ...) {
   check_darch(darch)
   if (!saveRBM) darch$rbmList <- list()
   file <- paste0(as_scalar_string(name, "name"), ".net")
+  if (!is.null(darch$ffDir)) {
+    # ff = TRUE: the weight files are copied beside the .net file, as "<name>.ff"
+    folder <- paste0(name, ".ff")
+    dir.create(folder, showWarnings = FALSE)
+    files <- list.files(darch$ffDir, pattern = "^(layer|rbm).*[0-9a-z_]\\.npy$", full.names = TRUE)
+    file.copy(files[!grepl("last-good", files)], folder, overwrite = TRUE)
+    darch <- rebase_disk(darch, normalizePath(folder))
+  }
   save(darch, file = file)
   invisible(file)
+}
+
+rebase_disk <- function(darch, folder) {
+  for (i in seq_along(darch$layers)) {
+    w <- darch$layers[[i]][[1]]
+    darch$layers[[i]][[1]] <- disk_matrix(file.path(folder, basename(unclass(w)$path)), dim(w))
+  }
+  darch$ffDir <- folder
+  darch
 }
 
 #' @rdname saveDArch
@@ -239,7 +268,9 @@ loadDArch <- function(name = "darch", ...) {
   if (!exists("darch", envir = env) || !inherits(env$darch, "DArch")) {
     rpud_abort(sprintf("%s holds no darch.", file))
   }
-  env$darch
+  darch <- env$darch
+  if (!is.null(darch$ffDir)) darch <- rebase_disk(darch, normalizePath(paste0(name, ".ff")))
+  darch
 }
 
 #' Plot a darch's training error

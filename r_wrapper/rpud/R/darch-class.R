@@ -82,7 +82,7 @@ generateWeights <- function(numUnits1, numUnits2) {
 #'
 #' @param numVisible,numHidden Numbers of visible and hidden units.
 #' @param batchSize Examples per update in [trainRBM()].
-#' @param ff Keep the weights on disk (not available yet; must be `FALSE`).
+#' @param ff Must be `FALSE` (a network made with `newDArch(ff = TRUE)` keeps its RBMs on disk).
 #' @param logLevel One of [logLevels].
 #' @param genWeightFunc The function that makes the initial weight matrix, as [generateWeights()].
 #' @param visibleUnits `"binary"` (Bernoulli) or `"gaussian"` visible units (unit variance, for
@@ -119,8 +119,8 @@ newRBM <- function(numVisible, numHidden, batchSize = 1, ff = FALSE, logLevel = 
 
 check_ff <- function(ff) {
   if (!identical(ff, FALSE)) {
-    rpud_abort(c("ff = TRUE (weights kept on disk) is not available yet in this version.",
-                 i = "Use ff = FALSE; models that fit in memory train the same way."),
+    rpud_abort(c("newRBM(ff = TRUE) is not available: a single RBM keeps its weights in memory.",
+                 i = "newDArch(ff = TRUE) keeps a whole network's weights in files."),
                call = sys.call(-1L))
   }
 }
@@ -134,7 +134,10 @@ check_ff <- function(ff) {
 #' @param layers Numbers of units per layer, inputs first: `c(2, 4, 1)`.
 #' @param batchSize Examples per update when pretraining and fine-tuning (larger than the data means
 #'   one batch of all rows).
-#' @param ff Keep weights on disk (not available yet; must be `FALSE`).
+#' @param ff Keep the weights (and the outputs passed between RBMs in pretraining) in
+#'   memory-mapped files in `ffDir`, for networks larger than memory, as darch's `ff` package did.
+#'   Such a darch is not a value: copies share the files, and training changes them in place.
+#' @param ffDir The folder of the files with `ff = TRUE` (a new temporary folder by default).
 #' @param logLevel One of [logLevels]: `INFO` prints darch's progress lines, `WARN` hides them.
 #' @param genWeightFunc The function that makes initial weight matrices, as [generateWeights()].
 #' @param visibleUnits `"binary"` or `"gaussian"` visible units for the first RBM (use
@@ -145,7 +148,8 @@ check_ff <- function(ff) {
 #' darch <- newDArch(c(2, 4, 1), batchSize = 2, genWeightFunc = generateWeights)
 #' @export
 newDArch <- function(layers, batchSize, ff = FALSE, logLevel = INFO, genWeightFunc = generateWeights,
-                     visibleUnits = c("binary", "gaussian"), precision = c("double", "single")) {
+                     visibleUnits = c("binary", "gaussian"), precision = c("double", "single"),
+                     ffDir = NULL) {
   if (!is.numeric(layers) || length(layers) < 2L || anyNA(layers) || any(layers < 1) ||
       any(layers != round(layers))) {
     rpud_abort("`layers` must be at least two positive whole numbers of units, such as c(2, 4, 1).")
@@ -154,7 +158,7 @@ newDArch <- function(layers, batchSize, ff = FALSE, logLevel = INFO, genWeightFu
   logLevel <- check_log_level(logLevel)
   precision <- match_choice(precision, "precision", c("double", "single"))
   visibleUnits <- match_choice(visibleUnits, "visibleUnits", c("binary", "gaussian"))
-  check_ff(ff)
+  if (!is.logical(ff) || length(ff) != 1L || is.na(ff)) rpud_abort("`ff` must be TRUE or FALSE.")
   darch_log_line("INFO", logLevel, sprintf("Constructing a darch with %d layers.", length(layers)))
   darch_log_line("INFO", logLevel, "Generating RBMs.")
   rbms <- lapply(seq_len(length(layers) - 1L), function(i) {
@@ -171,7 +175,41 @@ newDArch <- function(layers, batchSize, ff = FALSE, logLevel = INFO, genWeightFu
     epochs = 0L, stats = list(), executeOutputs = list(), state = list(), draws = 0L,
     seed = sample.int(.Machine$integer.max, 1L), logLevel = logLevel, precision = precision
   ), class = "DArch")
+  if (ff) darch <- move_to_disk(darch, ffDir %||% tempfile("darch-ff-"))
   darch
+}
+
+# ff = TRUE: the weights go to files, and the darch keeps only their names and shapes.
+move_to_disk <- function(darch, folder) {
+  folder <- path.expand(as_scalar_string(folder, "ffDir"))
+  rpud_call("darch_to_disk", darch = darch_to_py(darch), folder = folder, call = NULL)
+  folder <- normalizePath(folder)
+  for (i in seq_along(darch$layers)) {
+    darch$layers[[i]][[1]] <- disk_matrix(file.path(folder, sprintf("layer%d.npy", i)), dim(darch$layers[[i]][[1]]))
+    darch$layers[[i]][3] <- list(NULL)
+  }
+  darch$rbmList <- lapply(darch$rbmList, function(rbm) {
+    for (name in c("weights", "visible_biases", "hidden_biases")) rbm[name] <- list(NULL)
+    rbm
+  })
+  darch$ffDir <- folder
+  darch
+}
+
+disk_matrix <- function(path, dim) structure(list(path = path, dim = as.integer(dim)), class = "rpud_disk_matrix")
+
+#' @export
+dim.rpud_disk_matrix <- function(x) unclass(x)$dim
+
+#' @export
+print.rpud_disk_matrix <- function(x, ...) {
+  cat(sprintf("<%d x %d weights in %s>\n", dim(x)[1], dim(x)[2], unclass(x)$path))
+  invisible(x)
+}
+
+# A layer's weights as an R matrix, read from their file with ff = TRUE.
+as_weight_matrix <- function(w) {
+  if (inherits(w, "rpud_disk_matrix")) rpud_call("read_matrix", path = unclass(w)$path, call = NULL) else w
 }
 
 check_darch <- function(darch) {
@@ -187,8 +225,9 @@ print.DArch <- function(x, ...) {
   units <- vapply(x$layers, function(l) unit_name(l[[2]]) %||% "a user function", character(1))
   cat(sprintf("DArch with layers %s (%s precision), batch size %d\n", paste(sizes, collapse = "-"),
               x$precision, x$batchSize))
-  cat(sprintf("  layer %d: %d x %d weights, %s\n", seq_along(units),
-              vapply(x$layers, function(l) nrow(l[[1]]), integer(1)), sizes[-1], units), sep = "")
+  cat(sprintf("  layer %d: %d x %d weights%s, %s\n", seq_along(units),
+              vapply(x$layers, function(l) nrow(l[[1]]), integer(1)), sizes[-1],
+              if (is.null(x$ffDir)) "" else " on disk", units), sep = "")
   pre <- vapply(x$rbmList, function(r) as.integer(r$epochs), integer(1))
   cat(sprintf("  pretrained: %s epochs per RBM; fine-tuned: %d epochs with %s\n",
               paste(pre, collapse = "/"), x$epochs, tuner_name(x$fineTuneFunction) %||% "a user function"))

@@ -2,13 +2,16 @@
 # (pyrpudl/r_darch.py is the other half) and what training changed comes back into a copy.
 
 layer_to_py <- function(layer, i) {
-  if (!is.list(layer) || length(layer) < 2L || !is.matrix(layer[[1]]) || !is.function(layer[[2]])) {
+  if (!is.list(layer) || length(layer) < 2L || !is_weights(layer[[1]]) || !is.function(layer[[2]])) {
     rpud_abort(sprintf("layer %d must be list(weights matrix, unit function[, weight changes]).", i),
                call = NULL)
   }
-  list(weights = layer[[1]], unit = unit_name(layer[[2]]) %||% r_callback(layer[[2]]),
-       increments = if (length(layer) >= 3L) layer[[3]] else NULL)
+  on_disk <- inherits(layer[[1]], "rpud_disk_matrix")
+  list(weights = if (on_disk) NULL else layer[[1]], unit = unit_name(layer[[2]]) %||% r_callback(layer[[2]]),
+       increments = if (length(layer) >= 3L && !on_disk) layer[[3]] else NULL)
 }
+
+is_weights <- function(w) is.matrix(w) || inherits(w, "rpud_disk_matrix")
 
 # A user's R function as the engine calls it: reticulate hands the arguments of a callback over as
 # Python objects, so they become R matrices first.
@@ -42,7 +45,7 @@ darch_to_py <- function(darch) {
        momentum_switch = darch$momentumSwitch, fine_tune_function = tuner,
        error_function = error_name(darch$errorFunction) %||% r_callback(darch$errorFunction),
        epochs = darch$epochs, stats = lapply(darch$stats, as.array), seed = darch$seed,
-       draws = darch$draws, log_level = darch$logLevel, precision = darch$precision)
+       draws = darch$draws, log_level = darch$logLevel, precision = darch$precision, ff_dir = darch$ffDir)
 }
 
 rbm_from_py <- function(old, value) {
@@ -57,7 +60,7 @@ rbm_from_py <- function(old, value) {
 darch_merge <- function(darch, value) {
   for (i in seq_along(darch$layers)) {
     layer <- value$layers[[i]]
-    darch$layers[[i]][[1]] <- layer$weights
+    if (!is.null(layer$weights)) darch$layers[[i]][[1]] <- layer$weights  # NULL: in their file
     if (!is.null(layer$increments)) darch$layers[[i]][[3]] <- layer$increments
     darch$state[[i]] <- if (length(layer$state)) layer$state else list()
   }

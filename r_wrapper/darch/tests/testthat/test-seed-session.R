@@ -124,7 +124,7 @@ test_that("bad input gets a clear R error", {
   expect_error(fineTuneDArch(d, inputs, outputs, method = "Rprop*"), NA)  # backprop ignores it
   setFineTuneFunction(d) <- rpropagation
   expect_error(fineTuneDArch(d, inputs, outputs, method = "Rprop*"), "iRprop", class = "rpud_input_error")
-  expect_error(newDArch(c(2, 1), batchSize = 1, ff = TRUE), "not available yet", class = "rpud_input_error")
+  expect_error(newRBM(2, 1, ff = TRUE), "newDArch\\(ff = TRUE\\)", class = "rpud_input_error")
   expect_error(preTrainDArch(list(), inputs), "newDArch", class = "rpud_input_error")
   big <- newDArch(c(2, 4, 1), batchSize = 10, logLevel = WARN)
   expect_s3_class(preTrainDArch(big, inputs, maxEpoch = 2), "DArch")  # darch 0.9.1 crashed here
@@ -145,4 +145,36 @@ test_that("the device of pretraining can be chosen, and CUDA without a GPU says 
   double <- newDArch(c(2, 3, 1), batchSize = 2, logLevel = WARN)
   expect_error(preTrainDArch(double, inputs, device = "cuda"), "single precision", class = "rpud_input_error")
   expect_error(preTrainDArch(d, inputs, device = "tpu"), "cpu", class = "rpud_input_error")
+})
+
+test_that("ff = TRUE keeps the weights in files and trains as in memory", {
+  build <- function(ff) {
+    set.seed(11)
+    newDArch(c(2, 4, 3, 1), batchSize = 2, logLevel = WARN, ff = ff,
+             ffDir = if (ff) file.path(tempdir(), "ff-test") else NULL)
+  }
+  train <- function(d) {
+    d <- preTrainDArch(d, inputs, maxEpoch = 4)
+    for (i in 1:3) setLayerFunction(d, i) <- sigmoidUnitDerivative
+    fineTuneDArch(d, inputs, outputs, maxEpoch = 4)
+  }
+  on_disk <- build(TRUE)
+  expect_s3_class(getLayers(on_disk)[[1]][[1]], "rpud_disk_matrix")
+  expect_true(file.exists(file.path(tempdir(), "ff-test", "layer3.npy")))
+  expect_output(print(on_disk), "3 x 4 weights on disk")
+  a <- train(on_disk)
+  b <- train(build(FALSE))
+  for (i in 1:3) expect_equal(getLayerWeights(a, i), getLayerWeights(b, i), tolerance = 1e-14)
+  expect_identical(getLayerWeights(on_disk, 2), getLayerWeights(a, 2))  # copies share the files
+  expect_equal(getExecOutput(runDArch(a, inputs)), getExecOutput(runDArch(b, inputs)), tolerance = 1e-12)
+
+  w <- getLayerWeights(a, 3)
+  setLayerWeights(a, 3) <- w * 2
+  expect_equal(getLayerWeights(a, 3), w * 2)
+  base <- file.path(tempdir(), "ff-saved")
+  saveDArch(a, base)
+  unlink(file.path(tempdir(), "ff-test"), recursive = TRUE)
+  back <- loadDArch(base)
+  expect_equal(getLayerWeights(back, 3), w * 2)
+  expect_s3_class(fineTuneDArch(back, inputs, outputs, maxEpoch = 1), "DArch")
 })
