@@ -144,7 +144,7 @@ def darch_fine_tune(
     test_data: object = None, test_targets: object = None,
     stop_err: float = -np.inf, stop_class_err: float = 101.0, stop_valid_err: float = -np.inf,
     stop_valid_class_err: float = 101.0, shuffle: bool = False, tuner_args: dict | None = None,
-    report: object = None,
+    report: object = None, device: str | None = None,
 ) -> dict:  # fmt: skip
     """``fineTuneDArch``."""
     model = darch_from_r(darch)
@@ -154,7 +154,7 @@ def darch_fine_tune(
         model, np.asarray(data), np.asarray(targets), int(max_epoch), bool(is_bin), bool(is_class),
         _pair(valid_data, valid_targets), _pair(test_data, test_targets), float(stop_err),
         float(stop_class_err), float(stop_valid_err), float(stop_valid_class_err),
-        _log(model.log_level, report), bool(shuffle), **dict(tuner_args or {}),
+        _log(model.log_level, report), bool(shuffle), device, **dict(tuner_args or {}),
     )  # fmt: skip
     return {"darch": darch_to_r(outcome.darch), "stopped": outcome.stopped}
 

@@ -61,6 +61,7 @@ OPS = {
         "bias_step",
         "momentum_step",
     ),
+    "units": ("tanh_bias", "softmax_bias", "unit_delta"),
 }
 
 

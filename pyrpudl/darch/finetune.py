@@ -9,12 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
+from pyrpudl.darch import device_tune
 from pyrpudl.darch.error_functions import error_function
 from pyrpudl.darch.log import DarchLog, r_number
 from pyrpudl.darch.model import DArch, check_darch_data, final_output, layer_of
 from pyrpudl.darch.ondisk import LastGood
-from pyrpudl.darch.rbm import batch_bounds, train_rbm
-from pyrpudl.darch.tuners import TUNERS
+from pyrpudl.darch.rbm import batch_bounds, rbm_backend, train_rbm
+from pyrpudl.darch.tuners import TUNERS, output_delta_is_exact
 from pyrpudl.errors import InputError, is_interrupt
 
 
@@ -70,10 +71,11 @@ def check_targets(targets: object, rows: int, outputs: int, dtype, what: str) ->
 
 
 def evaluate(
-    darch: DArch, x, t, name: str, is_bin: bool, is_class: bool, log: DarchLog
+    darch: DArch, x, t, name: str, is_bin: bool, is_class: bool, log: DarchLog, out=None
 ) -> tuple[float, float]:
-    """darch's testing of a set: the error function's value and the classification error in %."""
-    out = final_output(darch, x)
+    """darch's testing of a set: the error function's value and the classification error in %
+    (``out``: the network's outputs for ``x`` when they were computed elsewhere, on a device)."""
+    out = final_output(darch, x) if out is None else out
     if is_bin:
         out = (out > 0.5).astype(out.dtype)
     label, value = error_function(darch.error_function)(t, out)
@@ -94,11 +96,14 @@ def fine_tune(
     is_class: bool = True, valid: tuple | None = None, test: tuple | None = None,
     stop_err: float = -np.inf, stop_class_err: float = 101.0, stop_valid_err: float = -np.inf,
     stop_valid_class_err: float = 101.0, log: DarchLog | None = None, shuffle: bool = False,
-    **tuner_args,
+    device: str | None = None, **tuner_args,
 ) -> Outcome:  # fmt: skip
     """``fineTuneDArch``: ``max_epoch`` epochs of the DArch's fine-tune function over contiguous
     batches (in a new random order each epoch with ``shuffle``, a permutation seeded by the DArch's
     seed and epoch), each epoch followed by darch's testing of the training, validation and test sets.
+    ``device``: backpropagation of a single-precision network of sigmoid, tanh, linear or softmax
+    units runs on CUDA when the device (see :func:`~pyrpudl.darch.rbm.rbm_backend`) is one; the
+    other fine-tune functions run on the CPU.
     """
     log = log or DarchLog.make(level=darch.log_level)
     tuner = TUNERS.get(darch.fine_tune_function) if isinstance(darch.fine_tune_function, str) else None
@@ -123,6 +128,12 @@ def fine_tune(
                 )
             )
     bounds = batch_bounds(x.shape[0], darch.batch_size)
+    backend = rbm_backend(device, darch.dtype)
+    on_device = None
+    if device_tune.supports(darch, backend):
+        exact = output_delta_is_exact(darch)
+        on_device = device_tune.DeviceBackprop(darch, backend, bounds[0][1] - bounds[0][0], exact)
+        device_sets = {key: (backend.resident(sx), backend.resident(st)) for _, sx, st, key in sets}
     log.info("Start deep architecture fine-tuning")
     log.info(f"Number of Batches: {len(bounds)}")
     done, stopped = 0, None
@@ -134,13 +145,17 @@ def fine_tune(
             log.info(f"Epoch: {i + 1} of {int(max_epoch)}")
             order = np.random.default_rng([darch.seed, darch.epochs]).permutation(len(x)) if shuffle else None
             with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are handled below
-                for start, end in bounds:
-                    rows = slice(start, end) if order is None else order[start:end]
-                    tuner(darch, x[rows], t[rows], **tuner_args)
+                if on_device is None:
+                    for start, end in bounds:
+                        rows = slice(start, end) if order is None else order[start:end]
+                        tuner(darch, x[rows], t[rows], **tuner_args)
+                else:
+                    _device_epoch(on_device, device_sets["data"], x, t, order, bounds, darch.momentum())
                 darch.epochs += 1
-                results = {
-                    key: evaluate(darch, sx, st, name, is_bin, is_class, log) for name, sx, st, key in sets
-                }
+                results = {}
+                for name, sx, st, key in sets:
+                    out = None if on_device is None else on_device.outputs_of(device_sets[key][0], 4096)
+                    results[key] = evaluate(darch, sx, st, name, is_bin, is_class, log, out)
         except BaseException as exc:
             if not is_interrupt(exc):
                 raise
@@ -171,6 +186,15 @@ def fine_tune(
             break
     log.info("Fine-tuning finished")
     return Outcome(darch, done, stopped)
+
+
+def _device_epoch(on_device, data, x, t, order, bounds, momentum) -> None:
+    """One epoch of backpropagation on the device; a shuffled epoch uploads its permuted rows once."""
+    backend = on_device.backend
+    dx, dt = data if order is None else (backend.to_device(x[order]), backend.to_device(t[order]))
+    for start, end in bounds:
+        on_device.step(dx[start:end], dt[start:end], momentum)
+    on_device.download()
 
 
 def _stop_reason(results, stop_err, stop_class_err, stop_valid_err, stop_valid_class_err) -> str | None:

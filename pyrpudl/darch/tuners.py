@@ -48,13 +48,16 @@ def gradients(darch, x, outputs, slopes, output_delta, first: int = 0) -> list[n
     return grads[::-1]
 
 
-def output_delta(darch: DArch, y: np.ndarray, slope: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """d(error)/d(output layer's input sum): exact for cross-entropy on sigmoid or softmax units,
-    the squared error's ``(y - t) f'`` otherwise (darch's rule, also for user error functions)."""
+def output_delta_is_exact(darch: DArch) -> bool:
+    """Whether the output delta is the exact ``y - t`` (cross-entropy on sigmoid or softmax units)
+    rather than the squared error's ``(y - t) f'`` (darch's rule, also for user error functions)."""
     kind = units.unit_kind(darch.layers[-1].unit)
-    if darch.error_function == "crossEntropyError" and kind in ("sigmoid", "softmax"):
-        return y - t
-    return (y - t) * slope
+    return darch.error_function == "crossEntropyError" and kind in ("sigmoid", "softmax")
+
+
+def output_delta(darch: DArch, y: np.ndarray, slope: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """d(error)/d(output layer's input sum), see :func:`output_delta_is_exact`."""
+    return y - t if output_delta_is_exact(darch) else (y - t) * slope
 
 
 def backpropagation(darch: DArch, x: np.ndarray, t: np.ndarray, **_) -> None:

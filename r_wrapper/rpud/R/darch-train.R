@@ -148,6 +148,9 @@ optional_matrix <- function(x, arg) if (is.null(x)) NULL else as_py_array(x, arg
 #'   least this (101: never).
 #' @param shuffle Take the rows in a new random order each epoch (darch 0.9.1 took them in order,
 #'   which fails when the data are sorted by class).
+#' @param device Where backpropagation runs, as in [preTrainDArch()]: on `"cuda"` for a network
+#'   made with `precision = "single"` of sigmoid, tanh, linear or softmax units; the other
+#'   fine-tune functions run on the CPU.
 #' @param ... Settings of the fine-tune function: for `rpropagation`, `method` (`"iRprop+"`,
 #'   `"iRprop-"`, `"Rprop+"`, `"Rprop-"`), `decFact`, `incFact`, `initDelta`, `minDelta`,
 #'   `maxDelta`, `weightDecay`; for the `minimize...` functions `length` (line searches per batch) and
@@ -161,7 +164,7 @@ optional_matrix <- function(x, arg) if (is.null(x)) NULL else as_py_array(x, arg
 fineTuneDArch <- function(darch, trainData, targetData, maxEpoch = 1, isBin = FALSE, isClass = TRUE,
                           validData = NULL, validTargets = NULL, testData = NULL, testTargets = NULL,
                           stopErr = -Inf, stopClassErr = 101, stopValidErr = -Inf, stopValidClassErr = 101,
-                          shuffle = FALSE, ...) {
+                          shuffle = FALSE, ..., device = NULL) {
   check_darch(darch)
   result <- rpud_call(
     "darch_fine_tune", darch = darch_to_py(darch), data = as_py_array(trainData, "trainData"),
@@ -171,7 +174,7 @@ fineTuneDArch <- function(darch, trainData, targetData, maxEpoch = 1, isBin = FA
     test_data = optional_matrix(testData, "testData"), test_targets = optional_matrix(testTargets, "testTargets"),
     stop_err = stopErr, stop_class_err = stopClassErr, stop_valid_err = stopValidErr,
     stop_valid_class_err = stopValidClassErr, shuffle = isTRUE(shuffle), tuner_args = list(...),
-    report = darch_reporter()
+    report = darch_reporter(), device = optional_device(device)
   )
   report_stop(result$stopped, "fine-tuning")
   darch_merge(darch, result$darch)

@@ -178,3 +178,11 @@ test_that("ff = TRUE keeps the weights in files and trains as in memory", {
   expect_equal(getLayerWeights(back, 3), w * 2)
   expect_s3_class(fineTuneDArch(back, inputs, outputs, maxEpoch = 1), "DArch")
 })
+
+test_that("fine-tuning takes a device, and CUDA without a GPU says why", {
+  d <- newDArch(c(2, 3, 1), batchSize = 2, logLevel = WARN, precision = "single")
+  expect_s3_class(fineTuneDArch(d, inputs, outputs, maxEpoch = 2, device = "cpu"), "DArch")
+  if (!isTRUE(rpudlInfo()$cuda$available)) {
+    expect_error(fineTuneDArch(d, inputs, outputs, device = "cuda"), class = "rpud_device_error")
+  }
+})

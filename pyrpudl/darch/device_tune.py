@@ -1,0 +1,96 @@
+"""Backpropagation on a backend's device (CUDA): the same updates as ``tuners.backpropagation``, with
+the network, the data and every intermediate on the device; the host reads the weights after each
+epoch and the outputs of the sets it evaluates.
+
+It serves networks of the engine's deterministic units (sigmoid, tanh, linear, softmax) in single
+precision; the fine-tune loop keeps everything else on the CPU.
+"""
+
+import numpy as np
+
+from pyrpudl.backend import Backend
+from pyrpudl.darch import units
+from pyrpudl.darch.model import DArch
+
+KINDS = {"sigmoid": (0, "sigmoid_bias"), "softmax": (0, "softmax_bias"), "tanh": (1, "tanh_bias"),
+         "linear": (2, "add_bias")}  # fmt: skip
+
+
+def supports(darch: DArch, backend: Backend) -> bool:
+    """Whether this darch's fine-tuning can run on ``backend``'s device."""
+    return (
+        backend.name == "cuda"
+        and darch.fine_tune_function == "backpropagation"
+        and darch.dtype == np.float32
+        and all(units.unit_kind(layer.unit) in KINDS for layer in darch.layers)
+    )
+
+
+class DeviceBackprop:
+    """Backpropagation steps of ``darch`` on ``backend``; ``download`` brings the weights back."""
+
+    def __init__(self, darch: DArch, backend: Backend, batch: int, exact_output: bool):
+        self.darch, self.backend, self.ops = darch, backend, backend.ops
+        empty = backend.empty
+        self.kinds = [KINDS[units.unit_kind(layer.unit)] for layer in darch.layers]
+        self.mode = 1 if exact_output else 0
+        self.weights, self.increments = [], []
+        for layer in darch.layers:
+            if layer.increments is None:
+                layer.increments = np.zeros_like(layer.weights)
+            self.weights.append(backend.to_device(np.asarray(layer.weights)))
+            self.increments.append(backend.to_device(np.asarray(layer.increments)))
+        sizes = darch.sizes
+        self.outputs = [empty((batch, n)) for n in sizes[1:]]
+        self.deltas = [empty((batch, n)) for n in sizes[1:]]
+        self.backs = [empty((batch, n)) for n in sizes[1:-1]]
+        self.grads = [empty((n_in + 1, n_out)) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
+        self.views = {}
+
+    def _views(self, n):
+        """Row slices of the buffers for a batch of ``n`` rows (slicing device arrays costs microseconds)."""
+        views = self.views.get(n)
+        if views is None:
+            views = self.views[n] = ([o[:n] for o in self.outputs], [d[:n] for d in self.deltas],
+                                     [b[:n] for b in self.backs])  # fmt: skip
+        return views
+
+    def forward(self, x, outputs) -> None:
+        for i, (weights, (_, op)) in enumerate(zip(self.weights, self.kinds, strict=True)):
+            below = x if i == 0 else outputs[i - 1]
+            self.ops.gemm(outputs[i], below, weights[:-1], False, False, 1.0, 0.0)
+            getattr(self.ops, op)(outputs[i], outputs[i], weights[-1])
+
+    def step(self, x, t, momentum: float) -> None:
+        """One batch: forward, deltas from the top, each layer's gradient and momentum update."""
+        ops, darch, n = self.ops, self.darch, x.shape[0]
+        outputs, deltas, backs = self._views(n)
+        self.forward(x, outputs)
+        top = len(self.weights) - 1
+        ops.unit_delta(deltas[top], outputs[top], t, self.kinds[top][0], self.mode)
+        for i in range(top, -1, -1):
+            below = x if i == 0 else outputs[i - 1]
+            grad, weights, inc = self.grads[i], self.weights[i], self.increments[i]
+            ops.gemm(grad[:-1], below, deltas[i], True, False, 1.0, 0.0)
+            ops.sum_columns(grad[-1], deltas[i])
+            if i > 0:  # the delta below, through the weights as they were in the forward pass
+                ops.gemm(backs[i - 1], deltas[i], weights[:-1], False, True, 1.0, 0.0)
+                ops.unit_delta(deltas[i - 1], outputs[i - 1], backs[i - 1], self.kinds[i - 1][0], 2)
+            ops.momentum_step(weights[:-1], inc[:-1], grad[:-1], -darch.learn_rate_weights / n, momentum, 0.0)
+            ops.momentum_step(weights[-1:], inc[-1:], grad[-1:], -darch.learn_rate_biases / n, momentum, 0.0)
+
+    def outputs_of(self, x, rows: int) -> np.ndarray:
+        """The network's output for device data ``x``, in blocks of ``rows``, on the host."""
+        blocks = []
+        buffers = [self.backend.empty((rows, o.shape[1])) for o in self.outputs]
+        for start in range(0, x.shape[0], rows):
+            part = x[start : start + rows]
+            views = [b[: part.shape[0]] for b in buffers]
+            self.forward(part, views)
+            blocks.append(self.backend.to_host(views[-1]))
+        return np.concatenate(blocks)
+
+    def download(self) -> None:
+        for layer, weights, inc in zip(self.darch.layers, self.weights, self.increments, strict=True):
+            layer.weights[...] = self.backend.to_host(weights)
+            layer.increments[...] = self.backend.to_host(inc)

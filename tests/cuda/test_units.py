@@ -1,0 +1,79 @@
+"""darch's fine-tuning on CUDA: the unit kernels against their CPU twins, and whole backpropagation
+epochs on the device against the CPU's NumPy backpropagation, on tiny shapes."""
+
+import numpy as np
+import pytest
+from numba import cuda
+
+from pyrpudl import darch as dn
+from pyrpudl.kernels.cpu import units as cpu
+from pyrpudl.kernels.cuda import units as gpu
+from tests.cuda.conftest import assert_close, poisoned
+
+SHAPE = (3, 5)
+
+
+def inputs(seed=0):
+    rng = np.random.default_rng(seed)
+    return (2 * rng.standard_normal(SHAPE)).astype(np.float32), rng.standard_normal(SHAPE[1]).astype(
+        np.float32
+    )
+
+
+@pytest.mark.parametrize("name", ["tanh_bias", "softmax_bias"])
+def test_units_with_bias(name):
+    a, bias = inputs()
+    want = np.full(SHAPE, np.nan, np.float32)
+    getattr(cpu, name)(want, a, bias)
+    out = poisoned(SHAPE)
+    getattr(gpu, name)(out, cuda.to_device(a), cuda.to_device(bias))
+    assert_close(out.copy_to_host(), want, 1e-6)
+
+
+@pytest.mark.parametrize("kind", [0, 1, 2])
+@pytest.mark.parametrize("mode", [0, 1, 2])
+def test_unit_deltas(kind, mode):
+    y = 1 / (1 + np.exp(-inputs(1)[0]))
+    other = inputs(2)[0]
+    want = np.full(SHAPE, np.nan, np.float32)
+    cpu.unit_delta(want, y, other, kind, mode)
+    out = poisoned(SHAPE)
+    gpu.unit_delta(out, cuda.to_device(y), cuda.to_device(other), kind, mode)
+    assert_close(out.copy_to_host(), want, 1e-6)
+
+
+@pytest.mark.parametrize(
+    ("hidden", "output", "error"),
+    [("sigmoidUnitDerivative", "softmaxUnitDerivative", "crossEntropyError"),
+     ("tanhUnitDerivative", "linearUnitDerivative", "quadraticError")],
+)  # fmt: skip
+def test_backpropagation_on_cuda_equals_the_cpu(hidden, output, error):
+    rng = np.random.default_rng(3)
+    x = rng.random((4, 3)).astype(np.float32)
+    t = np.eye(2, dtype=np.float32)[[0, 1, 1, 0]]
+    quiet = dn.DarchLog.make(False)
+    darch = dn.new_darch([3, 4, 2], batch_size=4, seed=2, precision="single", log=quiet)
+    darch = darch.with_units(hidden).with_units(output, [1])
+    darch.error_function = error
+    darch.momentum_switch = 1  # both momenta within two epochs
+    on_cpu = dn.fine_tune(darch, x, t, 2, log=quiet, device="cpu").darch
+    on_gpu = dn.fine_tune(darch, x, t, 2, log=quiet, device="cuda").darch
+    for a, b in zip(on_gpu.layers, on_cpu.layers, strict=True):
+        assert_close(a.weights, b.weights, 1e-5)
+        assert_close(a.increments, b.increments, 1e-4)
+    assert on_gpu.stats["dataErrors"] == pytest.approx(on_cpu.stats["dataErrors"], rel=1e-5)
+
+
+@pytest.mark.gpu
+def test_fashion_sized_backpropagation_on_the_gpu_matches_the_cpu():
+    rng = np.random.default_rng(5)
+    x = rng.random((3000, 784)).astype(np.float32)
+    t = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 3000)]
+    quiet = dn.DarchLog.make(False)
+    darch = dn.new_darch([784, 500, 10], batch_size=100, precision="single", log=quiet)
+    darch = darch.with_units("sigmoidUnitDerivative").with_units("softmaxUnitDerivative", [1])
+    darch.error_function = "crossEntropyError"
+    on_cpu = dn.fine_tune(darch, x, t, 2, log=quiet, device="cpu").darch
+    on_gpu = dn.fine_tune(darch, x, t, 2, log=quiet, device="cuda").darch
+    for a, b in zip(on_gpu.layers, on_cpu.layers, strict=True):
+        assert_close(a.weights, b.weights, 1e-4)
