@@ -140,7 +140,7 @@ def fine_tune(
     last_good = LastGood({f"layer{i + 1}.{part}": getattr(layer, part) for i, layer in enumerate(darch.layers)
                           for part in ("weights", "increments")})  # fmt: skip
     for i in range(int(max_epoch)):
-        saved = darch.copy()
+        saved = darch.copy(rbms=False)  # fine-tuning leaves the RBMs alone
         try:
             log.info(f"Epoch: {i + 1} of {int(max_epoch)}")
             order = np.random.default_rng([darch.seed, darch.epochs]).permutation(len(x)) if shuffle else None

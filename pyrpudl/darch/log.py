@@ -6,7 +6,7 @@ writes doubles: 15 significant digits.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pyrpudl.progress import Report, make_reporter
 
@@ -29,18 +29,42 @@ def r_number(x: float) -> str:
 
 @dataclass
 class DarchLog:
-    """Writes darch's lines at or below ``threshold`` through ``report``."""
+    """Writes darch's lines at or below ``threshold`` through ``report``.
+
+    With ``every`` seconds > 0, lines are collected and handed to ``report`` together (joined by
+    newlines) once that much time has passed since the last hand-over, and by ``flush``: a call
+    into R costs ~0.1 ms, and darch's XOR session logs 5,000 lines in half a second.
+    """
 
     report: Report
     threshold: int = LEVELS["INFO"]
+    every: float = 0.0
+    _pending: list = field(default_factory=list)
+    _last: float = 0.0
 
     @classmethod
-    def make(cls, report: Report | bool | None = None, level: int | str = "INFO") -> "DarchLog":
-        return cls(make_reporter(report), level_number(level))
+    def make(
+        cls, report: Report | bool | None = None, level: int | str = "INFO", every: float = 0.0
+    ) -> "DarchLog":
+        return cls(make_reporter(report), level_number(level), every)
 
     def line(self, level: str, message: str) -> None:
-        if LEVELS[level] <= self.threshold:
-            self.report(f"{level} [{time.strftime('%Y-%m-%d %H:%M:%S')}] {message}")
+        if LEVELS[level] > self.threshold:
+            return
+        text = f"{level} [{time.strftime('%Y-%m-%d %H:%M:%S')}] {message}"
+        if self.every <= 0:
+            self.report(text)
+            return
+        self._pending.append(text)
+        now = time.monotonic()
+        if now - self._last >= self.every:
+            self._last = now
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            text, self._pending = "\n".join(self._pending), []
+            self.report(text)
 
     def info(self, message: str) -> None:
         self.line("INFO", message)

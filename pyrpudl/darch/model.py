@@ -62,11 +62,13 @@ class DArch:
     def dtype(self):
         return self.layers[0].weights.dtype
 
-    def copy(self) -> "DArch":
+    def copy(self, rbms: bool = True) -> "DArch":
+        """A copy; with ``rbms=False`` the copy shares the RBM objects (for work that leaves them
+        alone, such as each epoch's fallback copy in fine-tuning)."""
         return replace(
             self,
             layers=[layer.copy() for layer in self.layers],
-            rbms=[rbm.copy() for rbm in self.rbms],
+            rbms=[rbm.copy() for rbm in self.rbms] if rbms else list(self.rbms),
             stats={key: list(v) for key, v in self.stats.items()},
         )
 

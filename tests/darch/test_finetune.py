@@ -213,3 +213,17 @@ def test_cross_entropy_of_saturated_single_precision_outputs_is_finite():
     y = np.array([[1.0, 0.0]], np.float32)
     assert np.isfinite(cross_entropy_error(y, np.array([[1.0, 0.0]], np.float32))[1])
     assert np.isfinite(cross_entropy_error(y, np.array([[0.0, 1.0]], np.float32))[1])
+
+
+def test_buffered_log_hands_lines_over_in_bunches_and_on_flush():
+    handed = []
+    log = dn.DarchLog.make(handed.append, every=3600)
+    log.info("first")  # the first line goes at once (nothing was handed over yet)
+    log.info("second")
+    log.debug("hidden")
+    log.info("third")
+    assert len(handed) == 1
+    log.flush()
+    assert handed[1].count("\n") == 1 and handed[1].endswith("] third")
+    log.flush()
+    assert len(handed) == 2
