@@ -11,12 +11,12 @@ import numpy as np
 
 from pyrpudl.darch import device_tune
 from pyrpudl.darch.error_functions import error_function
+from pyrpudl.darch.guard import EpochGuard
 from pyrpudl.darch.log import DarchLog, r_number
 from pyrpudl.darch.model import DArch, check_darch_data, final_output, layer_of
-from pyrpudl.darch.ondisk import LastGood
 from pyrpudl.darch.rbm import batch_bounds, rbm_backend, train_rbm
 from pyrpudl.darch.tuners import TUNERS, output_delta_is_exact
-from pyrpudl.errors import InputError, is_interrupt
+from pyrpudl.errors import InputError
 
 
 @dataclass
@@ -137,43 +137,43 @@ def fine_tune(
     log.info("Start deep architecture fine-tuning")
     log.info(f"Number of Batches: {len(bounds)}")
     done, stopped = 0, None
-    last_good = LastGood({f"layer{i + 1}.{part}": getattr(layer, part) for i, layer in enumerate(darch.layers)
-                          for part in ("weights", "increments")})  # fmt: skip
+    guard = EpochGuard({f"layer{i + 1}.{part}": getattr(layer, part) for i, layer in enumerate(darch.layers)
+                        for part in ("weights", "increments")})  # fmt: skip
+
+    def epoch() -> dict:
+        """One pass over the batches, then darch's testing of each set."""
+        order = np.random.default_rng([darch.seed, darch.epochs]).permutation(len(x)) if shuffle else None
+        if on_device is None:
+            for start, end in bounds:
+                rows = slice(start, end) if order is None else order[start:end]
+                tuner(darch, x[rows], t[rows], **tuner_args)
+        else:
+            _device_epoch(on_device, device_sets["data"], x, t, order, bounds, darch.momentum())
+        darch.epochs += 1
+        results = {}
+        for name, sx, st, key in sets:
+            out = None if on_device is None else on_device.outputs_of(device_sets[key][0], 4096)
+            results[key] = evaluate(darch, sx, st, name, is_bin, is_class, log, out)
+        return results
+
+    def finite(results) -> bool:
+        return bool(
+            np.isfinite(results["data"][0]) and all(np.all(np.isfinite(la.weights)) for la in darch.layers)
+        )
+
     for i in range(int(max_epoch)):
         saved = darch.copy(rbms=False)  # fine-tuning leaves the RBMs alone
-        try:
-            log.info(f"Epoch: {i + 1} of {int(max_epoch)}")
-            order = np.random.default_rng([darch.seed, darch.epochs]).permutation(len(x)) if shuffle else None
-            with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are handled below
-                if on_device is None:
-                    for start, end in bounds:
-                        rows = slice(start, end) if order is None else order[start:end]
-                        tuner(darch, x[rows], t[rows], **tuner_args)
-                else:
-                    _device_epoch(on_device, device_sets["data"], x, t, order, bounds, darch.momentum())
-                darch.epochs += 1
-                results = {}
-                for name, sx, st, key in sets:
-                    out = None if on_device is None else on_device.outputs_of(device_sets[key][0], 4096)
-                    results[key] = evaluate(darch, sx, st, name, is_bin, is_class, log, out)
-        except BaseException as exc:
-            if not is_interrupt(exc):
-                raise
-            last_good.restore()
-            darch, stopped = saved, "interrupted"
-            log.info(f"Fine-tuning interrupted: keeping the darch of epoch {darch.epochs}.")
+        log.info(f"Epoch: {i + 1} of {int(max_epoch)}")
+        stopped, results = guard.attempt(epoch, finite)
+        if stopped:
+            darch = saved
+            if stopped == "interrupted":
+                log.info(f"Fine-tuning interrupted: keeping the darch of epoch {darch.epochs}.")
+            else:
+                log.warn(
+                    f"The training error is not finite: stopping, keeping the darch of epoch {darch.epochs}."
+                )
             break
-        if not (
-            np.isfinite(results["data"][0])
-            and all(np.all(np.isfinite(layer.weights)) for layer in darch.layers)
-        ):
-            last_good.restore()
-            darch, stopped = saved, "not finite"
-            log.warn(
-                f"The training error is not finite: stopping, keeping the darch of epoch {darch.epochs}."
-            )
-            break
-        last_good.save()
         done += 1
         for key, (value, class_error) in results.items():
             darch.stats.setdefault(f"{key}Errors", []).append(value)

@@ -7,8 +7,8 @@ pretraining writes the layer's weights in place and nothing is copied between th
 (momentum) are files too. The operating system pages the files in and out as training touches them.
 
 Such a network is not a value: copies share the files (as darch's ff objects did), and training
-writes them in place. What a non-finite epoch would lose is kept in ``.last-good`` files beside
-them, written after every completed epoch, so a NaN still returns the last good weights.
+writes them in place; :class:`~pyrpudl.darch.guard.EpochGuard` keeps ``.last-good`` copies beside
+them, so a NaN or Ctrl-C still leaves the last good weights.
 """
 
 from pathlib import Path
@@ -78,26 +78,6 @@ def attach_rbm(rbm, layer_weights: np.memmap, folder: Path, number: int) -> None
             values = np.zeros(shape_of.shape, shape_of.dtype)
         if not is_on_disk(values):
             setattr(rbm, name, create(folder / f"rbm{number}.{name}.npy", np.asarray(values)))
-
-
-class LastGood:
-    """Copies of on-disk arrays after the last completed epoch, to put back after a failed one (for
-    arrays in memory, the copies that training takes anyway serve)."""
-
-    def __init__(self, arrays: dict[str, np.ndarray]):
-        self.pairs = []
-        for label, array in arrays.items():
-            if is_on_disk(array):
-                copy = create(Path(array.filename).with_name(f"{label}.last-good.npy"), np.asarray(array))
-                self.pairs.append((array, copy))
-
-    def save(self) -> None:
-        for array, copy in self.pairs:
-            copy[...] = array
-
-    def restore(self) -> None:
-        for array, copy in self.pairs:
-            array[...] = copy
 
 
 def open_layers(folder: str | Path, count: int, dtype) -> list[tuple[np.memmap, np.memmap]]:

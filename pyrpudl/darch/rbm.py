@@ -19,9 +19,10 @@ import numpy as np
 
 from pyrpudl.backend import Backend, get_backend
 from pyrpudl.darch import ondisk
+from pyrpudl.darch.guard import EpochGuard
 from pyrpudl.darch.log import DarchLog, r_number
-from pyrpudl.darch.ondisk import LastGood, copied
-from pyrpudl.errors import InputError, is_interrupt
+from pyrpudl.darch.ondisk import copied
+from pyrpudl.errors import InputError
 from pyrpudl.kernels.cpu import rbm as k
 
 VISIBLE_UNITS = ("binary", "gaussian")
@@ -178,29 +179,26 @@ def train_rbm(
     )
     bounds = batch_bounds(data.shape[0], rbm.batch_size)
     step = _CDStep(rbm, backend.resident(data), bounds, int(num_cd), backend)
-    last_good = LastGood({f"rbm{rbm.layer + 1}.{name}": getattr(rbm, name) for name in ARRAYS})
+    guard = EpochGuard({f"rbm{rbm.layer + 1}.{name}": getattr(rbm, name) for name in ARRAYS})
     done, stopped = 0, None
     for _ in range(int(max_epoch)):
         saved = rbm.copy()
-        try:
-            epoch = rbm.epochs + 1
-            started = time.perf_counter()
-            with np.errstate(over="ignore", invalid="ignore"):  # a non-finite error is handled below
-                errors = step.epoch(rbm.momentum(epoch))
-            error = float(np.mean(errors))
-        except BaseException as exc:
-            if not is_interrupt(exc):
-                raise
-            last_good.restore()
-            rbm, stopped = saved, "interrupted"
-            log.info(f"Training interrupted: keeping the RBM of epoch {rbm.epochs}.")
+        epoch = rbm.epochs + 1
+        started = time.perf_counter()
+        stopped, errors = guard.attempt(
+            lambda: step.epoch(rbm.momentum(epoch)),  # noqa: B023 (called at once)
+            lambda e: bool(np.isfinite(np.mean(e)) and np.all(np.isfinite(rbm.weights))),  # noqa: B023
+        )
+        if stopped:
+            rbm = saved
+            if stopped == "interrupted":
+                log.info(f"Training interrupted: keeping the RBM of epoch {rbm.epochs}.")
+            else:
+                log.warn(
+                    f"Epoch {epoch} error is not finite: stopping, keeping the RBM of epoch {rbm.epochs}."
+                )
             break
-        if not (np.isfinite(error) and np.all(np.isfinite(rbm.weights))):
-            last_good.restore()
-            rbm, stopped = saved, "not finite"
-            log.warn(f"Epoch {epoch} error is {error}: stopping, keeping the RBM of epoch {rbm.epochs}.")
-            break
-        last_good.save()
+        error = float(np.mean(errors))
         rbm.epochs, done = epoch, done + 1
         rbm.errors.append(error)
         for j, batch_error in enumerate(errors) if log.debugging else ():
