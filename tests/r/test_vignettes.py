@@ -32,3 +32,11 @@ def test_the_darch_vignette_runs_the_seed_session_and_learns_xor(tmp_path):
     assert xor, text[-2000:]
     assert [float(v) > 0.5 for v in xor.groups()] == [False, True, True, False]
     assert len(list(tmp_path.glob("darch_files/figure-*/*.png"))) == 2  # error curve and filters
+
+
+def test_the_rpudl_vignette_follows_seed_000_on_fashion_mnist(tmp_path):
+    text = render("rpudl.Rmd", tmp_path)
+    assert "training @iter 100, cost" in text and "training ends with average cost of" in text
+    assert re.search(r"sum\(\(obj\$y\) == res\)\s+\[1\] (\d+)", text)
+    assert "[1] 20  1  5  5" in text
+    assert len(list(tmp_path.glob("rpudl_files/figure-*/*.png"))) == 3  # qplot, plot(model), filters

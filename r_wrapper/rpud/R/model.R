@@ -190,3 +190,28 @@ rpudlLoadModel <- function(file, data.source) {
   new_model(rpud_call("load_model", path = path.expand(as_scalar_string(file, "file")),
                       source = data.source$py))
 }
+
+#' Plot a model's training cost
+#'
+#' The cost of every training iteration so far (all `rpudlTrain()` calls), with a smoothed curve
+#' (`lowess`) through it.
+#'
+#' @param x A trained model.
+#' @param y Unused.
+#' @param ... Passed to [graphics::plot()].
+#' @return `x`, invisibly.
+#' @examples
+#' \dontrun{
+#' plot(model)
+#' }
+#' @importFrom stats lowess
+#' @export
+plot.rpudl_model <- function(x, y, ...) {
+  costs <- x$cost.log
+  if (!length(costs)) rpud_abort("the model has not been trained yet: run rpudlTrain() first.")
+  iterations <- seq_along(costs)
+  graphics::plot(iterations, costs, pch = 16, cex = 0.3, col = grDevices::grey(0.6), xlab = "iteration",
+                 ylab = "training cost", main = "rpudl training", ...)
+  if (length(costs) > 2) graphics::lines(lowess(iterations, costs, f = 0.2), col = "steelblue", lwd = 2)
+  invisible(x)
+}
