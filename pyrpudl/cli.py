@@ -13,6 +13,55 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _source(args: argparse.Namespace):
+    from pyrpudl.data import create_data_source
+
+    return create_data_source(args.data_format, args.data_dir, download=not args.no_download)
+
+
+def _train(args: argparse.Namespace) -> int:
+    """Train a prototxt model on a data source, save it, report test accuracy on a sample."""
+    import numpy as np
+
+    from pyrpudl.model import create_model, predict
+    from pyrpudl.model_io import save_model
+    from pyrpudl.net import parse_solver
+    from pyrpudl.proto import rpudl_model_pb2 as pb
+    from pyrpudl.solver.trainer import train
+
+    source = _source(args)
+    source.find_training_mean(args.mean)
+    model = create_model(args.prototxt, source, seed=args.seed)
+    solver = parse_solver(args.solver) if args.solver else pb.SolverParameter(
+        base_lr=0.001, momentum=0.9, weight_decay=0.004, lr_policy="fixed"
+    )  # fmt: skip
+    if args.learning_rate is not None:
+        solver.base_lr = args.learning_rate
+    outcome = train(model, args.batch, args.iterations, solver, display=args.display, device=args.device)
+    if args.output:
+        print(f"saved {save_model(outcome.model, args.output)}")
+    count = min(args.test, len(source.test_images))
+    if count:
+        x, y = source.testing_samples(0, count)
+        right = float(np.mean(predict(outcome.model, x.reshape(count, -1), device=args.device) == y))
+        print(f"test accuracy on the first {count} test images: {right:.4f}")
+    return 0 if outcome.stopped is None else 1
+
+
+def _convert(args: argparse.Namespace) -> int:
+    """Write a data source's training and test sets as LMDB databases (Caffe's or rpudl's Datum)."""
+    for path in _source(args).export_lmdb(args.output, args.kind):
+        print(f"wrote {path}")
+    return 0
+
+
+def _add_data_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("data_format", choices=["cifar10", "mnist", "fashion-mnist"],
+                         help="the data's format")  # fmt: skip
+    command.add_argument("data_dir", help="the data's folder (downloaded there when missing)")
+    command.add_argument("--no-download", action="store_true", help="never download the data")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pyrpudl", description="Deep learning for R users on a Numba engine."
@@ -23,16 +72,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     info.add_argument("--json", action="store_true", help="print the report as JSON")
     info.set_defaults(handler=_info)
+
+    train = commands.add_parser("train", help="train a Caffe-style prototxt model on a data source")
+    train.add_argument("prototxt", help="the model (a train/test prototxt with Data layers)")
+    _add_data_arguments(train)
+    train.add_argument("--iterations", type=int, default=4000, help="SGD iterations (default 4000)")
+    train.add_argument("--batch", type=int, default=100, help="examples per iteration (default 100)")
+    train.add_argument("--solver", help="a Caffe solver prototxt (learning rate, policy, momentum, ...)")
+    train.add_argument("--learning-rate", type=float, help="overrides the solver's base_lr")
+    train.add_argument("--display", type=int, default=100, help="print progress every N iterations")
+    train.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: $PYRPUDL_DEVICE or auto")
+    train.add_argument("--mean", default="mean.binaryproto", help="the mean image's file in the data folder")
+    train.add_argument("--output", help="save the trained model to this .npz file")
+    train.add_argument("--test", type=int, default=1000, help="test images to report accuracy on (0: none)")
+    train.add_argument("--seed", type=int, default=0, help="seed of the initial weights")
+    train.set_defaults(handler=_train)
+
+    convert = commands.add_parser("convert", help="write a data source's images as LMDB databases")
+    _add_data_arguments(convert)
+    convert.add_argument("output", help="the folder for train_lmdb and test_lmdb")
+    convert.add_argument("--kind", choices=["caffe", "rpudl"], default="caffe",
+                         help="Caffe's Datum (default) or rpudl's smaller one")  # fmt: skip
+    convert.set_defaults(handler=_convert)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pyrpudl.errors import PyrpudlError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except PyrpudlError as exc:  # a message for the user, not a traceback
+        print(f"pyrpudl {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,0 +1,33 @@
+"""``pyrpudl train`` and ``pyrpudl convert`` on small data sets the tests write themselves."""
+
+from pathlib import Path
+
+from pyrpudl import cli
+from pyrpudl.data import create_data_source
+from tests.data.files import write_idx_set
+
+LENET = Path(__file__).resolve().parents[1] / "r_wrapper" / "rpud" / "inst" / "rpudl" / "lenet_train.prototxt"
+
+
+def test_train_saves_a_model_and_reports_accuracy(tmp_path, capsys):
+    write_idx_set(tmp_path / "mnist", n_train=8, n_test=4)
+    args = ["train", str(LENET), "mnist", str(tmp_path / "mnist"), "--iterations", "3", "--batch", "4"]
+    code = cli.main(args + ["--display", "1", "--learning-rate", "0.01", "--output", str(tmp_path / "m.npz")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "training @iter 3, cost" in out and "test accuracy on the first 4 test images" in out
+    assert (tmp_path / "m.npz").is_file() and (tmp_path / "mnist" / "mean.binaryproto").is_file()
+
+
+def test_convert_writes_lmdb_that_reads_back(tmp_path, capsys):
+    write_idx_set(tmp_path / "mnist", n_train=5, n_test=3)
+    assert cli.main(["convert", "mnist", str(tmp_path / "mnist"), str(tmp_path / "db")]) == 0
+    written = [line.split()[-1] for line in capsys.readouterr().out.splitlines()]
+    back = create_data_source("lmdb", tmp_path / "db", train_db=written[0], test_db=written[1])
+    assert len(back.train_images) == 5 and len(back.test_images) == 3
+
+
+def test_bad_input_is_a_message_not_a_traceback(tmp_path, capsys):
+    assert cli.main(["train", str(LENET), "mnist", str(tmp_path / "none"), "--no-download"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pyrpudl train: ") and "Traceback" not in err
