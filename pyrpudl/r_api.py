@@ -44,6 +44,7 @@ EXPORTS = (
     "model_cost_log",
     "layer_weights",
     "model_summary",
+    "model_layers",
     "save_model",
     "load_model",
     "darch_pretrain",
@@ -286,6 +287,28 @@ def model_summary(model: object) -> str:
         f"{model.iteration} iterations trained\n  data: {model.source.data_format}, images "
         f"{' x '.join(map(str, model.source.shape))}\n  layers: {', '.join(layers)}"
     )
+
+
+def model_layers(model: object) -> dict:
+    """``summary`` of a model: each layer of the training phase, its type, the shape of its first
+    output for one image, and its number of parameters (columns of an R data frame)."""
+    import math
+
+    from pyrpudl.net.shapes import infer_shapes
+    from pyrpudl.net.state import layers_for_phase
+
+    model = _model(model)
+    layers = layers_for_phase(model.spec, "TRAIN")
+    shapes = infer_shapes(layers, tuple(model.source.shape), batch=1)
+    return {
+        "layer": [layer.name for layer in layers],
+        "type": [layer.type for layer in layers],
+        "output": [
+            " x ".join(map(str, shapes.blobs[layer.top[0]][1:])) or "1" if layer.top else ""
+            for layer in layers
+        ],
+        "parameters": [int(sum(math.prod(p) for p in shapes.params.get(layer.name, []))) for layer in layers],
+    }
 
 
 def save_model(model: object, path: str) -> str:

@@ -86,7 +86,7 @@ r_library() {
 install_r_packages() {
   local lib python want
   lib=$(r_library); python="$VENV/bin/python"
-  want=$(cd "$ROOT" && { find r_wrapper -type f -not -path '*/tests/*' | sort | xargs cat; echo "$python"; } | sha256sum | cut -c1-16)
+  want=$(cd "$ROOT" && { find r_wrapper vignettes -type f -not -path '*/tests/*' | sort | xargs cat; echo "$python"; } | sha256sum | cut -c1-16)
   # Up to date only if the installed rpud is ours and records this environment (another checkout's
   # set-up may have installed its own since).
   if [ "$(cat "$STAMPS/r" 2>/dev/null)" = "$want" ] && [ -d "$lib/darch" ] &&
@@ -98,7 +98,27 @@ install_r_packages() {
     || { cat "$STAMPS/r-install.log" >&2; exit 1; }
   # The installed rpud remembers our environment (read by its .onLoad; see R/python-choice.R).
   R_LIBS="$lib" Rscript -e 'rpud::rpudSetPython(commandArgs(TRUE)[1], scope = "installation")' "$python" >/dev/null
+  install_vignettes "$lib" "$python"
   echo "$want" > "$STAMPS/r"
+}
+
+# rpud again, from a source package whose vignettes are built (vignettes/*.Rmd, rendered by the
+# engine itself), so that vignette(package = "rpud") lists them. CI renders them quickly (CI set).
+install_vignettes() {
+  local lib=$1 python=$2 stage
+  stage=$(mktemp -d)
+  cp -r "$ROOT/r_wrapper/rpud" "$stage/rpud"
+  mkdir -p "$stage/rpud/vignettes"
+  cp "$ROOT"/vignettes/*.Rmd "$stage/rpud/vignettes/"
+  printf 'VignetteBuilder: knitr\n' >> "$stage/rpud/DESCRIPTION"
+  log "R packages: building rpud's vignettes (they train small models)"
+  if (cd "$stage" && R_LIBS="$lib" RPUD_PYTHON="$python" R CMD build rpud >build.log 2>&1 &&
+      R CMD INSTALL --no-test-load -l "$lib" rpud_*.tar.gz >install.log 2>&1); then
+    R_LIBS="$lib" Rscript -e 'rpud::rpudSetPython(commandArgs(TRUE)[1], scope = "installation")' "$python" >/dev/null
+  else
+    cat "$stage/build.log" "$stage/install.log" >&2 2>/dev/null; rm -rf "$stage"; exit 1
+  fi
+  rm -rf "$stage"
 }
 
 install_debian_packages

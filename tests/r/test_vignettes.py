@@ -40,3 +40,12 @@ def test_the_rpudl_vignette_follows_seed_000_on_fashion_mnist(tmp_path):
     assert re.search(r"sum\(\(obj\$y\) == res\)\s+\[1\] (\d+)", text)
     assert "[1] 20  1  5  5" in text
     assert len(list(tmp_path.glob("rpudl_files/figure-*/*.png"))) == 3  # qplot, plot(model), filters
+
+
+def test_the_installed_rpud_lists_its_built_vignettes(tmp_path):
+    result = run_clean(
+        ["Rscript", "-e", 'v <- vignette(package = "rpud")$results; cat(v[, "Item"], file.exists(file.path('
+         'system.file("doc", package = "rpud"), paste0(v[, "Item"], ".html"))))'], tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["darch", "rpudl", "TRUE", "TRUE"]

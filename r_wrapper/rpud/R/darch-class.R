@@ -242,3 +242,44 @@ print.RBM <- function(x, ...) {
 }
 
 `%||%` <- function(a, b) if (is.null(a)) b else a
+
+#' Summarise a darch
+#'
+#' @param object A darch.
+#' @param ... Unused.
+#' @return A data frame, one row per layer: inputs, units, unit function, and the mean and standard
+#'   deviation of its weights; printed with the training so far (epochs, last errors).
+#' @examples
+#' summary(newDArch(c(2, 4, 1), batchSize = 2, logLevel = WARN))
+#' @importFrom stats sd
+#' @export
+summary.DArch <- function(object, ...) {
+  weights <- lapply(seq_along(object$layers), function(i) getLayerWeights(object, i))
+  layers <- data.frame(
+    layer = seq_along(weights),
+    inputs = vapply(weights, nrow, integer(1)) - 1L,
+    units = vapply(weights, ncol, integer(1)),
+    unit = vapply(object$layers, function(l) unit_name(l[[2]]) %||% "a user function", character(1)),
+    weight.mean = vapply(weights, function(w) mean(w[-nrow(w), ]), numeric(1)),
+    weight.sd = vapply(weights, function(w) if (length(w) > ncol(w) + 1) sd(w[-nrow(w), ]) else NA_real_, numeric(1))
+  )
+  structure(layers, class = c("summary_DArch", "data.frame"), darch = object)
+}
+
+#' @export
+print.summary_DArch <- function(x, ...) {
+  d <- attr(x, "darch")
+  cat(sprintf("DArch: %s precision, batch size %d, weights %s\n", d$precision, d$batchSize,
+              if (is.null(d$ffDir)) "in memory" else paste("in", d$ffDir)))
+  print(structure(x, class = "data.frame", darch = NULL), row.names = FALSE, digits = 4)
+  for (i in seq_along(d$rbmList)) {
+    rbm <- d$rbmList[[i]]
+    errors <- rbm$errors
+    cat(sprintf("RBM %d: %d epochs of pretraining%s\n", i, as.integer(rbm$epochs),
+                if (length(errors)) sprintf(", last reconstruction error %.4g", errors[length(errors)]) else ""))
+  }
+  train <- d$stats$dataErrors
+  cat(sprintf("fine-tuning: %d epochs with %s%s\n", d$epochs, tuner_name(d$fineTuneFunction) %||% "a user function",
+              if (length(train)) sprintf(", last training error %.4g", train[length(train)]) else ""))
+  invisible(x)
+}

@@ -215,3 +215,28 @@ plot.rpudl_model <- function(x, y, ...) {
   if (length(costs) > 2) graphics::lines(lowess(iterations, costs, f = 0.2), col = "steelblue", lwd = 2)
   invisible(x)
 }
+
+#' Summarise a model
+#'
+#' @param object A model.
+#' @param ... Unused.
+#' @return A data frame, one row per layer of the training phase: its name, type, the shape of its
+#'   output for one image, and its number of parameters; printed with the model's iterations.
+#' @examples
+#' \dontrun{
+#' summary(model)
+#' }
+#' @export
+summary.rpudl_model <- function(object, ...) {
+  value <- rpud_call("model_layers", model = object$py)
+  layers <- data.frame(layer = unlist(value$layer), type = unlist(value$type), output = unlist(value$output),
+                       parameters = unlist(value$parameters), stringsAsFactors = FALSE)
+  structure(layers, class = c("summary_rpudl_model", "data.frame"), iterations = length(object$cost.log))
+}
+
+#' @export
+print.summary_rpudl_model <- function(x, ...) {
+  cat(sprintf("rpudl model: %d parameters, %d iterations trained\n", sum(x$parameters), attr(x, "iterations")))
+  print(structure(x, class = "data.frame", iterations = NULL), row.names = FALSE)
+  invisible(x)
+}

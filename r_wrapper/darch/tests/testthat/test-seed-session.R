@@ -186,3 +186,16 @@ test_that("fine-tuning takes a device, and CUDA without a GPU says why", {
     expect_error(fineTuneDArch(d, inputs, outputs, device = "cuda"), class = "rpud_device_error")
   }
 })
+
+test_that("summary tells what a darch holds", {
+  set.seed(4)
+  d <- newDArch(c(2, 4, 1), batchSize = 2, logLevel = WARN)
+  d <- preTrainDArch(d, inputs, maxEpoch = 3)
+  d <- fineTuneDArch(d, inputs, outputs, maxEpoch = 2)
+  s <- summary(d)
+  expect_equal(s$units, c(4L, 1L))
+  expect_equal(s$inputs, c(2L, 4L))
+  out <- capture_output(print(s))
+  expect_match(out, "RBM 1: 3 epochs of pretraining, last reconstruction error")
+  expect_match(out, "fine-tuning: 2 epochs with backpropagation, last training error")
+})

@@ -86,3 +86,12 @@ test_that("the device is chosen per call, and an unusable one is an R error that
                  class = "rpud_device_error")
   }
 })
+
+test_that("summary lists the layers with their outputs and parameters", {
+  files <- make_mnist_dir()
+  model <- rpudl(lenet_file(), rpudlCreateDataSource("mnist", files$dir))
+  s <- summary(model)
+  expect_equal(sum(s$parameters), 431080)
+  expect_equal(s$output[s$layer == "conv1"], "20 x 24 x 24")
+  expect_output(print(s), "431080 parameters, 0 iterations trained")
+})
