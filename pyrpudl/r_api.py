@@ -42,6 +42,7 @@ EXPORTS = (
     "training_summary",
     "predict_model",
     "model_cost_log",
+    "last_cost",
     "layer_weights",
     "model_summary",
     "model_layers",
@@ -272,6 +273,12 @@ def predict_model(model: object, x: object, type: str = "class", device: str | N
 
 def model_cost_log(model: object) -> np.ndarray:
     return np.asarray(_model(model).cost_log, dtype=np.float64)
+
+
+def last_cost(model: object) -> float:
+    """The cost of the last training iteration (for R's progress bar), NaN before any."""
+    log = _model(model).cost_log
+    return float(log[-1]) if log else float("nan")
 
 
 def layer_weights(model: object, layer: str) -> np.ndarray:

@@ -119,9 +119,12 @@ def darch_to_r(darch: dn.DArch) -> dict:
             "draws": darch.draws, "stats": stats}  # fmt: skip
 
 
-def _log(level, report):
-    """darch's log for R: lines go to R in bunches every 0.2 s (each call into R costs ~0.1 ms)."""
-    return dn.DarchLog.make(report, int(level), every=0.2)
+def _log(level, report, progress=None):
+    """darch's log for R: lines (and progress, when R draws a bar) go to R in bunches every 0.2 s:
+    each call into R costs ~0.1 ms."""
+    log = dn.DarchLog.make(report, int(level), every=0.2)
+    log.on_progress = progress
+    return log
 
 
 def _pair(data, targets):
@@ -130,11 +133,11 @@ def _pair(data, targets):
 
 def darch_pretrain(
     darch: dict, data: object, max_epoch: int = 1, num_cd: int = 1, report: object = None,
-    device: str | None = None,
+    device: str | None = None, progress: object = None,
 ) -> dict:  # fmt: skip
     """``preTrainDArch``."""
     model = darch_from_r(darch)
-    log = _log(model.log_level, report)
+    log = _log(model.log_level, report, progress)
     try:
         outcome = dn.pretrain(model, np.asarray(data), int(max_epoch), int(num_cd), log, device)
     finally:
@@ -148,13 +151,13 @@ def darch_fine_tune(
     test_data: object = None, test_targets: object = None,
     stop_err: float = -np.inf, stop_class_err: float = 101.0, stop_valid_err: float = -np.inf,
     stop_valid_class_err: float = 101.0, shuffle: bool = False, tuner_args: dict | None = None,
-    report: object = None, device: str | None = None,
+    report: object = None, device: str | None = None, progress: object = None,
 ) -> dict:  # fmt: skip
     """``fineTuneDArch``."""
     model = darch_from_r(darch)
     if (valid_data is None) != (valid_targets is None) or (test_data is None) != (test_targets is None):
         raise InputError("give validData with validTargets, and testData with testTargets")
-    log = _log(model.log_level, report)
+    log = _log(model.log_level, report, progress)
     try:
         outcome = dn.fine_tune(
             model, np.asarray(data), np.asarray(targets), int(max_epoch), bool(is_bin), bool(is_class),

@@ -37,7 +37,9 @@ def pretrain(
     darch = darch.copy()
     x = check_darch_data(darch, data, "trainData")
     log.info("Start DArch pre-training")
+    log.progress_total = int(max_epoch) * len(darch.rbms)
     for i, rbm in enumerate(darch.rbms):
+        log.progress_offset = i * int(max_epoch)
         rbm.batch_size = darch.batch_size
         outcome = train_rbm(rbm, x, max_epoch, num_cd, log, device)
         darch.rbms[i] = outcome.rbm
@@ -178,6 +180,7 @@ def fine_tune(
         for key, (value, class_error) in results.items():
             darch.stats.setdefault(f"{key}Errors", []).append(value)
             darch.stats.setdefault(f"{key}ClassErrors", []).append(class_error)
+        log.progress(done, int(max_epoch), results["data"][0], force=done == int(max_epoch))
         reason = _stop_reason(results, stop_err, stop_class_err, stop_valid_err, stop_valid_class_err)
         if reason:
             log.info("The training is canceled:")

@@ -39,8 +39,12 @@ class DarchLog:
     report: Report
     threshold: int = LEVELS["INFO"]
     every: float = 0.0
+    on_progress: object = None  # callable(done, total, value) drawing a progress bar, or None
+    progress_total: int = 0  # epochs of the whole call (pretraining: of all its RBMs)
+    progress_offset: int = 0  # epochs of the call done before the current RBM
     _pending: list = field(default_factory=list)
     _last: float = 0.0
+    _last_progress: float = 0.0
 
     @classmethod
     def make(
@@ -60,6 +64,17 @@ class DarchLog:
         if now - self._last >= self.every:
             self._last = now
             self.flush()
+
+    def progress(self, done: int, total: int, value: float, force: bool = False) -> None:
+        """Tell the progress bar (if any) that ``done`` of ``total`` epochs are done (at most every
+        ``every`` seconds; ``force``: now), with the last error ``value``."""
+        if self.on_progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last_progress >= self.every:
+            self._last_progress = now
+            self.flush()
+            self.on_progress(self.progress_offset + done, self.progress_total or total, float(value))
 
     def flush(self) -> None:
         if self._pending:

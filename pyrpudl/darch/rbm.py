@@ -205,6 +205,7 @@ def train_rbm(
             log.debug(f"Epoch {epoch} batch {j + 1} error: {r_number(batch_error)}")
         log.info(f"Epoch {epoch} error: {r_number(error)}")
         log.debug(f"Epoch {epoch} took {time.perf_counter() - started:.3f} s")
+        log.progress(done, int(max_epoch), error, force=done == int(max_epoch))
     return RBMOutcome(rbm, done, stopped)
 
 

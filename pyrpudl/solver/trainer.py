@@ -15,7 +15,8 @@ from pyrpudl.errors import is_interrupt
 from pyrpudl.model import Model
 from pyrpudl.net.layers.softmax_loss import _labels
 from pyrpudl.net.net import Net
-from pyrpudl.progress import Report, make_reporter
+from pyrpudl.progress import ProgressBar, Report, make_reporter
+from pyrpudl.progress import wanted as progress_wanted
 from pyrpudl.proto import rpudl_model_pb2 as pb
 from pyrpudl.solver.lr_policy import learning_rate
 
@@ -68,7 +69,8 @@ def train(
     or an interrupt inside a chunk rolls back to the chunk's start and replays (training is
     deterministic) up to the last good, or last completed, iteration.
     """
-    report = _guarded(make_reporter(report))
+    bar = ProgressBar(iterations) if progress_wanted(report) else None
+    report = _guarded(make_reporter(report) if bar is None else _above(bar, make_reporter(report)))
     backend = get_backend(device)
     model = model.copy()
     solver = solver or pb.SolverParameter(base_lr=0.001, momentum=0.9, weight_decay=0.004, lr_policy="fixed")
@@ -85,6 +87,8 @@ def train(
             chunk_costs, chunk_hits, stopped = run.chunk(count)
             costs += chunk_costs
             hits += chunk_hits
+            if bar is not None and chunk_costs:
+                bar.update(run.done, chunk_costs[-1])
             if stopped:
                 break
             if display and model.iteration % display == 0:
@@ -97,6 +101,8 @@ def train(
             raise
         stopped = f"interrupted after iteration {model.iteration}"
     run.finish()
+    if bar is not None:
+        bar.clear()
     try:
         if stopped:
             report(f"training stopped: {stopped}")
@@ -105,6 +111,10 @@ def train(
     except _ReportInterrupted:
         pass  # the model is what matters now; the caller shows the summary itself if it can
     return TrainingOutcome(model, stopped)
+
+
+def _above(bar: ProgressBar, report: Report) -> Report:
+    return lambda line: bar.line(line, report)
 
 
 class _Run:

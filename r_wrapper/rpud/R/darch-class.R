@@ -39,13 +39,13 @@ darch_log_line <- function(level, threshold, message) {
 }
 
 # The engine's log lines go to standard output, as futile.logger's did (knitr captures them too).
-darch_reporter <- function() {
-  function(line) {
+darch_reporter <- function(progress = NULL) {
+  above_progress(progress, function(line) {
     # reticulate may hand the line over as a Python str, which cat() cannot print
     if (inherits(line, "python.builtin.object")) line <- reticulate::py_to_r(line)
     cat(line, "\n", sep = "")
     invisible(NULL)
-  }
+  })
 }
 
 check_log_level <- function(logLevel) {

@@ -101,9 +101,13 @@ report_stop <- function(stopped, what) {
 #' @export
 preTrainDArch <- function(darch, trainData, maxEpoch = 1, numCD = 1, ..., device = NULL) {
   check_darch(darch)
+  maxEpoch <- check_count(maxEpoch, "maxEpoch", 0)
+  bar <- new_progress(maxEpoch * length(darch$rbmList), unit = "epochs", label = "error")
+  on.exit(progress_clear(bar))
   result <- rpud_call("darch_pretrain", darch = darch_to_py(darch), data = as_py_array(trainData, "trainData"),
-                      max_epoch = check_count(maxEpoch, "maxEpoch", 0), num_cd = check_count(numCD, "numCD"),
-                      report = darch_reporter(), device = optional_device(device))
+                      max_epoch = maxEpoch, num_cd = check_count(numCD, "numCD"),
+                      report = darch_reporter(bar), device = optional_device(device),
+                      progress = progress_callback(bar))
   report_stop(result$stopped, "pretraining")
   darch_merge(darch, result$darch)
 }
@@ -166,6 +170,9 @@ fineTuneDArch <- function(darch, trainData, targetData, maxEpoch = 1, isBin = FA
                           stopErr = -Inf, stopClassErr = 101, stopValidErr = -Inf, stopValidClassErr = 101,
                           shuffle = FALSE, ..., device = NULL) {
   check_darch(darch)
+  maxEpoch <- check_count(maxEpoch, "maxEpoch", 0)
+  bar <- new_progress(maxEpoch, unit = "epochs", label = "error")
+  on.exit(progress_clear(bar))
   result <- rpud_call(
     "darch_fine_tune", darch = darch_to_py(darch), data = as_py_array(trainData, "trainData"),
     targets = as_py_array(targetData, "targetData"), max_epoch = check_count(maxEpoch, "maxEpoch", 0),
@@ -174,7 +181,7 @@ fineTuneDArch <- function(darch, trainData, targetData, maxEpoch = 1, isBin = FA
     test_data = optional_matrix(testData, "testData"), test_targets = optional_matrix(testTargets, "testTargets"),
     stop_err = stopErr, stop_class_err = stopClassErr, stop_valid_err = stopValidErr,
     stop_valid_class_err = stopValidClassErr, shuffle = isTRUE(shuffle), tuner_args = list(...),
-    report = darch_reporter(), device = optional_device(device)
+    report = darch_reporter(bar), device = optional_device(device), progress = progress_callback(bar)
   )
   report_stop(result$stopped, "fine-tuning")
   darch_merge(darch, result$darch)

@@ -45,11 +45,11 @@ rpud_call <- function(name, ..., call = sys.call(-1L)) {
 
 # The progress callback every long-running engine function receives: message() reaches the
 # console, knitr's output and rpy2's console alike (Python's print does not reach knitr).
-rpud_reporter <- function() {
-  function(line) {
+rpud_reporter <- function(progress = NULL) {
+  above_progress(progress, function(line) {
     message(line)
     invisible(NULL)
-  }
+  })
 }
 
 #' The details of the last engine error

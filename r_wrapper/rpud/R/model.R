@@ -71,6 +71,8 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
   chunk <- if (display > 0) display else 100
   done <- 0
   stopped <- NULL
+  bar <- new_progress(iter)  # in an interactive console: a live bar beside the log lines
+  on.exit(progress_clear(bar))
   # Python cannot see R's Ctrl-C while it computes, so train in chunks: R notices an interrupt
   # between them and keeps the model of the last completed chunk.
   tryCatch({
@@ -79,12 +81,13 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
       result <- rpud_call("train_model", model = current, batch = as.integer(batch),
                           iterations = as.integer(n), learning_rate = learning.rate,
                           momentum = momentum, weight_decay = weight.decay,
-                          solver_file = optional_path(solver, "solver"), report = rpud_reporter(),
+                          solver_file = optional_path(solver, "solver"), report = rpud_reporter(bar),
                           display = as.integer(display), final_report = FALSE,
                           device = optional_device(device))
       current <- result$model
       stopped <- result$stopped
       done <- done + n
+      if (!is.null(bar)) progress_update(bar, done, rpud_call("last_cost", model = current))
     }
   }, interrupt = function(e) {
     message("training interrupted: keeping the model of the last completed chunk")
@@ -96,6 +99,7 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
     message("training stopped after ", done, " iterations (", conditionMessage(e),
             "): keeping the model of the last completed chunk")
   })
+  progress_clear(bar)
   message(rpud_call("training_summary", model = current, since = as.integer(since)))
   new_model(current)
 }
