@@ -22,9 +22,12 @@
 #' @return A data source (class `rpudl_data_source`). It is a reference: functions that add to
 #'   it, such as [rpudlFindTrainingDataMean()], change it in place.
 #' @examples
+#' # Fashion-MNIST: Debian's dataset-fashion-mnist files when the folder holds none
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' ds
 #' \dontrun{
+#' # CIFAR-10 is downloaded (170 MB) into the folder on first use
 #' ds <- rpudlCreateDataSource(data.format = "cifar10", data.dir = "data/cifar")
-#' ds <- rpudlCreateDataSource(data.format = "fashion-mnist", data.dir = "data/fashion")
 #' }
 #' @export
 rpudlCreateDataSource <- function(data.format = c("cifar10", "mnist", "fashion-mnist", "lmdb"),
@@ -55,9 +58,8 @@ rpudlCreateDataSource <- function(data.format = c("cifar10", "mnist", "fashion-m
 #' @param filename The name of the mean file, inside the data source's folder.
 #' @return The path of the mean file, invisibly.
 #' @examples
-#' \dontrun{
-#' rpudlFindTrainingDataMean(ds, filename = "cifar10-data.mean")
-#' }
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' rpudlFindTrainingDataMean(ds, filename = "fashion-data.mean")
 #' @export
 rpudlFindTrainingDataMean <- function(ds, filename = "mean.binaryproto") {
   check_data_source(ds)
@@ -75,9 +77,9 @@ rpudlFindTrainingDataMean <- function(ds, filename = "mean.binaryproto") {
 #' @param filename The mean file: a path, or a name inside the data source's folder.
 #' @return The path of the mean file, invisibly.
 #' @examples
-#' \dontrun{
-#' rpudlLoadTrainingDataMean(ds, "cifar10-data.mean")
-#' }
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' file <- rpudlFindTrainingDataMean(ds, filename = "fashion-data.mean")
+#' rpudlLoadTrainingDataMean(ds, file)
 #' @export
 rpudlLoadTrainingDataMean <- function(ds, filename) {
   check_data_source(ds)
@@ -93,10 +95,10 @@ rpudlLoadTrainingDataMean <- function(ds, filename) {
 #' @return A list with `x`, an integer matrix with one row per sample holding its pixels
 #'   (0 to 255, in channel, row, column order), and `y`, the samples' labels (0-based classes).
 #' @examples
-#' \dontrun{
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
 #' obj <- rpudlGetTestingDataSamples(ds, c(1, 12))
 #' dim(obj$x)
-#' }
+#' obj$y
 #' @export
 rpudlGetTestingDataSamples <- function(ds, range) {
   check_data_source(ds)

@@ -7,9 +7,7 @@
 #' @return An object of class `rpudl_info`: a list with the engine's report (`python`,
 #'   `packages`, `threads`, `cuda`, `device`) and R's side (`r`), printed as a summary.
 #' @examples
-#' \dontrun{
 #' rpudlInfo()
-#' }
 #' @export
 rpudlInfo <- function() {
   r_side <- list(

@@ -14,10 +14,12 @@
 #'   `Datum`: `bytes data = 1; uint32 label = 2`).
 #' @return The path of the database, invisibly.
 #' @examples
-#' \dontrun{
 #' x <- matrix(sample(0:255, 4 * 784, replace = TRUE), nrow = 4)
-#' rpudlWriteLMDB(x, c(3, 1, 4, 1), "my_train_lmdb", shape = c(1, 28, 28))
-#' }
+#' train <- file.path(tempdir(), "my_train_lmdb")
+#' rpudlWriteLMDB(x, c(3, 1, 4, 1), train, shape = c(1, 28, 28))
+#' test <- file.path(tempdir(), "my_test_lmdb")
+#' rpudlWriteLMDB(x[1:2, ], c(3, 1), test, shape = c(1, 28, 28))
+#' rpudlCreateDataSource("lmdb", tempdir(), train.db = train, test.db = test)
 #' @export
 rpudlWriteLMDB <- function(x, y, path, shape = NULL, format = c("caffe", "rpudl")) {
   format <- match_choice(format, "format", c("caffe", "rpudl"))
@@ -40,8 +42,10 @@ rpudlWriteLMDB <- function(x, y, path, shape = NULL, format = c("caffe", "rpudl"
 #' @return The paths of the two databases, invisibly.
 #' @examples
 #' \dontrun{
-#' rpudlConvertToLMDB(ds, "data/cifar-lmdb")
-#' ds2 <- rpudlCreateDataSource("lmdb", "data/cifar-lmdb")
+#' # all 70,000 Fashion-MNIST images: about 60 MB
+#' ds <- rpudlCreateDataSource("fashion-mnist", "data/fashion")
+#' rpudlConvertToLMDB(ds, "data/fashion-lmdb")
+#' ds2 <- rpudlCreateDataSource("lmdb", "data/fashion-lmdb")
 #' }
 #' @export
 rpudlConvertToLMDB <- function(ds, dir, format = c("caffe", "rpudl")) {

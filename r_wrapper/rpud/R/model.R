@@ -10,10 +10,11 @@
 #' @param seed Seed of the initial weights.
 #' @return A model (class `rpudl_model`).
 #' @examples
-#' \dontrun{
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' rpudlFindTrainingDataMean(ds, filename = "fashion-data.mean")
 #' rpudl.path <- file.path(path.package(package = "rpud"), "rpudl")
-#' model <- rpudl(file.path(rpudl.path, "cifar10_quick_train.prototxt"), data.source = ds)
-#' }
+#' model <- rpudl(file.path(rpudl.path, "lenet_train.prototxt"), data.source = ds)
+#' model
 #' @export
 rpudl <- function(prototxt, data.source, seed = 0L) {
   check_data_source(data.source)
@@ -53,10 +54,13 @@ optional_device <- function(device) {
 #'   [rpudlInfo()]. A model trained on one device predicts and trains further on the other.
 #' @return The trained model (class `rpudl_model`).
 #' @examples
-#' \dontrun{
-#' model <- rpudlTrain(model, batch = 100, iter = 4000)
-#' model <- rpudlTrain(model, batch = 100, iter = 1000, learning.rate = 0.0001)
-#' }
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' rpudlFindTrainingDataMean(ds, filename = "fashion-data.mean")
+#' rpudl.path <- file.path(path.package(package = "rpud"), "rpudl")
+#' model <- rpudl(file.path(rpudl.path, "lenet_train.prototxt"), data.source = ds)
+#' model <- rpudlTrain(model, batch = 64, iter = 20, learning.rate = 0.01, display = 10)
+#' model <- rpudlTrain(model, batch = 64, iter = 10, learning.rate = 0.001)  # resumes
+#' length(model$cost.log)
 #' @export
 rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, momentum = 0.9,
                        weight.decay = 0.004, solver = NULL, display = 100, device = NULL) {
@@ -115,11 +119,15 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
 #' @param ... Unused.
 #' @return An integer vector of classes, or a probability matrix with one row per image.
 #' @examples
-#' \dontrun{
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' rpudlFindTrainingDataMean(ds, filename = "fashion-data.mean")
+#' rpudl.path <- file.path(path.package(package = "rpud"), "rpudl")
+#' model <- rpudl(file.path(rpudl.path, "lenet_train.prototxt"), data.source = ds)
+#' model <- rpudlTrain(model, batch = 64, iter = 20, learning.rate = 0.01, display = 10)
 #' obj <- rpudlGetTestingDataSamples(ds, c(1, 12))
 #' res <- predict(model, obj$x)
 #' sum(obj$y == res)
-#' }
+#' round(predict(model, obj$x, type = "prob")[1:2, ], 3)
 #' @importFrom stats predict
 #' @export
 predict.rpudl_model <- function(object, x, type = c("class", "prob"), device = NULL, ...) {
@@ -136,9 +144,12 @@ predict.rpudl_model <- function(object, x, type = c("class", "prob"), device = N
 #' @return An array: `num_output x channels x height x width` for a convolution, `outputs x
 #'   inputs` for an inner product.
 #' @examples
-#' \dontrun{
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' rpudlFindTrainingDataMean(ds, filename = "fashion-data.mean")
+#' rpudl.path <- file.path(path.package(package = "rpud"), "rpudl")
+#' model <- rpudl(file.path(rpudl.path, "lenet_train.prototxt"), data.source = ds)
 #' weights <- rpudlGetLayerWeights(model, "conv1")
-#' }
+#' dim(weights)
 #' @export
 rpudlGetLayerWeights <- function(model, layer) {
   check_model(model)
@@ -177,10 +188,15 @@ check_model <- function(model) {
 #' @param data.source A data source from [rpudlCreateDataSource()].
 #' @return `rpudlSaveModel()`: the file, invisibly. `rpudlLoadModel()`: the model.
 #' @examples
-#' \dontrun{
-#' rpudlSaveModel(model, "lenet.npz")
-#' model <- rpudlLoadModel("lenet.npz", ds)
-#' }
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' rpudlFindTrainingDataMean(ds, filename = "fashion-data.mean")
+#' rpudl.path <- file.path(path.package(package = "rpud"), "rpudl")
+#' model <- rpudl(file.path(rpudl.path, "lenet_train.prototxt"), data.source = ds)
+#' model <- rpudlTrain(model, batch = 64, iter = 20, learning.rate = 0.01, display = 10)
+#' file <- file.path(tempdir(), "lenet.npz")
+#' rpudlSaveModel(model, file)
+#' again <- rpudlLoadModel(file, ds)
+#' identical(again$cost.log, model$cost.log)
 #' @export
 rpudlSaveModel <- function(model, file) {
   check_model(model)
@@ -205,9 +221,12 @@ rpudlLoadModel <- function(file, data.source) {
 #' @param ... Passed to [graphics::plot()].
 #' @return `x`, invisibly.
 #' @examples
-#' \dontrun{
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' rpudlFindTrainingDataMean(ds, filename = "fashion-data.mean")
+#' rpudl.path <- file.path(path.package(package = "rpud"), "rpudl")
+#' model <- rpudl(file.path(rpudl.path, "lenet_train.prototxt"), data.source = ds)
+#' model <- rpudlTrain(model, batch = 64, iter = 20, learning.rate = 0.01, display = 10)
 #' plot(model)
-#' }
 #' @importFrom stats lowess
 #' @export
 plot.rpudl_model <- function(x, y, ...) {
@@ -227,9 +246,11 @@ plot.rpudl_model <- function(x, y, ...) {
 #' @return A data frame, one row per layer of the training phase: its name, type, the shape of its
 #'   output for one image, and its number of parameters; printed with the model's iterations.
 #' @examples
-#' \dontrun{
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' rpudlFindTrainingDataMean(ds, filename = "fashion-data.mean")
+#' rpudl.path <- file.path(path.package(package = "rpud"), "rpudl")
+#' model <- rpudl(file.path(rpudl.path, "lenet_train.prototxt"), data.source = ds)
 #' summary(model)
-#' }
 #' @export
 summary.rpudl_model <- function(object, ...) {
   value <- rpud_call("model_layers", model = object$py)
