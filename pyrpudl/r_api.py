@@ -32,6 +32,7 @@ EXPORTS = (
     "bridge_check",
     "create_data_source",
     "data_source_summary",
+    "data_source_classes",
     "find_training_data_mean",
     "load_training_data_mean",
     "testing_data_samples",
@@ -182,6 +183,21 @@ def convert_to_lmdb(source: object, folder: str, kind: str = "caffe") -> list[st
 
 def data_source_summary(source: object) -> str:
     return _data_source(source).summary()
+
+
+def data_source_classes(source: object) -> dict:
+    """``summary`` of a data source: each class's name and its number of training and test images."""
+    source = _data_source(source)
+    names = list(source.label_names or ())
+    count = max(
+        len(names), int(source.train_labels.max(initial=0)) + 1, int(source.test_labels.max(initial=0)) + 1
+    )
+    names += [str(i) for i in range(len(names), count)]
+    return {
+        "class": names,
+        "training": np.bincount(source.train_labels, minlength=count).astype(np.int64).tolist(),
+        "test": np.bincount(source.test_labels, minlength=count).astype(np.int64).tolist(),
+    }
 
 
 def find_training_data_mean(source: object, filename: str, report: object = None) -> str:

@@ -122,3 +122,27 @@ check_data_source <- function(ds) {
 optional_path <- function(x, arg) {
   if (is.null(x)) NULL else path.expand(as_scalar_string(x, arg))
 }
+
+#' Summarise a data source
+#'
+#' @param object A data source from [rpudlCreateDataSource()].
+#' @param ... Unused.
+#' @return A data frame with each class (label 0, 1, ...), its name, and its numbers of training
+#'   and test images; printed after the data source's description.
+#' @examples
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' summary(ds)
+#' @export
+summary.rpudl_data_source <- function(object, ...) {
+  value <- rpud_call("data_source_classes", source = object$py)
+  classes <- data.frame(label = seq_along(value$class) - 1L, class = unlist(value$class),
+                        training = unlist(value$training), test = unlist(value$test))
+  structure(classes, class = c("summary_rpudl_data_source", "data.frame"), source = object)
+}
+
+#' @export
+print.summary_rpudl_data_source <- function(x, ...) {
+  print(attr(x, "source"))
+  print(structure(x, class = "data.frame", source = NULL), row.names = FALSE)
+  invisible(x)
+}

@@ -51,3 +51,12 @@ test_that("a saved mean is loaded again, and one of another shape is refused", {
   expect_error(rpudlLoadTrainingDataMean(rgb, file.path(files$dir, "m.mean")),
                "1 x 28 x 28 but this data source's images are 3 x 2 x 2", class = "rpud_input_error")
 })
+
+test_that("summary counts the images of each class", {
+  files <- make_mnist_dir(n_train = 6L, n_test = 3L)
+  s <- summary(rpudlCreateDataSource("mnist", files$dir))
+  expect_equal(s$label, 0:9)
+  expect_equal(sum(s$training), 6)
+  expect_equal(s$test[s$label %in% c(2, 4, 9)], c(1, 1, 1))
+  expect_output(print(s), "mnist data source")
+})
