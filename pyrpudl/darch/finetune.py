@@ -32,7 +32,26 @@ def pretrain(
 ) -> Outcome:  # fmt: skip
     """``preTrainDArch``: each RBM in turn, on the hidden probabilities of the one below it; the
     network's layers take the trained weights (hidden biases as the last row), keeping their units.
-    ``device`` as in :func:`~pyrpudl.darch.rbm.train_rbm` (single-precision RBMs may train on CUDA)."""
+    ``device`` as in :func:`~pyrpudl.darch.rbm.train_rbm` (single-precision RBMs may train on CUDA).
+
+    Parameters
+    ----------
+    darch
+        The network; it is left as it was.
+    data
+        Training inputs, one example per row.
+    max_epoch, num_cd
+        Epochs per RBM, and Gibbs steps per update (CD-k).
+    log
+        darch's log lines (default: the network's log level, printed).
+    device
+        "cpu", "cuda" or "auto"; None: ``$PYRPUDL_DEVICE``, else auto.
+
+    Returns
+    -------
+    Outcome
+        The pretrained copy, the epochs done, and why it stopped early (None when it did not).
+    """
     log = log or DarchLog.make(level=darch.log_level)
     darch = darch.copy()
     x = check_darch_data(darch, data, "trainData")
@@ -106,6 +125,37 @@ def fine_tune(
     ``device``: backpropagation of a single-precision network of sigmoid, tanh, linear or softmax
     units runs on CUDA when the device (see :func:`~pyrpudl.darch.rbm.rbm_backend`) is one; the
     other fine-tune functions run on the CPU.
+
+    Parameters
+    ----------
+    darch
+        The network; it is left as it was. Its ``fine_tune_function`` ("backpropagation",
+        "rpropagation", "minimizeClassifier", "minimizeAutoencoder") and ``error_function`` are used.
+    data, targets
+        Training inputs and targets, one example per row.
+    max_epoch
+        Epochs to run.
+    is_bin, is_class
+        Binarise the outputs (> 0.5) before the error; report the classification error.
+    valid, test
+        Optional ``(inputs, targets)`` sets evaluated after each epoch.
+    stop_err, stop_class_err, stop_valid_err, stop_valid_class_err
+        darch's stop criteria: an error at most ``stop*_err``, or a share of correct
+        classifications (in %) at least ``stop*_class_err``.
+    log
+        darch's log lines (default: the network's log level, printed).
+    shuffle
+        A new random order of the rows each epoch.
+    device
+        Where backpropagation runs (see above).
+    **tuner_args
+        Settings of the fine-tune function (``method``, ``incFact``, ... for rpropagation;
+        ``length``, ``switchLayers`` for the minimize functions).
+
+    Returns
+    -------
+    Outcome
+        The fine-tuned copy (statistics in ``stats``), the epochs done, and why it stopped early.
     """
     log = log or DarchLog.make(level=darch.log_level)
     tuner = TUNERS.get(darch.fine_tune_function) if isinstance(darch.fine_tune_function, str) else None

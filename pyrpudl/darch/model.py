@@ -111,6 +111,30 @@ def new_darch(
 
     ``visible_units="gaussian"`` gives the first RBM Gaussian visible units, for real-valued inputs.
     ``ff_dir`` keeps the weights in memory-mapped files in that folder (darch's ``ff = TRUE``).
+
+    Parameters
+    ----------
+    layers
+        Units per layer, inputs first, such as ``[2, 4, 1]``.
+    batch_size
+        Examples per update in pretraining and fine-tuning.
+    seed
+        Seed of the initial weights and of every random draw in training.
+    precision
+        ``"double"`` or ``"single"`` (CUDA trains single precision only).
+    visible_units
+        ``"binary"`` or ``"gaussian"`` visible units of the first RBM.
+    log
+        Where darch's log lines go (:class:`~pyrpudl.darch.log.DarchLog`); ``print`` at INFO by default.
+    ff_dir
+        A folder to keep the weights in memory-mapped files (``ff = TRUE``), or None.
+    **rbm_settings
+        RBM fields to set on every RBM (``learn_rate_weights``, ``weight_cost``, ...).
+
+    Returns
+    -------
+    DArch
+        Sigmoid layers, one untrained RBM per pair of adjacent layers.
     """
     log = log or DarchLog.make()
     sizes = check_sizes(layers)
@@ -146,7 +170,22 @@ def check_darch_data(darch: DArch, data: object, what: str = "data") -> np.ndarr
 
 
 def run(darch: DArch, data: object, derivatives: bool = False) -> tuple[list[np.ndarray], list]:
-    """The outputs of every layer for ``data`` (darch's ``runDArch``), and their derivatives."""
+    """The outputs of every layer for ``data`` (darch's ``runDArch``), and their derivatives.
+
+    Parameters
+    ----------
+    darch
+        The network.
+    data
+        A matrix with one example per row and one column per input unit.
+    derivatives
+        Also return each layer's derivative (as fine-tuning uses them).
+
+    Returns
+    -------
+    tuple of (list of numpy.ndarray, list)
+        The outputs of every layer, last layer last, and their derivatives (None unless asked).
+    """
     x = check_darch_data(darch, data)
     outputs, slopes = [], []
     keys = units.Keys(darch.seed, 1000, darch.draws)

@@ -156,6 +156,24 @@ def train_rbm(
     ``device``: "cpu", "cuda" or "auto" (see :func:`rbm_backend`); the data and the RBM stay on the
     device for the whole call, and the host reads the epoch's errors once per epoch. Ctrl-C or a
     non-finite error ends training early with the RBM of the last completed epoch.
+
+    Parameters
+    ----------
+    rbm
+        The RBM; it is left as it was.
+    data
+        Training inputs, one example per row and one column per visible unit.
+    max_epoch, num_cd
+        Epochs, and Gibbs steps per update (CD-k).
+    log
+        darch's log lines (``Epoch i error: ...``); printed at INFO by default.
+    device
+        "cpu", "cuda" or "auto"; None: ``$PYRPUDL_DEVICE``, else auto.
+
+    Returns
+    -------
+    RBMOutcome
+        The trained copy, the epochs done, and why it stopped early (None when it did not).
     """
     log = log or DarchLog.make()
     if int(num_cd) < 1 or int(max_epoch) < 0:
