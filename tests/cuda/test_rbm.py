@@ -20,14 +20,19 @@ def inputs(seed=0):
     return a, bias
 
 
-@pytest.mark.parametrize("name", ["sigmoid_bias", "add_bias"])
-def test_elementwise_with_bias(name):
+def compare_bias_op(cpu_ops, gpu_ops, name):
+    """``name(out, a, bias)`` on both devices: the same values, every element written."""
     a, bias = inputs()
     want = np.full(SHAPE, np.nan, np.float32)
-    getattr(cpu, name)(want, a, bias)
+    getattr(cpu_ops, name)(want, a, bias)
     out = poisoned(SHAPE)
-    getattr(gpu, name)(out, cuda.to_device(a), cuda.to_device(bias))
+    getattr(gpu_ops, name)(out, cuda.to_device(a), cuda.to_device(bias))
     assert_close(out.copy_to_host(), want, 1e-6)
+
+
+@pytest.mark.parametrize("name", ["sigmoid_bias", "add_bias"])
+def test_elementwise_with_bias(name):
+    compare_bias_op(cpu, gpu, name)
 
 
 def test_samples_are_the_same_bits_on_both_devices():

@@ -9,25 +9,12 @@ from pyrpudl import darch as dn
 from pyrpudl.kernels.cpu import units as cpu
 from pyrpudl.kernels.cuda import units as gpu
 from tests.cuda.conftest import assert_close, poisoned
-
-SHAPE = (3, 5)
-
-
-def inputs(seed=0):
-    rng = np.random.default_rng(seed)
-    return (2 * rng.standard_normal(SHAPE)).astype(np.float32), rng.standard_normal(SHAPE[1]).astype(
-        np.float32
-    )
+from tests.cuda.test_rbm import SHAPE, compare_bias_op, inputs
 
 
 @pytest.mark.parametrize("name", ["tanh_bias", "softmax_bias"])
 def test_units_with_bias(name):
-    a, bias = inputs()
-    want = np.full(SHAPE, np.nan, np.float32)
-    getattr(cpu, name)(want, a, bias)
-    out = poisoned(SHAPE)
-    getattr(gpu, name)(out, cuda.to_device(a), cuda.to_device(bias))
-    assert_close(out.copy_to_host(), want, 1e-6)
+    compare_bias_op(cpu, gpu, name)
 
 
 @pytest.mark.parametrize("kind", [0, 1, 2])
