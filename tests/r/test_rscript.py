@@ -49,3 +49,11 @@ def test_a_missing_environment_is_explained(elsewhere):
     assert result.returncode != 0
     assert "The Python chosen for rpud does not exist" in result.stderr
     assert "rpudSetPython()" in result.stderr
+
+
+def test_a_pyproject_in_the_working_folder_does_not_upset_reticulate(elsewhere):
+    """reticulate 1.28 warned about Poetry in any folder with a pyproject.toml, our checkout's too."""
+    (elsewhere / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.ruff]\nline-length = 100\n')
+    result = run_clean(["Rscript", "-e", "library(rpud); cat(rpudlInfo()$device, '\\n')"], elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert "cpu" in result.stdout and "Poetry" not in result.stderr + result.stdout

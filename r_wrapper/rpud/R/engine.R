@@ -15,6 +15,13 @@ engine <- function() {
                    i = "Run scripts/setup.sh again, or call rpudSetPython() with an existing one."),
                  class = "rpud_setup_error", call = NULL)
     }
+    # reticulate 1.28 probes the working folder's pyproject.toml for Poetry, even after
+    # use_python(required = TRUE), and warns about any file with a [tool] table (ours has one):
+    # naming the chosen Python in RETICULATE_PYTHON while Python starts skips that probe.
+    if (!nzchar(Sys.getenv("RETICULATE_PYTHON")) && !reticulate::py_available(initialize = FALSE)) {
+      Sys.setenv(RETICULATE_PYTHON = choice$python)
+      on.exit(Sys.unsetenv("RETICULATE_PYTHON"), add = TRUE)
+    }
     .rpud$api <- tryCatch(
       reticulate::import("pyrpudl.r_api"),
       error = function(e) {
