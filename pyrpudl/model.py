@@ -65,7 +65,26 @@ def predict(
 ) -> np.ndarray:
     """Classes (or class probabilities, ``kind="prob"``) of images ``x``: rows of pixels in
     channel, height, width order, or an array (n, channels, height, width), valued as the data
-    source's pixels (0..255). Runs on ``device`` (None: ``$PYRPUDL_DEVICE`` or auto)."""
+    source's pixels (0..255). Runs on ``device`` (None: ``$PYRPUDL_DEVICE`` or auto).
+
+    Parameters
+    ----------
+    model
+        A trained model.
+    x
+        Images: a matrix with one image per row, or an array (n, channels, height, width).
+    kind
+        "class" for the predicted classes, "prob" for class probabilities.
+    chunk
+        Images per forward pass.
+    device
+        "cpu", "cuda" or "auto"; None: ``$PYRPUDL_DEVICE``, else auto.
+
+    Returns
+    -------
+    numpy.ndarray
+        The classes (n,) coded as the data source's labels, or probabilities (n, classes).
+    """
     if kind not in ("class", "prob"):
         raise InputError(f"unknown prediction type {kind!r}; choose 'class' or 'prob'")
     x = np.asarray(x, dtype=np.float32)
@@ -103,6 +122,20 @@ def predict(
 
 def create_model(prototxt: str | Path, source: DataSource, seed: int = 0) -> Model:
     """Build a model from a train/test prototxt whose Data layers read ``source``.
+
+    Parameters
+    ----------
+    prototxt
+        A Caffe train/test prototxt (V2 ``layer {}`` or V1 ``layers {}``).
+    source
+        The data source its Data layers read.
+    seed
+        Seed of the initial weights (and of dropout).
+
+    Returns
+    -------
+    Model
+        An untrained model.
 
     Raises
     ------

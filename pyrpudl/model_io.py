@@ -21,7 +21,20 @@ FORMAT = "pyrpudl-model-1"
 
 
 def save_model(model: Model, path: str | Path) -> Path:
-    """Write ``model`` to ``path`` (atomically: a failed save leaves any earlier file intact)."""
+    """Write ``model`` to ``path`` (atomically: a failed save leaves any earlier file intact).
+
+    Parameters
+    ----------
+    model
+        The model to save.
+    path
+        The ``.npz`` file to write (arrays and text, no pickle).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
     path = Path(path)
     meta = {
         "format": FORMAT,
@@ -50,7 +63,20 @@ def save_model(model: Model, path: str | Path) -> Path:
 
 
 def load_model(path: str | Path, source: DataSource) -> Model:
-    """A model saved by :func:`save_model`, reading ``source`` (whose images must fit the net)."""
+    """A model saved by :func:`save_model`, reading ``source`` (whose images must fit the net).
+
+    Parameters
+    ----------
+    path
+        A file written by :func:`save_model`.
+    source
+        The data source the model reads when it trains further or predicts.
+
+    Returns
+    -------
+    Model
+        The model, ready to resume training where it stopped.
+    """
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as stored:

@@ -16,7 +16,18 @@ from pyrpudl.errors import InputError
 
 def cost_curve(model) -> object:
     """The training cost of every iteration of ``model`` (a :class:`~pyrpudl.model.Model`), with a
-    smoothed curve through it."""
+    smoothed curve through it.
+
+    Parameters
+    ----------
+    model
+        A trained :class:`~pyrpudl.model.Model`.
+
+    Returns
+    -------
+    plotnine.ggplot
+        The picture.
+    """
     import plotnine as p9
 
     costs = np.asarray(model.cost_log, dtype=np.float64)
@@ -35,7 +46,18 @@ def cost_curve(model) -> object:
 
 def darch_errors(darch) -> object:
     """The error of each fine-tuning epoch of ``darch`` (a :class:`~pyrpudl.darch.DArch`) on each
-    set it was evaluated on (training, validation, test)."""
+    set it was evaluated on (training, validation, test).
+
+    Parameters
+    ----------
+    darch
+        A fine-tuned :class:`~pyrpudl.darch.DArch`.
+
+    Returns
+    -------
+    plotnine.ggplot
+        The picture.
+    """
     import plotnine as p9
 
     names = {"dataErrors": "training", "validErrors": "validation", "testErrors": "test"}
@@ -56,7 +78,20 @@ def darch_errors(darch) -> object:
 def layer_filters(weights: np.ndarray, ncol: int | None = None) -> object:
     """Filters ``num_output x channels x height x width`` (as ``Model.layer_weights`` returns them)
     as a grid of images, each normalised to its own range; in colour for 3 input channels, else the
-    first channel in grey."""
+    first channel in grey.
+
+    Parameters
+    ----------
+    weights
+        The filters, ``num_output x channels x height x width``.
+    ncol
+        Images per row of the grid (default: about the square root of their number).
+
+    Returns
+    -------
+    plotnine.ggplot
+        The picture.
+    """
     import plotnine as p9
 
     w = np.asarray(weights, dtype=np.float64)

@@ -32,35 +32,142 @@ __all__ = [
 
 
 def rpudlCreateDataSource(data_format: str, data_dir: str | Path | None = None, **options) -> DataSource:
-    """As R's ``rpudlCreateDataSource``; ``options`` are those of :func:`create_data_source`."""
+    """As R's ``rpudlCreateDataSource``.
+
+    Parameters
+    ----------
+    data_format
+        "cifar10", "mnist", "fashion-mnist" or "lmdb".
+    data_dir
+        The data's folder (CIFAR-10 and MNIST are downloaded there when missing).
+    **options
+        Those of :func:`pyrpudl.data.create_data_source` (``download``, ``train_db``, ``shuffle``, ...).
+
+    Returns
+    -------
+    DataSource
+        The training and test images with their labels.
+    """
     return create_data_source(data_format, data_dir, **options)
 
 
 def rpudlFindTrainingDataMean(ds: DataSource, filename: str = "mean.binaryproto") -> Path:
+    """As R's ``rpudlFindTrainingDataMean``: compute the per-pixel mean of the training images.
+
+    Parameters
+    ----------
+    ds
+        The data source; it remembers the mean.
+    filename
+        The mean file (Caffe's BlobProto), written in the data source's folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
     return ds.find_training_mean(filename)
 
 
 def rpudlLoadTrainingDataMean(ds: DataSource, filename: str | Path) -> Path:
+    """As R's ``rpudlLoadTrainingDataMean``: use a saved mean file (ours or Caffe's).
+
+    Parameters
+    ----------
+    ds
+        The data source.
+    filename
+        The mean file, absolute or in the data source's folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The file read.
+    """
     ds.load_mean(filename)
     return ds.mean_file
 
 
 def rpudlGetTestingDataSamples(ds: DataSource, range: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of pixels and labels of test samples ``range[0]..range[1]`` (1-based, inclusive)."""
+    """As R's ``rpudlGetTestingDataSamples``.
+
+    Parameters
+    ----------
+    ds
+        The data source.
+    range
+        ``(from, to)``, 1-based and inclusive, as in R.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Rows of pixels (channel, height, width order) and their labels.
+    """
     samples = r_api.testing_data_samples(ds, range)
     return samples["x"], samples["y"]
 
 
 def rpudlWriteLMDB(x, y, path: str | Path, shape=None, format: str = "caffe") -> Path:
+    """As R's ``rpudlWriteLMDB``: images and labels as an LMDB database of Datum records.
+
+    Parameters
+    ----------
+    x
+        One image per row (with ``shape``), or an array (n, channels, height, width).
+    y
+        The labels.
+    path
+        The database's folder.
+    shape
+        (channels, height, width) of the rows of ``x``.
+    format
+        "caffe" (Caffe's Datum) or "rpudl" (rpudl's).
+
+    Returns
+    -------
+    pathlib.Path
+        The database written.
+    """
     return Path(r_api.write_lmdb(x, y, str(path), shape, format))
 
 
 def rpudlConvertToLMDB(ds: DataSource, dir: str | Path, format: str = "caffe") -> list[Path]:
+    """As R's ``rpudlConvertToLMDB``: a data source's training and test sets as LMDB databases.
+
+    Parameters
+    ----------
+    ds
+        The data source.
+    dir
+        The folder for the two databases.
+    format
+        "caffe" or "rpudl" Datum records.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The databases written.
+    """
     return [Path(p) for p in r_api.convert_to_lmdb(ds, str(dir), format)]
 
 
 def rpudl(prototxt: str | Path, data_source: DataSource, seed: int = 0) -> Model:
-    """As R's ``rpudl``: a model from a train/test prototxt bound to ``data_source``."""
+    """As R's ``rpudl``: a model from a train/test prototxt bound to ``data_source``.
+
+    Parameters
+    ----------
+    prototxt
+        The model's Caffe prototxt.
+    data_source
+        The data its Data layers read.
+    seed
+        Seed of the initial weights.
+
+    Returns
+    -------
+    Model
+        An untrained model.
+    """
     return r_api.create_model(str(prototxt), data_source, seed)
 
 
@@ -74,11 +181,44 @@ def rpudlTrain(
     solver: str | Path | None = None,
     display: int = 100,
 ) -> Model:
-    """As R's ``rpudlTrain``: a new, trained model (the one given is unchanged)."""
+    """As R's ``rpudlTrain``: a new, trained model (the one given is unchanged).
+
+    Parameters
+    ----------
+    model
+        The model; training resumes where it stopped.
+    batch, iter
+        Examples per iteration, and iterations.
+    learning_rate, momentum, weight_decay
+        Caffe's SGD settings (cifar10_quick's by default).
+    solver
+        A Caffe solver prototxt, whose settings the arguments given override.
+    display
+        A progress line every ``display`` iterations.
+
+    Returns
+    -------
+    Model
+        The trained model.
+    """
     result = r_api.train_model(model, batch, iter, learning_rate, momentum, weight_decay,
                                None if solver is None else str(solver), None, display)  # fmt: skip
     return result["model"]
 
 
 def rpudlGetLayerWeights(model: Model, layer: str) -> np.ndarray:
+    """As R's ``rpudlGetLayerWeights``.
+
+    Parameters
+    ----------
+    model
+        The model.
+    layer
+        The layer's name in the prototxt, such as "conv1".
+
+    Returns
+    -------
+    numpy.ndarray
+        num_output x channels x height x width (or outputs x inputs for an inner product).
+    """
     return r_api.layer_weights(model, layer)

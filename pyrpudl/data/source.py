@@ -164,6 +164,30 @@ def create_data_source(
     needed for rpudl's Datum records, which carry none. ``shuffle`` draws a new training order
     each epoch from ``seed``; by default examples are read in order, as Caffe does.
 
+    Parameters
+    ----------
+    data_format
+        "cifar10", "mnist", "fashion-mnist" or "lmdb".
+    data_dir
+        The data's folder (downloads go there).
+    download
+        Download missing CIFAR-10 or MNIST files.
+    remotes
+        Other download locations (a local mirror).
+    report
+        Receives progress lines (``print`` by default).
+    train_db, test_db
+        For "lmdb": the two databases.
+    shape
+        For rpudl's LMDB records: (channels, height, width).
+    shuffle, seed
+        A new training order each epoch, drawn from ``seed``.
+
+    Returns
+    -------
+    DataSource
+        Training and test images with their labels.
+
     Raises
     ------
     InputError

@@ -108,6 +108,16 @@ def run(code: str):
     Python scalar, longer vectors as lists, matrices and arrays as NumPy arrays, data frames as
     pandas data frames.
 
+    Parameters
+    ----------
+    code
+        R code (one or more expressions).
+
+    Returns
+    -------
+    object
+        The value of the last expression.
+
     Raises
     ------
     RError
@@ -134,7 +144,13 @@ def _r_string(value: str | os.PathLike) -> str:
 
 
 def source(path: str | os.PathLike) -> None:
-    """Run the R script at ``path`` in the embedded R, its output going to this process's stdout."""
+    """Run the R script at ``path`` in the embedded R, its output going to this process's stdout.
+
+    Parameters
+    ----------
+    path
+        The R script.
+    """
     script = Path(path)
     if not script.is_file():
         raise PyrpudlError(f"no R script at {script}")
@@ -146,7 +162,22 @@ def render(
     output_dir: str | os.PathLike | None = None,
     output_format: str | None = None,
 ) -> Path:
-    """Render an R Markdown file with rmarkdown (in the embedded R); return the output file."""
+    """Render an R Markdown file with rmarkdown (in the embedded R).
+
+    Parameters
+    ----------
+    path
+        The ``.Rmd`` file.
+    output_dir
+        Where the output goes (default: beside the document).
+    output_format
+        An rmarkdown format such as "md_document" (default: the document's own).
+
+    Returns
+    -------
+    pathlib.Path
+        The output file.
+    """
     document = Path(path)
     if not document.is_file():
         raise PyrpudlError(f"no R Markdown file at {document}")

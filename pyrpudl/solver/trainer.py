@@ -68,6 +68,29 @@ def train(
     logs of a chunk stay on the device; the host reads the chunk's costs once, at its end. A NaN
     or an interrupt inside a chunk rolls back to the chunk's start and replays (training is
     deterministic) up to the last good, or last completed, iteration.
+
+    Parameters
+    ----------
+    model
+        The model to train; it is left as it was.
+    batch, iterations
+        Examples per iteration, and iterations.
+    solver
+        Caffe's solver settings (``SolverParameter``: learning rate and policy, momentum, weight
+        decay); by default cifar10_quick's (0.001, 0.9, 0.004, fixed).
+    report
+        Receives the progress lines (``print`` by default, with a live bar on a terminal).
+    display
+        A progress line every ``display`` iterations (0: none).
+    final_report
+        End with the seed's summary line.
+    device
+        "cpu", "cuda" or "auto"; None: ``$PYRPUDL_DEVICE``, else auto.
+
+    Returns
+    -------
+    TrainingOutcome
+        The trained copy, and why training stopped early (None when it did not).
     """
     bar = ProgressBar(iterations) if progress_wanted(report) else None
     report = _guarded(make_reporter(report) if bar is None else _above(bar, make_reporter(report)))
