@@ -238,6 +238,7 @@ def fine_tune(
             stopped = "criterion"
             break
     log.info("Fine-tuning finished")
+    log.close()
     return Outcome(darch, done, stopped)
 
 

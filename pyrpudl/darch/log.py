@@ -8,7 +8,8 @@ writes doubles: 15 significant digits.
 import time
 from dataclasses import dataclass, field
 
-from pyrpudl.progress import Report, make_reporter
+from pyrpudl.progress import ProgressBar, Report, make_reporter, print_report
+from pyrpudl.progress import wanted as progress_wanted
 
 LEVELS = {"FATAL": 1, "ERROR": 2, "WARN": 4, "INFO": 6, "DEBUG": 8, "TRACE": 9}
 
@@ -42,6 +43,7 @@ class DarchLog:
     on_progress: object = None  # callable(done, total, value) drawing a progress bar, or None
     progress_total: int = 0  # epochs of the whole call (pretraining: of all its RBMs)
     progress_offset: int = 0  # epochs of the call done before the current RBM
+    bar: object = None  # the terminal's progress bar, when this log draws one
     _pending: list = field(default_factory=list)
     _last: float = 0.0
     _last_progress: float = 0.0
@@ -50,7 +52,25 @@ class DarchLog:
     def make(
         cls, report: Report | bool | None = None, level: int | str = "INFO", every: float = 0.0
     ) -> "DarchLog":
-        return cls(make_reporter(report), level_number(level), every)
+        """A log to ``report`` (``print`` for None, nothing for False); printing to an interactive
+        terminal also draws a live progress bar of the epochs."""
+        if not progress_wanted(report):
+            return cls(make_reporter(report), level_number(level), every)
+        bar = ProgressBar(1, unit="epochs", label="error")
+        log = cls(lambda line: bar.line(line, print_report), level_number(level), every)
+        log.bar = bar
+        log.on_progress = log._draw
+        return log
+
+    def _draw(self, done: int, total: int, value: float) -> None:
+        self.bar.total = max(int(total), 1)
+        self.bar.update(done, value)
+
+    def close(self) -> None:
+        """Hand over waiting lines and take the terminal's bar away (the end of a training call)."""
+        self.flush()
+        if self.bar is not None:
+            self.bar.clear()
 
     def line(self, level: str, message: str) -> None:
         if LEVELS[level] > self.threshold:

@@ -224,6 +224,7 @@ def train_rbm(
         log.info(f"Epoch {epoch} error: {r_number(error)}")
         log.debug(f"Epoch {epoch} took {time.perf_counter() - started:.3f} s")
         log.progress(done, int(max_epoch), error, force=done == int(max_epoch))
+    log.close()
     return RBMOutcome(rbm, done, stopped)
 
 

@@ -70,3 +70,27 @@ def test_python_training_shows_a_live_bar_in_a_terminal(tmp_path):
     typed = PY_TRAIN.format(data=tmp_path / "mnist", lenet=lenet)
     shown = console([f"{sys.executable} -q"], tmp_path, typed, ">>>")
     assert "training @iter 20," in shown and "/1000000 " in shown and "Traceback" not in shown
+
+
+def test_python_pretraining_shows_a_live_bar_in_a_terminal(tmp_path):
+    typed = (
+        "import numpy as np; from pyrpudl import darch as dn; x = np.random.rand(40, 5); "
+        "d = dn.new_darch([5, 4, 1], 2, log=dn.DarchLog.make(level='WARN')); "
+        "o = dn.pretrain(d, x, 10000000, log=dn.DarchLog.make(level='WARN'))"
+    )
+    session = f"rpud-{uuid.uuid4().hex[:8]}"
+    env = clean_env()
+    env.pop("CI", None)
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
+                    f"env -u CI {sys.executable} -q"], check=True, env=env, cwd=tmp_path)  # fmt: skip
+    try:
+        wait_for(session, ">>>")
+        subprocess.run(["tmux", "send-keys", "-t", session, typed, "Enter"], check=True)
+        wait_for(session, " epochs/s  error ")
+        subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
+        check = "print('BACK', o.stopped, o.darch.rbms[0].epochs > 0)"
+        subprocess.run(["tmux", "send-keys", "-t", session, check, "Enter"], check=True)
+        shown = wait_for(session, "BACK interrupted True", seconds=60)
+        assert "Traceback" not in shown
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

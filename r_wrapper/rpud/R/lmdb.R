@@ -41,11 +41,16 @@ rpudlWriteLMDB <- function(x, y, path, shape = NULL, format = c("caffe", "rpudl"
 #' @param format `"caffe"` or `"rpudl"` `Datum` records (see [rpudlWriteLMDB()]).
 #' @return The paths of the two databases, invisibly.
 #' @examples
+#' # a small data source (four images written as LMDB), converted again in rpudl's Datum format
+#' x <- matrix(sample(0:255, 4 * 784, replace = TRUE), nrow = 4)
+#' small <- file.path(tempdir(), "small")
+#' rpudlWriteLMDB(x, c(3, 1, 4, 1), file.path(small, "train_lmdb"), shape = c(1, 28, 28))
+#' rpudlWriteLMDB(x[1:2, ], c(3, 1), file.path(small, "test_lmdb"), shape = c(1, 28, 28))
+#' ds <- rpudlCreateDataSource("lmdb", small)
+#' rpudlConvertToLMDB(ds, file.path(tempdir(), "converted"), format = "rpudl")
 #' \dontrun{
 #' # all 70,000 Fashion-MNIST images: about 60 MB
-#' ds <- rpudlCreateDataSource("fashion-mnist", "data/fashion")
-#' rpudlConvertToLMDB(ds, "data/fashion-lmdb")
-#' ds2 <- rpudlCreateDataSource("lmdb", "data/fashion-lmdb")
+#' rpudlConvertToLMDB(rpudlCreateDataSource("fashion-mnist", "data/fashion"), "data/fashion-lmdb")
 #' }
 #' @export
 rpudlConvertToLMDB <- function(ds, dir, format = c("caffe", "rpudl")) {

@@ -70,9 +70,11 @@ apply_python_choice <- function(choice) {
 #'   (next to the installed package, for every user; needs write access there).
 #' @return The file the setting was written to, invisibly.
 #' @examples
-#' \dontrun{
-#' rpudSetPython("~/pyrpudl/.venv/bin/python")
-#' }
+#' # (R_USER_CONFIG_DIR keeps this example's setting out of your own configuration)
+#' old <- Sys.getenv("R_USER_CONFIG_DIR")
+#' Sys.setenv(R_USER_CONFIG_DIR = tempdir())
+#' rpudSetPython(rpudlInfo()$python$executable)
+#' Sys.setenv(R_USER_CONFIG_DIR = old)
 #' @export
 rpudSetPython <- function(python, scope = c("user", "installation")) {
   scope <- match.arg(scope)
