@@ -16,7 +16,7 @@ from pyrpudl.darch.log import DarchLog, r_number
 from pyrpudl.darch.model import DArch, check_darch_data, final_output, layer_of
 from pyrpudl.darch.rbm import batch_bounds, rbm_backend, train_rbm
 from pyrpudl.darch.tuners import TUNERS, output_delta_is_exact
-from pyrpudl.errors import InputError
+from pyrpudl.errors import InputError, is_interrupt
 
 
 @dataclass
@@ -57,17 +57,23 @@ def pretrain(
     x = check_darch_data(darch, data, "trainData")
     log.info("Start DArch pre-training")
     log.progress_total = int(max_epoch) * len(darch.rbms)
-    for i, rbm in enumerate(darch.rbms):
-        log.progress_offset = i * int(max_epoch)
-        rbm.batch_size = darch.batch_size
-        outcome = train_rbm(rbm, x, max_epoch, num_cd, log, device)
-        darch.rbms[i] = outcome.rbm
-        if not darch.on_disk:  # on disk, the RBM trained views of its layer's file in place
-            darch.layers[i] = layer_of(outcome.rbm, darch.layers[i].unit)
-        if outcome.stopped:
-            return Outcome(darch, outcome.epochs_done, outcome.stopped)
-        if i + 1 < len(darch.rbms):
-            x = outcome.rbm.hidden_probabilities(x, _output_file(darch, i))
+    try:
+        for i, rbm in enumerate(darch.rbms):
+            log.progress_offset = i * int(max_epoch)
+            rbm.batch_size = darch.batch_size
+            outcome = train_rbm(rbm, x, max_epoch, num_cd, log, device)
+            # on disk, the RBM trained views of its layer's file in place; one assignment either way
+            layer = darch.layers[i] if darch.on_disk else layer_of(outcome.rbm, darch.layers[i].unit)
+            darch.rbms[i], darch.layers[i] = outcome.rbm, layer
+            if outcome.stopped:
+                return Outcome(darch, outcome.epochs_done, outcome.stopped)
+            if i + 1 < len(darch.rbms):
+                x = outcome.rbm.hidden_probabilities(x, _output_file(darch, i))
+    except BaseException as exc:  # Ctrl-C between RBMs: the RBMs trained so far count
+        if not is_interrupt(exc):
+            raise
+        log.close()
+        return Outcome(darch, 0, "interrupted")
     log.info("Pre-training finished")
     return Outcome(darch, int(max_epoch))
 
@@ -213,30 +219,39 @@ def fine_tune(
             np.isfinite(results["data"][0]) and all(np.all(np.isfinite(la.weights)) for la in darch.layers)
         )
 
-    for i in range(int(max_epoch)):
-        saved = darch.copy(rbms=False)  # fine-tuning leaves the RBMs alone
-        log.info(f"Epoch: {i + 1} of {int(max_epoch)}")
-        stopped, results = guard.attempt(epoch, finite)
-        if stopped:
-            darch = saved
-            if stopped == "interrupted":
-                log.info(f"Fine-tuning interrupted: keeping the darch of epoch {darch.epochs}.")
-            else:
-                log.warn(
-                    f"The training error is not finite: stopping, keeping the darch of epoch {darch.epochs}."
-                )
-            break
-        done += 1
-        for key, (value, class_error) in results.items():
-            darch.stats.setdefault(f"{key}Errors", []).append(value)
-            darch.stats.setdefault(f"{key}ClassErrors", []).append(class_error)
-        log.progress(done, int(max_epoch), results["data"][0], force=done == int(max_epoch))
-        reason = _stop_reason(results, stop_err, stop_class_err, stop_valid_err, stop_valid_class_err)
-        if reason:
-            log.info("The training is canceled:")
-            log.info(reason)
-            stopped = "criterion"
-            break
+    saved = darch
+    try:
+        for i in range(int(max_epoch)):
+            saved = darch.copy(rbms=False)  # fine-tuning leaves the RBMs alone
+            log.info(f"Epoch: {i + 1} of {int(max_epoch)}")
+            stopped, results = guard.attempt(epoch, finite)
+            if stopped:
+                darch = saved
+                if stopped == "interrupted":
+                    log.info(f"Fine-tuning interrupted: keeping the darch of epoch {darch.epochs}.")
+                else:
+                    kept = darch.epochs
+                    log.warn(
+                        f"The training error is not finite: stopping, keeping the darch of epoch {kept}."
+                    )
+                break
+            stats = {key: list(values) for key, values in darch.stats.items()}
+            for key, (value, class_error) in results.items():
+                stats.setdefault(f"{key}Errors", []).append(value)
+                stats.setdefault(f"{key}ClassErrors", []).append(class_error)
+            darch.stats, done = stats, done + 1  # one assignment: no interrupt falls between its parts
+            log.progress(done, int(max_epoch), results["data"][0], force=done == int(max_epoch))
+            reason = _stop_reason(results, stop_err, stop_class_err, stop_valid_err, stop_valid_class_err)
+            if reason:
+                log.info("The training is canceled:")
+                log.info(reason)
+                stopped = "criterion"
+                break
+    except BaseException as exc:  # Ctrl-C between epochs (logging): the completed epochs count
+        if not is_interrupt(exc):
+            raise
+        darch = saved if stopped in ("interrupted", "not finite") else darch
+        stopped = "interrupted"
     log.info("Fine-tuning finished")
     log.close()
     return Outcome(darch, done, stopped)

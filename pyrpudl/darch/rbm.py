@@ -22,7 +22,7 @@ from pyrpudl.darch import ondisk
 from pyrpudl.darch.guard import EpochGuard
 from pyrpudl.darch.log import DarchLog, r_number
 from pyrpudl.darch.ondisk import copied
-from pyrpudl.errors import InputError
+from pyrpudl.errors import InputError, is_interrupt
 from pyrpudl.kernels.cpu import rbm as k
 
 VISIBLE_UNITS = ("binary", "gaussian")
@@ -198,32 +198,38 @@ def train_rbm(
     bounds = batch_bounds(data.shape[0], rbm.batch_size)
     step = _CDStep(rbm, backend.resident(data), bounds, int(num_cd), backend)
     guard = EpochGuard({f"rbm{rbm.layer + 1}.{name}": getattr(rbm, name) for name in ARRAYS})
-    done, stopped = 0, None
-    for _ in range(int(max_epoch)):
-        saved = rbm.copy()
-        epoch = rbm.epochs + 1
-        started = time.perf_counter()
-        stopped, errors = guard.attempt(
-            lambda: step.epoch(rbm.momentum(epoch)),  # noqa: B023 (called at once)
-            lambda e: bool(np.isfinite(np.mean(e)) and np.all(np.isfinite(rbm.weights))),  # noqa: B023
-        )
-        if stopped:
-            rbm = saved
-            if stopped == "interrupted":
-                log.info(f"Training interrupted: keeping the RBM of epoch {rbm.epochs}.")
-            else:
-                log.warn(
-                    f"Epoch {epoch} error is not finite: stopping, keeping the RBM of epoch {rbm.epochs}."
-                )
-            break
-        error = float(np.mean(errors))
-        rbm.epochs, done = epoch, done + 1
-        rbm.errors.append(error)
-        for j, batch_error in enumerate(errors) if log.debugging else ():
-            log.debug(f"Epoch {epoch} batch {j + 1} error: {r_number(batch_error)}")
-        log.info(f"Epoch {epoch} error: {r_number(error)}")
-        log.debug(f"Epoch {epoch} took {time.perf_counter() - started:.3f} s")
-        log.progress(done, int(max_epoch), error, force=done == int(max_epoch))
+    done, stopped, saved = 0, None, rbm
+    try:
+        for _ in range(int(max_epoch)):
+            saved = rbm.copy()
+            epoch = rbm.epochs + 1
+            started = time.perf_counter()
+            stopped, errors = guard.attempt(
+                lambda: step.epoch(rbm.momentum(epoch)),  # noqa: B023 (called at once)
+                lambda e: bool(np.isfinite(np.mean(e)) and np.all(np.isfinite(rbm.weights))),  # noqa: B023
+            )
+            if stopped:
+                rbm = saved
+                if stopped == "interrupted":
+                    log.info(f"Training interrupted: keeping the RBM of epoch {rbm.epochs}.")
+                else:
+                    log.warn(
+                        f"Epoch {epoch} error is not finite: stopping, keeping the RBM of epoch {rbm.epochs}."
+                    )
+                break
+            error = float(np.mean(errors))
+            # one assignment (no interrupt can fall between its parts): the epoch counts whole
+            rbm.epochs, rbm.errors, done = epoch, [*rbm.errors, error], done + 1
+            for j, batch_error in enumerate(errors) if log.debugging else ():
+                log.debug(f"Epoch {epoch} batch {j + 1} error: {r_number(batch_error)}")
+            log.info(f"Epoch {epoch} error: {r_number(error)}")
+            log.debug(f"Epoch {epoch} took {time.perf_counter() - started:.3f} s")
+            log.progress(done, int(max_epoch), error, force=done == int(max_epoch))
+    except BaseException as exc:  # Ctrl-C between epochs (logging): the completed epochs count
+        if not is_interrupt(exc):
+            raise
+        rbm = saved if stopped in ("interrupted", "not finite") else rbm
+        stopped = "interrupted"
     log.close()
     return RBMOutcome(rbm, done, stopped)
 

@@ -227,3 +227,23 @@ def test_buffered_log_hands_lines_over_in_bunches_and_on_flush():
     assert handed[1].count("\n") == 1 and handed[1].endswith("] third")
     log.flush()
     assert len(handed) == 2
+
+
+def test_an_interrupt_while_logging_between_epochs_keeps_the_completed_epochs():
+    """Ctrl-C lands wherever Python is: in the log line after an epoch too (found driving a terminal)."""
+
+    def interrupting(marker):
+        def report(line):
+            if marker in line:
+                raise KeyboardInterrupt
+
+        return dn.DarchLog.make(report)
+
+    rbm = dn.new_rbm(2, 3, batch_size=2, seed=1)
+    outcome = dn.train_rbm(rbm, XOR_X, 10, log=interrupting("Epoch 3 error"))
+    assert outcome.stopped == "interrupted" and outcome.rbm.epochs == 3 and len(outcome.rbm.errors) == 3
+    tuned = dn.fine_tune(net(batch=4), XOR_X, XOR_Y, 10, log=interrupting("Epoch: 3 of"))
+    assert tuned.stopped == "interrupted" and tuned.darch.epochs == 2
+    assert len(tuned.darch.stats["dataErrors"]) == 2
+    pre = dn.pretrain(net(), XOR_X, 5, log=interrupting("with 4 visible"))  # between the two RBMs
+    assert pre.stopped == "interrupted" and pre.darch.rbms[0].epochs == 5 and pre.darch.rbms[1].epochs == 0
