@@ -66,9 +66,8 @@ def move_to_disk(darch, folder: str | Path) -> None:
 def attach_rbm(rbm, layer_weights: np.memmap, folder: Path, number: int) -> None:
     """Make ``rbm`` work on views of its layer's file, with its own files for the rest."""
     visible = layer_weights.shape[0] - 1
-    if rbm.weights is not layer_weights[:visible]:
-        layer_weights[:visible] = rbm.weights
-        layer_weights[visible] = rbm.hidden_biases
+    layer_weights[:visible] = rbm.weights  # the RBM's values, then its arrays become views of the file
+    layer_weights[visible] = rbm.hidden_biases
     rbm.weights, rbm.hidden_biases = layer_weights[:visible], layer_weights[visible]
     like = {"visible_biases": None, "weight_inc": rbm.weights, "visible_bias_inc": rbm.visible_biases,
             "hidden_bias_inc": rbm.hidden_biases}  # fmt: skip
