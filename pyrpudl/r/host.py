@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from pyrpudl.errors import PyrpudlError
-from pyrpudl.r import libr
+from pyrpudl.r import libr, reticulate_poller
 
 
 class RError(PyrpudlError):
@@ -25,6 +25,7 @@ class RError(PyrpudlError):
 
 
 _started_in: int | None = None  # id of the thread that started R: the only one that may use it
+_reticulate_library: str | None = None  # path of the reticulate.so that R loaded
 _delivered: list = []  # results handed over by R (see _RUNNER)
 
 # Defined in R once: evaluates code, catches R errors, hands the outcome to Python via reticulate.
@@ -82,7 +83,7 @@ def start() -> None:
     _restore_c_stack_limit()
     # rpy2's exit handler ends R with the GIL released; ours ends it with the GIL held.
     atexit.unregister(rinterface.endr)
-    atexit.register(libr.end_r)
+    atexit.register(_end)
     _started_in = threading.get_ident()
     # rpud reads this option when it loads and lets reticulate attach to this interpreter; an R
     # option (not an environment variable) so that R processes we spawn keep their own choice.
@@ -91,6 +92,15 @@ def start() -> None:
         "suppressPackageStartupMessages(library(rpud))"
     )
     libr.eval_string(_RUNNER)
+    global _reticulate_library
+    _reticulate_library = str(run('getLoadedDLLs()[["reticulate"]][["path"]]'))
+
+
+def _end() -> None:
+    """At exit: silence reticulate's event poller (see :mod:`.reticulate_poller`), then end R."""
+    if _reticulate_library is not None:
+        reticulate_poller.disarm(_reticulate_library)
+    libr.end_r()
 
 
 def _check_thread() -> None:

@@ -10,6 +10,7 @@ import ctypes
 import os
 
 _lib: ctypes.PyDLL | None = None
+_ended = False  # R can be ended once
 
 
 def load() -> None:
@@ -73,8 +74,10 @@ def eval_string(code: str) -> None:
 
 def end_r() -> None:
     """End R at exit as rpy2 would, but with the GIL held (R's finalizers may free Python objects)."""
-    if _lib is None:
+    global _ended
+    if _lib is None or _ended:
         return
+    _ended = True
     _lib.R_dot_Last()
     _lib.R_RunExitFinalizers()
     _lib.Rf_KillAllDevices()

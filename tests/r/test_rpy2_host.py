@@ -81,3 +81,23 @@ def test_render_an_r_markdown_file_from_python(tmp_path):
     output = tmp_path / "out" / "doc.md"
     assert f"output: {output}" in result.stdout
     assert '## [1] "cpu"' in output.read_text() or '## [1] "cuda"' in output.read_text()
+
+
+def test_at_exit_reticulates_poller_is_disarmed_before_r_ends(tmp_path):
+    # reticulate 1.28's polling thread calls Py_AddPendingCall every 250 ms and, if it wakes after
+    # Python has finalized, crashes the process (SIGSEGV after all work is done, ~1 run in 50;
+    # see pyrpudl/r/reticulate_poller.py). The exit handler must leave it unable to reach Python.
+    result = run_python(
+        """
+        from pyrpudl import r
+        from pyrpudl.r import host, reticulate_poller
+        r.run("x <- 1")
+        print("armed while R runs:", reticulate_poller.armed(host._reticulate_library))
+        host._end()  # what atexit runs; running it again at exit is harmless
+        print("armed after the exit handler:", reticulate_poller.armed(host._reticulate_library))
+        """,
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "armed while R runs: True" in result.stdout
+    assert "armed after the exit handler: False" in result.stdout
