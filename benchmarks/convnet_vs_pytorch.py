@@ -60,6 +60,30 @@ def pyrpudl_step(prototxt: str, shape, batch: int):
     return step
 
 
+def pyrpudl_inference(prototxt: str, shape, batch: int):
+    net = Net(parse_net(CAFFE / prototxt), "TEST", shape, batch, seed=0)
+    rng = np.random.default_rng(0)
+    inputs = {
+        "data": rng.standard_normal((batch, *shape)).astype(np.float32),
+        "label": rng.integers(0, 10, batch),
+    }
+    return lambda: net.forward(inputs, train=False)
+
+
+def torch_inference(module: nn.Module, shape, batch: int, channels_last: bool):
+    torch.manual_seed(0)
+    x = torch.randn(batch, *shape)
+    module.eval()
+    if channels_last:
+        module, x = module.to(memory_format=torch.channels_last), x.to(memory_format=torch.channels_last)
+
+    def forward():
+        with torch.inference_mode():
+            module(x)
+
+    return forward
+
+
 def torch_step(module: nn.Module, shape, batch: int, channels_last: bool):
     torch.manual_seed(0)
     x = torch.randn(batch, *shape)
@@ -87,6 +111,18 @@ def main() -> None:
         ours = median_ms(pyrpudl_step(prototxt, shape, batch))
         default = median_ms(torch_step(make(), shape, batch, channels_last=False))
         last = median_ms(torch_step(make(), shape, batch, channels_last=True))
+        print(
+            f"{name:14s} batch {batch}: pyrpudl {ours:7.1f} ms | torch {default:7.1f} ms "
+            f"(ratio {ours / default:.2f}) | torch channels_last {last:7.1f} ms (ratio {ours / last:.2f})"
+        )
+    print("inference (forward pass, TEST phase):")
+    for name, prototxt, make, shape, batch in (
+        ("cifar10_quick", "cifar10_quick_train_test.prototxt", quick_torch, (3, 32, 32), 100),
+        ("LeNet", "lenet_train_test.prototxt", lenet_torch, (1, 28, 28), 64),
+    ):
+        ours = median_ms(pyrpudl_inference(prototxt, shape, batch))
+        default = median_ms(torch_inference(make(), shape, batch, channels_last=False))
+        last = median_ms(torch_inference(make(), shape, batch, channels_last=True))
         print(
             f"{name:14s} batch {batch}: pyrpudl {ours:7.1f} ms | torch {default:7.1f} ms "
             f"(ratio {ours / default:.2f}) | torch channels_last {last:7.1f} ms (ratio {ours / last:.2f})"

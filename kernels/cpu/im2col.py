@@ -57,3 +57,29 @@ def col2im(image, col, kh, kw, ph, pw, sh, sw, dh, dw):
                             x = ox * sw - pw + j * dw
                             if 0 <= x < width:
                                 image[n, c, y, x] += col[row, base + ox]
+
+
+# One image at a time, for the CPU's inference convolution on worker threads (nogil, no
+# parallel region): the loops above with n fixed, writing a (C*kh*kw, oh*ow) matrix that stays in cache.
+
+
+@numba.njit(cache=True, nogil=True)
+def im2col_image(col, image, kh, kw, ph, pw, sh, sw, dh, dw):
+    """col: (C*kh*kw, oh*ow); image: (C, H, W)."""
+    channels, height, width = image.shape
+    oh = (height + 2 * ph - (dh * (kh - 1) + 1)) // sh + 1
+    ow = (width + 2 * pw - (dw * (kw - 1) + 1)) // sw + 1
+    for c in range(channels):
+        for i in range(kh):
+            for j in range(kw):
+                row = (c * kh + i) * kw + j
+                for oy in range(oh):
+                    y = oy * sh - ph + i * dh
+                    base = oy * ow
+                    if y < 0 or y >= height:
+                        for ox in range(ow):
+                            col[row, base + ox] = 0
+                        continue
+                    for ox in range(ow):
+                        x = ox * sw - pw + j * dw
+                        col[row, base + ox] = image[c, y, x] if 0 <= x < width else 0

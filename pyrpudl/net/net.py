@@ -7,8 +7,11 @@ TRAIN and a TEST net built on one buffer see the same weights. A net runs on its
 backend: host arrays on the CPU, device arrays on CUDA.
 """
 
+import contextlib
+
 import numpy as np
 
+from pyrpudl.backend import cpu_workers
 from pyrpudl.errors import InputError
 from pyrpudl.net.layers import LAYER_TYPES
 from pyrpudl.net.param_buffer import ParamBuffer
@@ -88,12 +91,18 @@ class Net:
             raise InputError(f"the {self.phase} net needs inputs {', '.join(missing)}")
         blobs = dict(inputs)
         self.records = []
-        for layer in self.layers:
-            bottoms = [blobs[name] for name in layer.spec.bottom]
-            tops = layer.forward(bottoms, train)
-            for name, value in zip(layer.spec.top, tops, strict=True):
-                blobs[name] = value
-            self.records.append((layer, bottoms, tops))
+        # Inference on the CPU: one BLAS thread per call for the whole pass. The convolutions run
+        # image by image on every core, and OpenBLAS's second thread, woken by any product between
+        # them, spins beside their workers (cifar10_quick's forward pass: 98 -> 58 ms here).
+        with contextlib.ExitStack() as stack:
+            if not train and self.backend.name == "cpu":
+                stack.enter_context(cpu_workers.single_threaded_blas())
+            for layer in self.layers:
+                bottoms = [blobs[name] for name in layer.spec.bottom]
+                tops = layer.forward(bottoms, train)
+                for name, value in zip(layer.spec.top, tops, strict=True):
+                    blobs[name] = value
+                self.records.append((layer, bottoms, tops))
         return blobs
 
     def loss(self, blobs: dict[str, np.ndarray]) -> float:

@@ -63,3 +63,16 @@ def test_col2im_is_the_adjoint_of_im2col(geometry):
     back = np.full(images.shape, np.nan, np.float32)
     kernels.col2im(back, g, *window)
     np.testing.assert_allclose(float((columns * g).sum()), float((images * back).sum()), rtol=1e-4)
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_the_one_image_kernel_equals_the_batch_op(geometry):
+    channels, height, width, *window = geometry
+    rng = np.random.default_rng(7)
+    images = rng.standard_normal((2, channels, height, width)).astype(np.float32)
+    columns = batch_columns(images, window)
+    per = columns.shape[1] // 2
+    for n in range(2):
+        col = np.full((columns.shape[0], per), np.nan, np.float32)
+        kernels.im2col_image(col, images[n], *window)
+        np.testing.assert_array_equal(col, columns[:, n * per : (n + 1) * per])

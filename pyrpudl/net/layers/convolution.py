@@ -1,11 +1,14 @@
 """Convolution (Caffe's cross-correlation) with padding, stride, dilation, groups and bias.
 
-The batch becomes one column matrix (im2col, rows = input channel x kernel position, columns =
-image x output position), so each pass is one large matrix product per group: forward
-W @ col, weight gradient diff @ col^T, input gradient col2im(W^T @ diff).
+On the GPU the batch becomes one column matrix (im2col, rows = input channel x kernel position,
+columns = image x output position), so each pass is one large matrix product per group: forward
+W @ col, weight gradient diff @ col^T, input gradient col2im(W^T @ diff). This is also how the CPU
+trains. For inference (``train=False``) the CPU runs image by image on every core instead
+(convolution_images.py), each image's columns in cache; ``per_image = False`` turns that off.
 """
 
 from pyrpudl.net.layers.base import Layer, register
+from pyrpudl.net.layers.convolution_images import ImageConvolution
 from pyrpudl.net.shapes import conv_window
 
 
@@ -27,6 +30,9 @@ class Convolution(Layer):
         self.weights = self._per_group(self.params[0]) if self.params else []
         self.weight_grads = self._per_group(self.grads[0]) if self.grads else []
         self.window_args = (w.kh, w.kw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw)
+        self.per_image = self.backend.name == "cpu"
+        self._images = ImageConvolution(self)
+        self._columns_of = None  # the bottom whose columns the "columns" buffer holds
 
     def _per_group(self, array) -> list:
         """Views of a weight array as (outputs per group, rows per group), one per group."""
@@ -40,8 +46,14 @@ class Convolution(Layer):
         image = bottoms[0]
         n = image.shape[0]
         outputs = self.per_group * self.group
+        if self.per_image and not train:
+            out = self.buffer("top", (n, *self.top_shapes[0][1:]), image.dtype)
+            self._images.forward(image, out)
+            self._columns_of = None  # no batch columns: a backward pass must make them
+            return [out]
         columns = self.buffer("columns", (self.group * self.rows, n * self.positions), image.dtype)
         self.ops.im2col(columns, image, *self.window_args)
+        self._columns_of = image
         wide = self.buffer("wide", (outputs, n * self.positions), image.dtype)
         for g in range(self.group):
             self.ops.gemm(
@@ -66,6 +78,10 @@ class Convolution(Layer):
         image = bottoms[0]
         n = image.shape[0]
         outputs = self.per_group * self.group
+        if self._columns_of is not image:  # forward ran image by image (inference), or on others
+            columns = self.buffer("columns", (self.group * self.rows, n * self.positions), image.dtype)
+            self.ops.im2col(columns, image, *self.window_args)
+            self._columns_of = image
         columns = self._buffers["columns"]  # from the forward pass of these bottoms
         diff = self.buffer("diff_wide", (outputs, n * self.positions), image.dtype)
         self.ops.nchw_to_wide(diff, self.backend.view(top_diffs[0], (n, outputs, self.positions)))

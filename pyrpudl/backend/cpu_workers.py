@@ -1,0 +1,75 @@
+"""The images of a batch, split across threads, each thread with single-threaded BLAS.
+
+A convolution's forward pass at these sizes does best one image at a time per core: an image's
+columns (800 KB for cifar10_quick's conv2) stay in cache between im2col and the matrix product,
+where the whole batch's (80 MB) cross the memory bus (writing them took as long as the product
+itself, here); and OpenBLAS does not split a 32-row product over two threads (73 GFLOP/s with one
+thread or two), while two threads on two images get that rate each.
+
+``run(n, work)`` calls ``work(worker, first, last)`` on contiguous slices of ``range(n)``, one per
+thread, the calling thread taking the first; NumPy's BLAS runs one thread per call meanwhile
+(threadpoolctl), so the threads do not fight over the cores with OpenBLAS's own (which also spin
+for a while after each call). The kernels that workers call release the GIL (``nogil``) and never
+open a Numba parallel region (the workqueue layer is not re-entrant). The slices depend only on
+``n`` and the thread count, so results are reproducible for a given count.
+"""
+
+import concurrent.futures
+import threading
+
+import numba
+
+_lock = threading.Lock()
+_pools: dict[int, concurrent.futures.ThreadPoolExecutor] = {}
+_blas = None
+
+
+def thread_count() -> int:
+    """The engine's CPU threads: Numba's (``NUMBA_NUM_THREADS``, ``numba.set_num_threads``)."""
+    return max(1, int(numba.get_num_threads()))
+
+
+def single_threaded_blas():
+    """A context in which NumPy's BLAS uses one thread per call."""
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas = ThreadpoolController().select(user_api="blas")
+    return _blas.limit(limits=1)
+
+
+def _pool(workers: int) -> concurrent.futures.ThreadPoolExecutor:
+    with _lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            pool = _pools[workers] = concurrent.futures.ThreadPoolExecutor(
+                workers, thread_name_prefix="pyrpudl-batch"
+            )
+        return pool
+
+
+def slices(n: int, workers: int) -> list[tuple[int, int]]:
+    """``range(n)`` cut into at most ``workers`` contiguous, non-empty, near-equal slices."""
+    workers = max(1, min(workers, n))
+    return [(w * n // workers, (w + 1) * n // workers) for w in range(workers)]
+
+
+def run(n: int, work, workers: int | None = None) -> int:
+    """``work(worker, first, last)`` over ``range(n)`` on up to ``workers`` threads; returns how
+    many slices ran. A worker's exception is raised here once every slice has stopped; so is a
+    Ctrl-C that reaches the calling thread (no thread writes into the arrays after this returns)."""
+    parts = slices(n, thread_count() if workers is None else workers)
+    with single_threaded_blas():
+        if len(parts) == 1:
+            work(0, *parts[0])
+            return 1
+        pool = _pool(len(parts) - 1)
+        futures = [pool.submit(work, w, first, last) for w, (first, last) in enumerate(parts[1:], 1)]
+        try:
+            work(0, *parts[0])
+        finally:
+            concurrent.futures.wait(futures)
+        for future in futures:
+            future.result()
+    return len(parts)
