@@ -44,13 +44,19 @@ def median_ms(step) -> float:
     return statistics.median(timings)
 
 
-def pyrpudl_step(prototxt: str, shape, batch: int):
-    net = Net(parse_net(CAFFE / prototxt), "TRAIN", shape, batch, seed=0)
+def pyrpudl_net(prototxt: str, phase: str, shape, batch: int):
+    """The net of ``prototxt`` for ``phase`` and one random batch for it."""
+    net = Net(parse_net(CAFFE / prototxt), phase, shape, batch, seed=0)
     rng = np.random.default_rng(0)
     inputs = {
         "data": rng.standard_normal((batch, *shape)).astype(np.float32),
         "label": rng.integers(0, 10, batch),
     }
+    return net, inputs
+
+
+def pyrpudl_step(prototxt: str, shape, batch: int):
+    net, inputs = pyrpudl_net(prototxt, "TRAIN", shape, batch)
 
     def step():
         net.forward(inputs, train=True)
@@ -61,12 +67,7 @@ def pyrpudl_step(prototxt: str, shape, batch: int):
 
 
 def pyrpudl_inference(prototxt: str, shape, batch: int):
-    net = Net(parse_net(CAFFE / prototxt), "TEST", shape, batch, seed=0)
-    rng = np.random.default_rng(0)
-    inputs = {
-        "data": rng.standard_normal((batch, *shape)).astype(np.float32),
-        "label": rng.integers(0, 10, batch),
-    }
+    net, inputs = pyrpudl_net(prototxt, "TEST", shape, batch)
     return lambda: net.forward(inputs, train=False)
 
 
@@ -101,32 +102,31 @@ def torch_step(module: nn.Module, shape, batch: int, channels_last: bool):
     return step
 
 
+NETS = (
+    ("cifar10_quick", "cifar10_quick_train_test.prototxt", quick_torch, (3, 32, 32), 100),
+    ("LeNet", "lenet_train_test.prototxt", lenet_torch, (1, 28, 28), 64),
+)
+
+
+def table(ours, theirs) -> None:
+    """One line per net: ``ours(prototxt, shape, batch)`` against ``theirs(module, shape, batch,
+    channels_last)`` in both of torch's layouts."""
+    for name, prototxt, make, shape, batch in NETS:
+        mine = median_ms(ours(prototxt, shape, batch))
+        default = median_ms(theirs(make(), shape, batch, channels_last=False))
+        last = median_ms(theirs(make(), shape, batch, channels_last=True))
+        print(
+            f"{name:14s} batch {batch}: pyrpudl {mine:7.1f} ms | torch {default:7.1f} ms "
+            f"(ratio {mine / default:.2f}) | torch channels_last {last:7.1f} ms (ratio {mine / last:.2f})"
+        )
+
+
 def main() -> None:
     torch.set_num_threads(THREADS)
     print(f"threads {THREADS}, median of {REPEATS} x {ITERATIONS} iterations; torch {torch.__version__}")
-    for name, prototxt, make, shape, batch in (
-        ("cifar10_quick", "cifar10_quick_train_test.prototxt", quick_torch, (3, 32, 32), 100),
-        ("LeNet", "lenet_train_test.prototxt", lenet_torch, (1, 28, 28), 64),
-    ):
-        ours = median_ms(pyrpudl_step(prototxt, shape, batch))
-        default = median_ms(torch_step(make(), shape, batch, channels_last=False))
-        last = median_ms(torch_step(make(), shape, batch, channels_last=True))
-        print(
-            f"{name:14s} batch {batch}: pyrpudl {ours:7.1f} ms | torch {default:7.1f} ms "
-            f"(ratio {ours / default:.2f}) | torch channels_last {last:7.1f} ms (ratio {ours / last:.2f})"
-        )
+    table(pyrpudl_step, torch_step)
     print("inference (forward pass, TEST phase):")
-    for name, prototxt, make, shape, batch in (
-        ("cifar10_quick", "cifar10_quick_train_test.prototxt", quick_torch, (3, 32, 32), 100),
-        ("LeNet", "lenet_train_test.prototxt", lenet_torch, (1, 28, 28), 64),
-    ):
-        ours = median_ms(pyrpudl_inference(prototxt, shape, batch))
-        default = median_ms(torch_inference(make(), shape, batch, channels_last=False))
-        last = median_ms(torch_inference(make(), shape, batch, channels_last=True))
-        print(
-            f"{name:14s} batch {batch}: pyrpudl {ours:7.1f} ms | torch {default:7.1f} ms "
-            f"(ratio {ours / default:.2f}) | torch channels_last {last:7.1f} ms (ratio {ours / last:.2f})"
-        )
+    table(pyrpudl_inference, torch_inference)
 
 
 if __name__ == "__main__":

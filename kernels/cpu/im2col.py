@@ -11,6 +11,22 @@ Loops run over output rows and columns directly, so inner loops touch one contig
 import numba
 
 
+@numba.njit(cache=True, inline="always")
+def _copy_plane(col, row, start, plane, i, j, oh, ow, ph, pw, sh, sw, dh, dw):
+    """col[row, start + y * ow + x] for one image plane (H, W) and kernel offset (i, j)."""
+    height, width = plane.shape
+    for oy in range(oh):
+        y = oy * sh - ph + i * dh
+        base = start + oy * ow
+        if y < 0 or y >= height:
+            for ox in range(ow):
+                col[row, base + ox] = 0
+            continue
+        for ox in range(ow):
+            x = ox * sw - pw + j * dw
+            col[row, base + ox] = plane[y, x] if 0 <= x < width else 0
+
+
 @numba.njit(parallel=True, cache=True)
 def im2col(col, image, kh, kw, ph, pw, sh, sw, dh, dw):
     """col: (C*kh*kw, N*oh*ow); image: (N, C, H, W)."""
@@ -23,16 +39,7 @@ def im2col(col, image, kh, kw, ph, pw, sh, sw, dh, dw):
             for j in range(kw):
                 row = (c * kh + i) * kw + j
                 for n in range(n_images):
-                    for oy in range(oh):
-                        y = oy * sh - ph + i * dh
-                        base = n * positions + oy * ow
-                        if y < 0 or y >= height:
-                            for ox in range(ow):
-                                col[row, base + ox] = 0
-                            continue
-                        for ox in range(ow):
-                            x = ox * sw - pw + j * dw
-                            col[row, base + ox] = image[n, c, y, x] if 0 <= x < width else 0
+                    _copy_plane(col, row, n * positions, image[n, c], i, j, oh, ow, ph, pw, sh, sw, dh, dw)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -72,14 +79,4 @@ def im2col_image(col, image, kh, kw, ph, pw, sh, sw, dh, dw):
     for c in range(channels):
         for i in range(kh):
             for j in range(kw):
-                row = (c * kh + i) * kw + j
-                for oy in range(oh):
-                    y = oy * sh - ph + i * dh
-                    base = oy * ow
-                    if y < 0 or y >= height:
-                        for ox in range(ow):
-                            col[row, base + ox] = 0
-                        continue
-                    for ox in range(ow):
-                        x = ox * sw - pw + j * dw
-                        col[row, base + ox] = image[c, y, x] if 0 <= x < width else 0
+                _copy_plane(col, (c * kh + i) * kw + j, 0, image[c], i, j, oh, ow, ph, pw, sh, sw, dh, dw)

@@ -15,6 +15,7 @@ open a Numba parallel region (the workqueue layer is not re-entrant). The slices
 """
 
 import concurrent.futures
+import os
 import threading
 
 import numba
@@ -22,6 +23,17 @@ import numba
 _lock = threading.Lock()
 _pools: dict[int, concurrent.futures.ThreadPoolExecutor] = {}
 _blas = None
+
+
+def _forget_pools_in_child() -> None:
+    """A forked child (R's parallel::mclapply) has none of its parent's threads: an inherited pool
+    would take work and never run it, so the child starts its own."""
+    global _lock
+    _lock = threading.Lock()
+    _pools.clear()
+
+
+os.register_at_fork(after_in_child=_forget_pools_in_child)
 
 
 def thread_count() -> int:

@@ -1,5 +1,8 @@
 """The CPU's image-by-image inference convolution against the batch path (one GEMM for the batch)."""
 
+import os
+import time
+
 import numpy as np
 import pytest
 
@@ -67,3 +70,26 @@ def test_slices_cover_the_batch_in_order():
     assert cpu_workers.slices(5, 2) == [(0, 2), (2, 5)]
     assert cpu_workers.slices(2, 4) == [(0, 1), (1, 2)]
     assert cpu_workers.slices(3, 1) == [(0, 3)]
+
+
+def test_a_forked_child_runs_on_threads_of_its_own():
+    cpu_workers.run(4, lambda worker, first, last: None, workers=2)  # the parent's pool exists
+    pid = os.fork()
+    if pid == 0:  # the child: R's mclapply forks like this
+        code = 1
+        try:
+            ran = []
+            cpu_workers.run(4, lambda worker, first, last: ran.append(worker), workers=2)
+            code = 0 if sorted(ran) == [0, 1] else 3
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child's batch work never finished (it waited on its parent's threads)")
