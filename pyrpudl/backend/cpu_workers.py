@@ -22,18 +22,8 @@ import numba
 
 _lock = threading.Lock()
 _pools: dict[int, concurrent.futures.ThreadPoolExecutor] = {}
+_pools_pid = os.getpid()  # the process whose threads the pools hold
 _blas = None
-
-
-def _forget_pools_in_child() -> None:
-    """A forked child (R's parallel::mclapply) has none of its parent's threads: an inherited pool
-    would take work and never run it, so the child starts its own."""
-    global _lock
-    _lock = threading.Lock()
-    _pools.clear()
-
-
-os.register_at_fork(after_in_child=_forget_pools_in_child)
 
 
 def thread_count() -> int:
@@ -52,6 +42,13 @@ def single_threaded_blas():
 
 
 def _pool(workers: int) -> concurrent.futures.ThreadPoolExecutor:
+    global _lock, _pools_pid
+    if os.getpid() != _pools_pid:
+        # A forked child (R's parallel::mclapply forks with C's fork(), which runs none of
+        # Python's at-fork hooks) has none of its parent's threads: an inherited pool would take
+        # work and never run it. The child is single-threaded here, so it can start afresh.
+        _lock, _pools_pid = threading.Lock(), os.getpid()
+        _pools.clear()
     with _lock:
         pool = _pools.get(workers)
         if pool is None:
