@@ -3,11 +3,8 @@
 import numpy as np
 from numba import cuda
 
-THREADS = 256
-
-
-def _blocks(n: int) -> int:
-    return max(1, min((n + THREADS - 1) // THREADS, 4096))
+from .grid import THREADS
+from .grid import blocks as _blocks
 
 
 @cuda.jit

@@ -9,12 +9,8 @@ from it, in the CPU twin's order (kernel row i, then column j), so both give the
 import numpy as np
 from numba import cuda
 
-THREADS = 256
-MAX_BLOCKS = 4096
-
-
-def _blocks(n):
-    return max(1, min((n + THREADS - 1) // THREADS, MAX_BLOCKS))
+from .grid import THREADS
+from .grid import blocks as _blocks
 
 
 @cuda.jit

@@ -14,14 +14,11 @@ The sums are deterministic tree reductions in shared memory (no atomics):
 import numpy as np
 from numba import cuda
 
-THREADS = 256
-MAX_BLOCKS = 4096
+from .grid import MAX_BLOCKS, THREADS
+from .grid import blocks as _blocks
+
 WARP = 32
 LONG_ROW = 1024  # from this many columns on, sum_rows gives a row a whole block
-
-
-def _blocks(n):
-    return max(1, min((n + THREADS - 1) // THREADS, MAX_BLOCKS))
 
 
 @cuda.jit

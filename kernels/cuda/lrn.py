@@ -6,11 +6,8 @@ import math
 import numpy as np
 from numba import cuda
 
-THREADS = 256
-
-
-def _blocks(n: int) -> int:
-    return min((n + THREADS - 1) // THREADS, 4096) or 1
+from .grid import THREADS
+from .grid import blocks as _blocks
 
 
 @cuda.jit

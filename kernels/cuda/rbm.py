@@ -8,13 +8,8 @@ import numpy as np
 from numba import cuda
 
 from .dropout import _GOLDEN, _S8, _SECOND, _UNIT, M32, _fmix32
-
-THREADS = 256
-MAX_BLOCKS = 4096
-
-
-def _blocks(n):
-    return max(1, min((n + THREADS - 1) // THREADS, MAX_BLOCKS))
+from .grid import THREADS
+from .grid import blocks as _blocks
 
 
 @cuda.jit

@@ -3,12 +3,8 @@
 import numpy as np
 from numba import cuda
 
-THREADS = 256
-MAX_BLOCKS = 4096
-
-
-def _blocks(n: int) -> int:
-    return max(1, min((n + THREADS - 1) // THREADS, MAX_BLOCKS))
+from .grid import THREADS
+from .grid import blocks as _blocks
 
 
 @cuda.jit

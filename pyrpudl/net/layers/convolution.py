@@ -31,7 +31,7 @@ class Convolution(Layer):
         self.weight_grads = self._per_group(self.grads[0]) if self.grads else []
         self.window_args = (w.kh, w.kw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw)
         self.per_image = self.backend.name == "cpu"
-        self._images = ImageConvolution(self)
+        self._images = ImageConvolution(self) if self.per_image else None
         self._columns_of = None  # the bottom whose columns the "columns" buffer holds
 
     def _per_group(self, array) -> list:
