@@ -23,6 +23,46 @@ def test_sigmoid_and_bias(dtype, shape):
     np.testing.assert_array_equal(out, a + bias)
 
 
+def test_float32_sigmoid_saturates_without_overflow_and_keeps_nan():
+    """The float32 path takes NumPy's exp of capped negated logits: no overflow (NumPy would warn),
+    the right limits, and a NaN stays a NaN (training's guard looks for it)."""
+    a = np.array([[np.nan, -200.0, -88.0, 0.0, 88.0, 200.0]], np.float32)  # exp(200) overflows float32
+    out = np.empty_like(a)
+    with np.errstate(all="raise"):
+        k.sigmoid_bias(out, a, np.zeros(a.shape[1], np.float32))
+    assert np.isnan(out[0, 0])
+    np.testing.assert_allclose(out[0, 1:], sigmoid(a[0, 1:].astype(np.float64)), rtol=1e-6, atol=1e-38)
+    k.sigmoid_bias(a, a, np.ones(a.shape[1], np.float32))  # in place
+    np.testing.assert_allclose(a[0, 1:], sigmoid(np.array([-199, -87, 1, 89, 201.0])), rtol=1e-6, atol=1e-38)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_sigmoid_in_place(shape):
+    """out may be a (the vectorized path then runs loops written for one array)."""
+    rng = np.random.default_rng(6)
+    a = (rng.standard_normal(shape) * 5).astype(np.float32)
+    bias = rng.standard_normal(shape[1]).astype(np.float32)
+    want = np.empty_like(a)
+    k.sigmoid_bias(want, a, bias)
+    in_place = a.copy()
+    k.sigmoid_bias(in_place, in_place, bias)
+    np.testing.assert_array_equal(in_place, want)
+    probs, states = a.copy(), np.empty_like(a)
+    k.sigmoid_bias_sample(probs, states, probs, bias, 7, 2, 3)
+    np.testing.assert_array_equal(probs, want)
+    np.testing.assert_array_equal(states, (uniforms((7, 2, 3), a.shape) < want).astype(np.float32))
+
+
+def test_float32_sigmoid_paths_agree():
+    rng = np.random.default_rng(5)
+    a = (rng.standard_normal((100, 500)) * 5).astype(np.float32)
+    bias = rng.standard_normal(500).astype(np.float32)
+    three_pass, fused = np.empty_like(a), np.empty_like(a)
+    k.sigmoid_bias(three_pass, a, bias)
+    k._sigmoid_bias_fused(fused, a, bias)
+    np.testing.assert_allclose(three_pass, fused, rtol=3e-7, atol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_samples_follow_the_counter_based_hash(dtype):
     rng = np.random.default_rng(1)
