@@ -11,9 +11,10 @@ import numba
 import numpy as np
 
 PARALLEL_MIN = 1 << 18  # below, a parallel region costs more than it saves
+U = numba.uint64  # in-range indices as unsigned: no test for negative indices in the inner loops
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _wide_to_nchw_images(out, wide, bias, has_bias, first, last):
     n_out, positions = out.shape[1], out.shape[2]
     zero = np.float32(0.0)
@@ -26,8 +27,9 @@ def _wide_to_nchw_images(out, wide, bias, has_bias, first, last):
         base = n * positions
         for o in range(n_out):
             b = bias[o] if has_bias else zero
+            target, source = out[n, o], wide[o]
             for p in range(positions):
-                out[n, o, p] = wide[o, base + p] + b
+                target[U(p)] = source[U(base + p)] + b
 
 
 @numba.njit(parallel=True, cache=True)
@@ -41,7 +43,7 @@ def wide_to_nchw(out, wide, bias, has_bias):
             _wide_to_nchw_images(out, wide, bias, has_bias, n, n + 1)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _nchw_to_wide_images(wide, x, first, last):
     n_out, positions = x.shape[1], x.shape[2]
     if positions == 1:
@@ -52,8 +54,9 @@ def _nchw_to_wide_images(wide, x, first, last):
     for n in range(first, last):
         base = n * positions
         for o in range(n_out):
+            target, source = wide[o], x[n, o]
             for p in range(positions):
-                wide[o, base + p] = x[n, o, p]
+                target[U(base + p)] = source[U(p)]
 
 
 @numba.njit(parallel=True, cache=True)

@@ -8,29 +8,37 @@ the first maximum's position (y * W + x), which alone receives the gradient.
 import numba
 import numpy as np
 
+# Indices known to be in range are cast to unsigned, with each plane and row taken as a view once:
+# Numba then skips its test for negative (from-the-end) indices in the inner loops.
+U = numba.uint64
+
 
 @numba.njit(parallel=True, cache=True)
 def max_pool_forward(out, argmax, image, kh, kw, ph, pw, sh, sw):
     n_images, channels, height, width = image.shape
     oh, ow = out.shape[2], out.shape[3]
+    lowest = image.dtype.type(-np.inf)
     for n in numba.prange(n_images):
         for c in range(channels):
+            plane = image[n, c]
             for y in range(oh):
                 y0 = max(y * sh - ph, 0)
                 y1 = min(y * sh - ph + kh, height)
+                out_row, argmax_row = out[n, c, y], argmax[n, c, y]
                 for x in range(ow):
                     x0 = max(x * sw - pw, 0)
                     x1 = min(x * sw - pw + kw, width)
-                    best = -np.inf
+                    best = lowest
                     where = -1
                     for yy in range(y0, y1):
+                        row = plane[U(yy)]
                         for xx in range(x0, x1):
-                            value = image[n, c, yy, xx]
+                            value = row[U(xx)]
                             if value > best:
                                 best = value
                                 where = yy * width + xx
-                    out[n, c, y, x] = best
-                    argmax[n, c, y, x] = where
+                    out_row[U(x)] = best
+                    argmax_row[U(x)] = where
 
 
 @numba.njit(parallel=True, cache=True)
@@ -43,11 +51,13 @@ def max_pool_backward(image_diff, out_diff, argmax, kh, kw, ph, pw, sh, sw):
     for n in numba.prange(n_images):
         image_diff[n] = 0
         for c in range(channels):
+            plane = image_diff[n, c].reshape(height * width)
             for y in range(oh):
+                diff_row, argmax_row = out_diff[n, c, y], argmax[n, c, y]
                 for x in range(ow):
-                    where = argmax[n, c, y, x]
+                    where = argmax_row[U(x)]
                     if where >= 0:  # -1: a window of NaNs had no maximum
-                        image_diff[n, c, where // width, where % width] += out_diff[n, c, y, x]
+                        plane[U(where)] += diff_row[U(x)]
 
 
 @numba.njit(parallel=True, cache=True)

@@ -24,6 +24,7 @@ _lock = threading.Lock()
 _pools: dict[int, concurrent.futures.ThreadPoolExecutor] = {}
 _pools_pid = os.getpid()  # the process whose threads the pools hold
 _blas = None
+_blas_pid = 0
 
 
 def thread_count() -> int:
@@ -31,14 +32,42 @@ def thread_count() -> int:
     return max(1, int(numba.get_num_threads()))
 
 
-def single_threaded_blas():
-    """A context in which NumPy's BLAS uses one thread per call."""
-    global _blas
-    if _blas is None:
+class _SingleThreadedBlas:
+    """Re-entrant: the outermost context sets NumPy's BLAS to one thread and restores it on exit;
+    inner ones cost nothing (threadpoolctl's own ``limit`` re-reads every library's state, ~18 us)."""
+
+    def __init__(self):
         from threadpoolctl import ThreadpoolController
 
-        _blas = ThreadpoolController().select(user_api="blas")
-    return _blas.limit(limits=1)
+        self._libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+        self._depth = 0
+        self._saved: list[int] = []
+        self._lock = threading.Lock()
+
+    def __enter__(self):
+        with self._lock:
+            if self._depth == 0:
+                self._saved = [library.get_num_threads() for library in self._libraries]
+                for library in self._libraries:
+                    library.set_num_threads(1)
+            self._depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0:
+                for library, threads in zip(self._libraries, self._saved, strict=True):
+                    library.set_num_threads(threads)
+        return False
+
+
+def single_threaded_blas():
+    """A context in which NumPy's BLAS uses one thread per call."""
+    global _blas, _blas_pid
+    if _blas is None or _blas_pid != os.getpid():  # a forked child starts with a fresh lock
+        _blas, _blas_pid = _SingleThreadedBlas(), os.getpid()
+    return _blas
 
 
 def _pool(workers: int) -> concurrent.futures.ThreadPoolExecutor:

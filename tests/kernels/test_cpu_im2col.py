@@ -66,13 +66,21 @@ def test_col2im_is_the_adjoint_of_im2col(geometry):
 
 
 @pytest.mark.parametrize("geometry", GEOMETRIES)
-def test_the_one_image_kernel_equals_the_batch_op(geometry):
+def test_the_serial_kernels_equal_the_batch_ops(geometry):
+    """im2col_serial / col2im_serial (worker threads, a chunk of images) give the parallel ops' bits,
+    on one image and on a chunk."""
     channels, height, width, *window = geometry
     rng = np.random.default_rng(7)
-    images = rng.standard_normal((2, channels, height, width)).astype(np.float32)
+    images = rng.standard_normal((3, channels, height, width)).astype(np.float32)
     columns = batch_columns(images, window)
-    per = columns.shape[1] // 2
-    for n in range(2):
-        col = np.full((columns.shape[0], per), np.nan, np.float32)
-        kernels.im2col_image(col, images[n], *window)
-        np.testing.assert_array_equal(col, columns[:, n * per : (n + 1) * per])
+    per = columns.shape[1] // 3
+    for first, last in ((0, 1), (1, 3)):
+        col = np.full((columns.shape[0], (last - first) * per), np.nan, np.float32)
+        kernels.im2col_serial(col, images[first:last], *window)
+        np.testing.assert_array_equal(col, columns[:, first * per : last * per])
+    g = rng.standard_normal(columns.shape).astype(np.float32)
+    want = np.full(images.shape, np.nan, np.float32)
+    kernels.col2im(want, g, *window)
+    back = np.full((2, *images.shape[1:]), np.nan, np.float32)
+    kernels.col2im_serial(back, np.ascontiguousarray(g[:, per:]), *window)
+    np.testing.assert_array_equal(back, want[1:])

@@ -1,4 +1,4 @@
-"""The CPU's image-by-image inference convolution against the batch path (one GEMM for the batch)."""
+"""The CPU's inference convolution in chunks of images against the batch path (one GEMM for the batch)."""
 
 import os
 import time
@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from pyrpudl.backend import cpu_workers
+from pyrpudl.net.layers import convolution_chunks
 from tests.net.layers.test_convolution import CASES, conv
 
 GEOMETRIES = {
@@ -22,17 +23,31 @@ def workers(request, monkeypatch):
     return request.param
 
 
+@pytest.fixture
+def chunk_images(request, monkeypatch):
+    """Chunks of this many images (of these small ones): CHUNK_BYTES set to their columns' size."""
+    real = convolution_chunks.ChunkConvolution.__init__
+
+    def init(self, layer):
+        real(self, layer)
+        self.chunk = request.param
+
+    monkeypatch.setattr(convolution_chunks.ChunkConvolution, "__init__", init)
+    return request.param
+
+
 def layer_and_image(params, shape):
     layer = conv(params, (5, *shape[1:]), np.float32)  # more images than workers, not a multiple
     image = np.random.default_rng(5).standard_normal((5, *shape[1:])).astype(np.float32)
     return layer, image
 
 
+@pytest.mark.parametrize("chunk_images", [1, 2, 8], indirect=True)
 @pytest.mark.parametrize("workers", [1, 2, 3], indirect=True)
 @pytest.mark.parametrize("params, shape", GEOMETRIES.values(), ids=GEOMETRIES.keys())
-def test_inference_image_by_image_equals_the_batch_path(params, shape, workers):
+def test_inference_in_chunks_equals_the_batch_path(params, shape, workers, chunk_images):
     layer, image = layer_and_image(params, shape)
-    assert layer.per_image
+    assert layer.chunked and layer._chunks.chunk == chunk_images
     inference = layer.forward([image], False)[0].copy()
     training = layer.forward([image], True)[0].copy()  # the batch path
     np.testing.assert_allclose(inference, training, rtol=1e-5, atol=1e-5)
