@@ -60,40 +60,46 @@ def max_pool_backward(image_diff, out_diff, argmax, kh, kw, ph, pw, sh, sw):
                         plane[U(where)] += diff_row[U(x)]
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def ave_pool_forward(out, image, kh, kw, ph, pw, sh, sw):
     n_images, channels, height, width = image.shape
     oh, ow = out.shape[2], out.shape[3]
     for n in numba.prange(n_images):
         for c in range(channels):
+            plane = image[n, c]
             for y in range(oh):
                 ys = y * sh - ph
                 ye = min(ys + kh, height + ph)
+                out_row = out[n, c, y]
                 for x in range(ow):
                     xs = x * sw - pw
                     xe = min(xs + kw, width + pw)
                     size = (ye - ys) * (xe - xs)
                     total = 0.0
                     for yy in range(max(ys, 0), min(ye, height)):
+                        row = plane[U(yy)]
                         for xx in range(max(xs, 0), min(xe, width)):
-                            total += image[n, c, yy, xx]
-                    out[n, c, y, x] = total / size
+                            total += row[U(xx)]
+                    out_row[U(x)] = total / size
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def ave_pool_backward(image_diff, out_diff, kh, kw, ph, pw, sh, sw):
     n_images, channels, height, width = image_diff.shape
     oh, ow = out_diff.shape[2], out_diff.shape[3]
     for n in numba.prange(n_images):
         image_diff[n] = 0
         for c in range(channels):
+            plane = image_diff[n, c]
             for y in range(oh):
                 ys = y * sh - ph
                 ye = min(ys + kh, height + ph)
+                diff_row = out_diff[n, c, y]
                 for x in range(ow):
                     xs = x * sw - pw
                     xe = min(xs + kw, width + pw)
-                    share = out_diff[n, c, y, x] / ((ye - ys) * (xe - xs))
+                    share = diff_row[U(x)] / ((ye - ys) * (xe - xs))
                     for yy in range(max(ys, 0), min(ye, height)):
+                        row = plane[U(yy)]
                         for xx in range(max(xs, 0), min(xe, width)):
-                            image_diff[n, c, yy, xx] += share
+                            row[U(xx)] += share
