@@ -1,15 +1,16 @@
 """The images of a batch, split across threads, each thread with single-threaded BLAS.
 
-A convolution's forward pass at these sizes does best one image at a time per core: an image's
-columns (800 KB for cifar10_quick's conv2) stay in cache between im2col and the matrix product,
-where the whole batch's (80 MB) cross the memory bus (writing them took as long as the product
-itself, here); and OpenBLAS does not split a 32-row product over two threads (73 GFLOP/s with one
-thread or two), while two threads on two images get that rate each.
+A convolution's forward pass at these sizes does best a few images at a time per core: their
+columns (800 KB an image for cifar10_quick's conv2) stay in cache between im2col and the matrix
+product, where the whole batch's (80 MB) cross the memory bus; and OpenBLAS does not split a
+32-row product over two threads (73 GFLOP/s with one thread or two), while two threads on two
+chunks get about that rate each. Handing work to a thread costs ~0.26 ms on the development
+machine (submit to finish of an empty task), so callers give each thread one slice, not many.
 
 ``run(n, work)`` calls ``work(worker, first, last)`` on contiguous slices of ``range(n)``, one per
 thread, the calling thread taking the first; NumPy's BLAS runs one thread per call meanwhile
-(threadpoolctl), so the threads do not fight over the cores with OpenBLAS's own (which also spin
-for a while after each call). The kernels that workers call release the GIL (``nogil``) and never
+(``single_threaded_blas``), so the threads do not fight over the cores with OpenBLAS's own (which
+also spin for a while after each call). The kernels that workers call release the GIL (``nogil``) and never
 open a Numba parallel region (the workqueue layer is not re-entrant). The slices depend only on
 ``n`` and the thread count, so results are reproducible for a given count.
 """

@@ -108,3 +108,18 @@ def test_a_forked_child_runs_on_threads_of_its_own():
     os.kill(pid, 9)
     os.waitpid(pid, 0)
     pytest.fail("the forked child's batch work never finished (it waited on its parent's threads)")
+
+
+def test_single_threaded_blas_nests_and_restores_the_thread_count():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before = blas_threads()
+    with cpu_workers.single_threaded_blas():
+        assert set(blas_threads()) == {1}
+        with cpu_workers.single_threaded_blas():  # a worker's run() inside a held pass
+            assert set(blas_threads()) == {1}
+        assert set(blas_threads()) == {1}  # the inner exit does not restore early
+    assert blas_threads() == before
