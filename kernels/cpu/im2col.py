@@ -18,20 +18,28 @@ U = numba.uint64
 
 
 @numba.njit(cache=True, inline="always")
+def _output_size(height, width, kh, kw, ph, pw, sh, sw, dh, dw):
+    """(oh, ow) of a convolution window over an (height, width) image."""
+    oh = (height + 2 * ph - (dh * (kh - 1) + 1)) // sh + 1
+    ow = (width + 2 * pw - (dw * (kw - 1) + 1)) // sw + 1
+    return oh, ow
+
+
+@numba.njit(cache=True, inline="always")
 def _inside(j, ow, pw, sw, dw, width):
-    """The output columns [low, high) whose input column ox * sw - pw + j * dw is in [0, width)."""
+    """(low, high, shift): the output columns [low, high) whose input column ox * sw + shift
+    (shift = j * dw - pw) is in [0, width)."""
     shift = j * dw - pw  # input column of output column 0
     low = 0 if shift >= 0 else (-shift + sw - 1) // sw
     high = 0 if shift >= width else min(ow, (width - 1 - shift) // sw + 1)
-    return min(low, ow), max(min(low, ow), high)
+    return min(low, ow), max(min(low, ow), high), shift
 
 
 @numba.njit(cache=True, inline="always")
 def _copy_plane(crow, start, plane, i, j, oh, ow, ph, pw, sh, sw, dh, dw):
     """crow[start + y * ow + x] (one row of col) for one image plane (H, W) and kernel offset (i, j)."""
     height, width = plane.shape
-    low, high = _inside(j, ow, pw, sw, dw, width)
-    shift = j * dw - pw
+    low, high, shift = _inside(j, ow, pw, sw, dw, width)
     for oy in range(oh):
         y = oy * sh - ph + i * dh
         base = start + oy * ow
@@ -56,8 +64,7 @@ def _copy_plane(crow, start, plane, i, j, oh, ow, ph, pw, sh, sw, dh, dw):
 def _im2col_channel(col, image, c, kh, kw, ph, pw, sh, sw, dh, dw):
     """col's rows of input channel c, for every image."""
     n_images, _, height, width = image.shape
-    oh = (height + 2 * ph - (dh * (kh - 1) + 1)) // sh + 1
-    ow = (width + 2 * pw - (dw * (kw - 1) + 1)) // sw + 1
+    oh, ow = _output_size(height, width, kh, kw, ph, pw, sh, sw, dh, dw)
     positions = oh * ow
     for i in range(kh):
         for j in range(kw):
@@ -70,8 +77,7 @@ def _im2col_channel(col, image, c, kh, kw, ph, pw, sh, sw, dh, dw):
 def _col2im_image(image, col, n, kh, kw, ph, pw, sh, sw, dh, dw):
     """image[n] = the sum of col's entries over the positions they were copied from."""
     _, channels, height, width = image.shape
-    oh = (height + 2 * ph - (dh * (kh - 1) + 1)) // sh + 1
-    ow = (width + 2 * pw - (dw * (kw - 1) + 1)) // sw + 1
+    oh, ow = _output_size(height, width, kh, kw, ph, pw, sh, sw, dh, dw)
     positions = oh * ow
     image[n] = 0
     for c in range(channels):
@@ -79,8 +85,7 @@ def _col2im_image(image, col, n, kh, kw, ph, pw, sh, sw, dh, dw):
         for i in range(kh):
             for j in range(kw):
                 crow = col[(c * kh + i) * kw + j]
-                low, high = _inside(j, ow, pw, sw, dw, width)
-                shift = j * dw - pw
+                low, high, shift = _inside(j, ow, pw, sw, dw, width)
                 for oy in range(oh):
                     y = oy * sh - ph + i * dh
                     if y < 0 or y >= height:

@@ -43,7 +43,7 @@ def wide_to_nchw(out, wide, bias, has_bias):
             _wide_to_nchw_images(out, wide, bias, has_bias, n, n + 1)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True)
 def _nchw_to_wide_images(wide, x, first, last):
     n_out, positions = x.shape[1], x.shape[2]
     if positions == 1:

@@ -34,7 +34,7 @@ def _sigmoid_row(out, a, bias, r):
 
 def sigmoid_bias(out, a, bias):
     """out = 1 / (1 + exp(-(a + bias))), bias added to every row; out may be a."""
-    if vector_sigmoid.applies(out, a):
+    if a.size < PARALLEL_MIN and vector_sigmoid.applies(out, a):
         vector_sigmoid.sigmoid_bias(out, a, bias)
     else:
         _sigmoid_bias_fused(out, a, bias)
@@ -92,7 +92,7 @@ def _sample(probs, states, a, bias, key0, key1, key2, with_sigmoid):
 def sigmoid_bias_sample(probs, states, a, bias, key0, key1, key2):
     """probs = sigmoid(a + bias); states = 1 where the uniform draw u(r * cols + c) < probs, else 0."""
     keys = (key0 & 0xFFFFFFFF, key1 & 0xFFFFFFFF, key2 & 0xFFFFFFFF)
-    if vector_sigmoid.applies(probs, a):
+    if a.size < PARALLEL_MIN and vector_sigmoid.applies(probs, a):
         vector_sigmoid.sigmoid_bias_sample(probs, states, a, bias, *keys)
     else:
         _sample(probs, states, a, bias, *keys, True)

@@ -14,11 +14,10 @@ import numpy as np
 from .dropout import dropout_keys, uniform
 from .vector_exp import exp_parts
 
-SIZE_MAX = 1 << 18  # rbm.PARALLEL_MIN: larger matrices go to rbm.py's parallel loops
-
 
 def applies(out, a) -> bool:
-    return out.dtype == np.float32 and a.dtype == np.float32 and a.size < SIZE_MAX
+    """float32 in and out (rbm.py sends only its serial-size batches here)."""
+    return out.dtype == np.float32 and a.dtype == np.float32
 
 
 _scratch = threading.local()  # per thread: kernels may run on several threads at once

@@ -42,19 +42,6 @@ class ChunkConvolution:
             flat = self._scratch[key] = np.empty(rows * self.chunk * positions, dtype)
         return flat[: rows * images * positions].reshape(rows, images * positions)
 
-    def _chunks(self, first: int, last: int):
-        for start in range(first, last, self.chunk):
-            yield start, min(start + self.chunk, last)
-
-    def _columns(self, worker, image, start, stop):
-        layer = self.layer
-        columns = self._buffer(worker, "columns", layer.rows * layer.group, stop - start, image.dtype)
-        im2col_serial(columns, image[start:stop], *layer.window_args)
-        return columns
-
-    def _group(self, matrix, g: int, size: int):
-        return matrix if self.layer.group == 1 else matrix[g * size : (g + 1) * size]
-
     def forward(self, image, out) -> None:
         """out (N, O, oh, ow) = the convolution of image (N, C, H, W), with the bias."""
         layer = self.layer
@@ -63,14 +50,16 @@ class ChunkConvolution:
         flat_out = out.reshape(n, self.outputs, positions)
 
         def work(worker, first, last):
-            for start, stop in self._chunks(first, last):
-                columns = self._columns(worker, image, start, stop)
+            for start in range(first, last, self.chunk):
+                stop = min(start + self.chunk, last)
+                columns = self._buffer(worker, "columns", layer.rows * layer.group, stop - start, image.dtype)
+                im2col_serial(columns, image[start:stop], *layer.window_args)
                 wide = self._buffer(worker, "wide", self.outputs, stop - start, image.dtype)
                 for g in range(layer.group):
                     np.matmul(
                         layer.weights[g],
-                        self._group(columns, g, layer.rows),
-                        out=self._group(wide, g, layer.per_group),
+                        layer._group_rows(columns, g, layer.rows),
+                        out=layer._group_rows(wide, g, layer.per_group),
                     )
                 _wide_to_nchw_images(flat_out[start:stop], wide, bias, layer.bias, 0, stop - start)
 
