@@ -11,7 +11,7 @@ import traceback
 
 import numpy as np
 
-from pyrpudl import data
+from pyrpudl import data, r_interrupts
 from pyrpudl.errors import InputError, r_condition_classes
 from pyrpudl.progress import make_reporter
 from pyrpudl.r_convert import as_index_range, as_labels, as_matrix
@@ -59,6 +59,8 @@ EXPORTS = (
     "write_matrix",
 )
 
+r_interrupts.install()  # inside R: a Ctrl-C never makes R unwind past Python's frames
+
 
 def invoke(name: str, kwargs: dict | list | None = None) -> dict:
     """Call the exported function ``name`` with ``kwargs``; report success or the error."""
@@ -66,7 +68,8 @@ def invoke(name: str, kwargs: dict | list | None = None) -> dict:
         if name not in EXPORTS:
             raise InputError(f"the engine has no R function {name!r}; known: {', '.join(EXPORTS)}")
         # an empty named list in R arrives as an empty Python list
-        return {"ok": True, "value": globals()[name](**(kwargs or {}))}
+        kwargs = r_interrupts.guard_callbacks(kwargs or {})
+        return {"ok": True, "value": globals()[name](**kwargs)}
     except (Exception, KeyboardInterrupt) as exc:
         return error_record(exc)
 

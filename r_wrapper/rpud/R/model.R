@@ -95,6 +95,8 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
     }
   }, interrupt = function(e) {
     message("training interrupted: keeping the model of the last completed chunk")
+  }, rpud_interrupt = function(e) {  # Python took the Ctrl-C in a call between the chunks
+    message("training interrupted: keeping the model of the last completed chunk")
   }, error = function(e) {
     # A Ctrl-C that lands while reticulate is between R and Python can surface as an error
     # ("No such namespace: reticulate") instead of an interrupt. After a completed chunk, keep
