@@ -2,17 +2,16 @@
 
 On the GPU the batch becomes one column matrix (im2col, rows = input channel x kernel position,
 columns = image x output position), so each pass is one large matrix product per group: forward
-W @ col, weight gradient diff @ col^T, input gradient col2im(W^T @ diff). The CPU trains this way
-too. For inference (``train=False``) it runs chunks of a few images per core instead, each chunk's
-columns in cache (convolution_chunks.py); ``chunked = False`` turns that off.
-
-Training in chunks as well (the backward pass recomputing each chunk's columns, BLAS held to one
-thread for the whole step) measured 1.12x faster than the batch path for cifar10_quick but 0.88x
-for LeNet here (2026-12-01, same run), so training keeps the batch path.
+W @ col, weight gradient diff @ col^T, input gradient col2im(W^T @ diff). On the CPU, float32
+layers with a unit column stride skip the column matrix (convolution_direct.py: a register-blocked
+kernel reading the padded input in place; cifar10_quick's training step 175 -> 113 ms, same run,
+2026-12-01); the rest run the batch path above, and their inference in chunks of a few images per
+core (convolution_chunks.py). ``direct = False`` / ``chunked = False`` turn those off.
 """
 
 from pyrpudl.net.layers.base import Layer, register
 from pyrpudl.net.layers.convolution_chunks import ChunkConvolution
+from pyrpudl.net.layers.convolution_direct import DirectConvolution
 from pyrpudl.net.shapes import conv_window
 
 
@@ -36,6 +35,8 @@ class Convolution(Layer):
         self.window_args = (w.kh, w.kw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw)
         self.chunked = self.backend.name == "cpu"
         self._chunks = ChunkConvolution(self) if self.chunked else None
+        self.direct = self.backend.name == "cpu"
+        self._direct = DirectConvolution(self, bottom_shapes[0]) if self.direct else None
         self._columns_of = None  # the bottom whose columns the "columns" buffer holds
 
     def _per_group(self, array) -> list:
@@ -50,6 +51,11 @@ class Convolution(Layer):
         image = bottoms[0]
         n = image.shape[0]
         outputs = self.per_group * self.group
+        if self.direct and self._direct.applies(image):
+            out = self.buffer("top", (n, *self.top_shapes[0][1:]), image.dtype)
+            self._direct.forward(image, out)
+            self._columns_of = None
+            return [out]
         if self.chunked and not train:
             out = self.buffer("top", (n, *self.top_shapes[0][1:]), image.dtype)
             self._chunks.forward(image, out)
@@ -82,6 +88,18 @@ class Convolution(Layer):
         image = bottoms[0]
         n = image.shape[0]
         outputs = self.per_group * self.group
+        if self.direct and self._direct.applies(image):
+            self._direct.weight_gradient(image, top_diffs[0])
+            if not self.propagate_down[0]:
+                return [None]
+            image_diff = self.buffer("bottom_diff", image.shape, image.dtype)
+            if self._direct.input_grad_ok:
+                self._direct.input_gradient(top_diffs[0], image_diff)
+            else:
+                diff = self.buffer("diff_wide", (outputs, n * self.positions), image.dtype)
+                self.ops.nchw_to_wide(diff, self.backend.view(top_diffs[0], (n, outputs, self.positions)))
+                self._column_input_gradient(image_diff, diff)
+            return [image_diff]
         if self._columns_of is not image:  # forward ran in chunks (inference), or on others
             columns = self.buffer("columns", (self.group * self.rows, n * self.positions), image.dtype)
             self.ops.im2col(columns, image, *self.window_args)
@@ -103,7 +121,14 @@ class Convolution(Layer):
             self.ops.sum_rows(self.grads[1], diff)
         if not self.propagate_down[0]:
             return [None]  # the input is data: skip col2im, the costliest step
-        column_diff = self.buffer("column_diff", columns.shape, image.dtype)
+        image_diff = self.buffer("bottom_diff", image.shape, image.dtype)
+        self._column_input_gradient(image_diff, diff)
+        return [image_diff]
+
+    def _column_input_gradient(self, image_diff, diff) -> None:
+        """image_diff = col2im(W^T @ diff), diff the top gradient in the wide layout."""
+        rows = self.group * self.rows
+        column_diff = self.buffer("column_diff", (rows, diff.shape[1]), image_diff.dtype)
         for g in range(self.group):
             self.ops.gemm(
                 self._group_rows(column_diff, g, self.rows),
@@ -114,6 +139,4 @@ class Convolution(Layer):
                 1.0,
                 0.0,
             )
-        image_diff = self.buffer("bottom_diff", image.shape, image.dtype)
         self.ops.col2im(image_diff, column_diff, *self.window_args)
-        return [image_diff]

@@ -1,5 +1,5 @@
-"""The CPU's inference convolution: the batch in chunks of a few images per core, each chunk's
-columns in cache.
+"""The CPU's inference convolution where the direct kernel does not apply (a column stride above
+1, or float64): the batch in chunks of a few images per core, each chunk's columns in cache.
 
 On the whole batch, im2col writes a column matrix of 25x the input for 5x5 kernels (82 MB for
 cifar10_quick's conv2 at batch 100), and every product then streams it from memory: conv2's forward

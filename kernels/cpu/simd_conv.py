@@ -1,0 +1,185 @@
+"""A register-blocked convolution micro-kernel, written as LLVM vector IR through a Numba intrinsic.
+
+Numba's loop vectorizer cannot keep a block of accumulators in registers across a reduction (it
+does not know that the output does not alias the inputs, so every step reloads and stores them),
+and generated scalar code is only partly merged into vectors (3.5 GFLOP/s for a 4 x 16 block).
+Written as IR, the block is 12 vectors of 8 floats held in registers while the reduction runs:
+6 output channels x 16 output positions, each step one broadcast weight per channel and two
+8-float loads of input, 12 fused multiply-adds. On this machine's AVX2 cores that runs at about
+85 GFLOP/s on one core, against OpenBLAS's 40-50 for the same small products.
+
+The input is read in place (no im2col): the 16 positions are two runs of 8 consecutive output
+columns, and for a stride-1 convolution each kernel tap reads each run as 8 consecutive floats of
+the padded input. ``offsets[k]`` holds where tap k (channel, kernel row, kernel column) starts
+relative to the first run, ``second`` where the second run starts relative to the first. LLVM
+lowers the same IR to whatever vector unit the CPU has.
+"""
+
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+ROWS = 6  # output channels per block
+WIDTH = 16  # output positions per block: two vectors of 8
+
+_f32 = ir.FloatType()
+_i64 = ir.IntType(64)
+_v8 = ir.VectorType(_f32, 8)
+
+
+def _const(value: int) -> ir.Constant:
+    return ir.Constant(_i64, value)
+
+
+def _fma(module: ir.Module) -> ir.Function:
+    name = "llvm.fma.v8f32"
+    found = module.globals.get(name)
+    return found or ir.Function(module, ir.FunctionType(_v8, [_v8, _v8, _v8]), name=name)
+
+
+def _make_block(accumulate: bool):
+    @intrinsic
+    def block(typingctx, weights, source, offsets, second, out, ldc, taps):
+        """out[r * ldc + t] (+)= sum_k weights[k * 6 + r] * source[offsets[k] + t'] for r < 6 and
+        t < 16 (t' = t for t < 8, second + t - 8 after); addresses as int64."""
+        sig = types.void(*([types.int64] * 7))
+
+        def codegen(context, builder, signature, args):
+            w_addr, x_addr, o_addr, second_v, c_addr, ldc_v, taps_v = args
+            w = builder.inttoptr(w_addr, _f32.as_pointer())
+            x = builder.inttoptr(x_addr, _f32.as_pointer())
+            offs = builder.inttoptr(o_addr, _i64.as_pointer())
+            c = builder.inttoptr(c_addr, _f32.as_pointer())
+            vptr = _v8.as_pointer()
+            fma = _fma(builder.module)
+
+            def c_slot(r, half):
+                row = builder.gep(c, [builder.mul(ldc_v, _const(r))])
+                return builder.bitcast(builder.gep(row, [_const(8 * half)]), vptr)
+
+            zero = ir.Constant(_v8, [0.0] * 8)
+            start = [
+                builder.load(c_slot(r, h), align=4) if accumulate else zero
+                for r in range(ROWS)
+                for h in range(2)
+            ]
+            entry = builder.block
+            loop = builder.append_basic_block("taps")
+            done = builder.append_basic_block("done")
+            builder.cbranch(builder.icmp_signed(">", taps_v, _const(0)), loop, done)
+
+            builder.position_at_end(loop)
+            k = builder.phi(_i64)
+            k.add_incoming(_const(0), entry)
+            acc = []
+            for value in start:
+                phi = builder.phi(_v8)
+                phi.add_incoming(value, entry)
+                acc.append(phi)
+            offset = builder.load(builder.gep(offs, [k]))
+            first = builder.gep(x, [offset])
+            b0 = builder.load(builder.bitcast(first, vptr), align=4)
+            b1 = builder.load(builder.bitcast(builder.gep(first, [second_v]), vptr), align=4)
+            wk = builder.gep(w, [builder.mul(k, _const(ROWS))])
+            undef = ir.Constant(_v8, ir.Undefined)
+            lanes = ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8)
+            new = []
+            for r in range(ROWS):
+                scalar = builder.load(builder.gep(wk, [_const(r)]), align=4)
+                one = builder.insert_element(undef, scalar, ir.Constant(ir.IntType(32), 0))
+                broadcast = builder.shuffle_vector(one, undef, lanes)
+                new.append(builder.call(fma, [broadcast, b0, acc[2 * r]]))
+                new.append(builder.call(fma, [broadcast, b1, acc[2 * r + 1]]))
+            k_next = builder.add(k, _const(1))
+            k.add_incoming(k_next, loop)
+            for phi, value in zip(acc, new, strict=True):
+                phi.add_incoming(value, loop)
+            builder.cbranch(builder.icmp_signed("<", k_next, taps_v), loop, done)
+
+            builder.position_at_end(done)
+            finals = []
+            for before, after in zip(start, new, strict=True):  # a block's phis come before anything else
+                final = builder.phi(_v8)
+                final.add_incoming(before, entry)
+                final.add_incoming(after, loop)
+                finals.append(final)
+            for i, final in enumerate(finals):
+                builder.store(final, c_slot(i // 2, i % 2), align=4)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return block
+
+
+block_set = _make_block(accumulate=False)
+block_add = _make_block(accumulate=True)
+
+
+@intrinsic
+def gather_block_add(typingctx, vectors, source, offsets, taps, out, ldc, steps):
+    """out[r * ldc + t] += sum_k source[offsets[k] + taps[r]] * vectors[k * 16 + t] for r < 6 and
+    t < 16: the same block with the roles turned round (the weight gradient: six taps' inputs
+    broadcast, 16 output channels' gradients as the vectors); addresses as int64."""
+    sig = types.void(*([types.int64] * 7))
+
+    def codegen(context, builder, signature, args):
+        v_addr, x_addr, o_addr, t_addr, c_addr, ldc_v, steps_v = args
+        vec = builder.inttoptr(v_addr, _f32.as_pointer())
+        x = builder.inttoptr(x_addr, _f32.as_pointer())
+        offs = builder.inttoptr(o_addr, _i64.as_pointer())
+        tap_ptr = builder.inttoptr(t_addr, _i64.as_pointer())
+        c = builder.inttoptr(c_addr, _f32.as_pointer())
+        vptr = _v8.as_pointer()
+        fma = _fma(builder.module)
+        taps = [builder.load(builder.gep(tap_ptr, [_const(r)])) for r in range(ROWS)]
+
+        def c_slot(r, half):
+            row = builder.gep(c, [builder.mul(ldc_v, _const(r))])
+            return builder.bitcast(builder.gep(row, [_const(8 * half)]), vptr)
+
+        start = [builder.load(c_slot(r, h), align=4) for r in range(ROWS) for h in range(2)]
+        entry = builder.block
+        loop = builder.append_basic_block("steps")
+        done = builder.append_basic_block("done")
+        builder.cbranch(builder.icmp_signed(">", steps_v, _const(0)), loop, done)
+
+        builder.position_at_end(loop)
+        k = builder.phi(_i64)
+        k.add_incoming(_const(0), entry)
+        acc = []
+        for value in start:
+            phi = builder.phi(_v8)
+            phi.add_incoming(value, entry)
+            acc.append(phi)
+        base = builder.gep(x, [builder.load(builder.gep(offs, [k]))])
+        row = builder.gep(vec, [builder.mul(k, _const(WIDTH))])
+        b0 = builder.load(builder.bitcast(row, vptr), align=4)
+        b1 = builder.load(builder.bitcast(builder.gep(row, [_const(8)]), vptr), align=4)
+        undef = ir.Constant(_v8, ir.Undefined)
+        lanes = ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8)
+        new = []
+        for r in range(ROWS):
+            scalar = builder.load(builder.gep(base, [taps[r]]), align=4)
+            one = builder.insert_element(undef, scalar, ir.Constant(ir.IntType(32), 0))
+            broadcast = builder.shuffle_vector(one, undef, lanes)
+            new.append(builder.call(fma, [broadcast, b0, acc[2 * r]]))
+            new.append(builder.call(fma, [broadcast, b1, acc[2 * r + 1]]))
+        k_next = builder.add(k, _const(1))
+        k.add_incoming(k_next, loop)
+        for phi, value in zip(acc, new, strict=True):
+            phi.add_incoming(value, loop)
+        builder.cbranch(builder.icmp_signed("<", k_next, steps_v), loop, done)
+
+        builder.position_at_end(done)
+        finals = []
+        for before, after in zip(start, new, strict=True):
+            final = builder.phi(_v8)
+            final.add_incoming(before, entry)
+            final.add_incoming(after, loop)
+            finals.append(final)
+        for i, final in enumerate(finals):
+            builder.store(final, c_slot(i // 2, i % 2), align=4)
+        return context.get_dummy_value()
+
+    return sig, codegen
