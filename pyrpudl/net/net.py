@@ -91,11 +91,7 @@ class Net:
             raise InputError(f"the {self.phase} net needs inputs {', '.join(missing)}")
         blobs = dict(inputs)
         self.records = []
-        # Inference on the CPU: one BLAS thread per call for the whole pass. The convolutions run
-        # in chunks of images on every core, and OpenBLAS's second thread, woken by any product
-        # between them, spins beside their workers (cifar10_quick's forward pass: 98 -> 58 ms here).
-        inference_on_cpu = not train and self.backend.name == "cpu"
-        with cpu_workers.single_threaded_blas() if inference_on_cpu else contextlib.nullcontext():
+        with self._blas_limit(train):
             for layer in self.layers:
                 bottoms = [blobs[name] for name in layer.spec.bottom]
                 tops = layer.forward(bottoms, train)
@@ -113,8 +109,29 @@ class Net:
             )
         )
 
+    def _blas_limit(self, train: bool):
+        """One BLAS thread per call while the CPU's convolutions run on every core themselves:
+        OpenBLAS's second thread, woken by any product between them, spins beside their threads.
+        Inference always (the convolutions run direct or in chunks: cifar10_quick's forward pass
+        98 -> 58 ms with the chunks); training when every convolution takes the direct path in both
+        directions (cifar10_quick's step 90 -> 82 ms, and 142 -> 103 with NumPy 2's OpenBLAS,
+        alternating blocks, 2026-12-01); LeNet, whose conv2 keeps a BLAS product for its input
+        gradient, keeps BLAS's threads."""
+        if self.backend.name != "cpu":
+            return contextlib.nullcontext()
+        if train:
+            dtype = self.params.data.dtype
+            convolutions = [layer for layer in self.layers if hasattr(layer, "direct")]
+            if not convolutions or not all(layer.direct_whole_step(dtype) for layer in convolutions):
+                return contextlib.nullcontext()
+        return cpu_workers.single_threaded_blas()
+
     def backward(self) -> None:
         """Gradients of the weighted losses of the last forward pass, into ``params.diff``."""
+        with self._blas_limit(train=True):
+            self._backward()
+
+    def _backward(self) -> None:
         ops, view = self.backend.ops, self.backend.view
         if self.params.diff.size:
             ops.fill(self.params.diff, 0.0)

@@ -9,6 +9,8 @@ kernel reading the padded input in place; cifar10_quick's training step 175 -> 1
 core (convolution_chunks.py). ``direct = False`` / ``chunked = False`` turn those off.
 """
 
+import numpy as np
+
 from pyrpudl.net.layers.base import Layer, register
 from pyrpudl.net.layers.convolution_chunks import ChunkConvolution
 from pyrpudl.net.layers.convolution_direct import DirectConvolution
@@ -38,6 +40,16 @@ class Convolution(Layer):
         self.direct = self.backend.name == "cpu"
         self._direct = DirectConvolution(self, bottom_shapes[0]) if self.direct else None
         self._columns_of = None  # the bottom whose columns the "columns" buffer holds
+
+    def direct_whole_step(self, dtype) -> bool:
+        """Whether a training step of this layer runs wholly on the direct kernels (no BLAS)."""
+        d = self._direct
+        return bool(
+            self.direct
+            and d.forward_ok
+            and dtype == np.float32
+            and (d.input_grad_ok or not self.propagate_down[0])
+        )
 
     def _per_group(self, array) -> list:
         """Views of a weight array as (outputs per group, rows per group), one per group."""
