@@ -13,6 +13,9 @@ columns, and for a stride-1 convolution each kernel tap reads each run as 8 cons
 the padded input. ``offsets[k]`` holds where tap k (channel, kernel row, kernel column) starts
 relative to the first run, ``second`` where the second run starts relative to the first. LLVM
 lowers the same IR to whatever vector unit the CPU has.
+
+Numba's cache checks only the file of the function it compiled: after a change here, delete the
+cached kernels of direct_conv.py (kernels/cpu/__pycache__/direct_conv.*), which inline these.
 """
 
 from llvmlite import ir
@@ -37,6 +40,61 @@ def _fma(module: ir.Module) -> ir.Function:
     return found or ir.Function(module, ir.FunctionType(_v8, [_v8, _v8, _v8]), name=name)
 
 
+def _broadcast(builder, pointer) -> ir.Value:
+    """The float at ``pointer`` in all 8 lanes."""
+    undef = ir.Constant(_v8, ir.Undefined)
+    one = builder.insert_element(undef, builder.load(pointer, align=4), ir.Constant(ir.IntType(32), 0))
+    return builder.shuffle_vector(one, undef, ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8))
+
+
+def _block_loop(builder, c_addr, ldc, steps, accumulate, step_operands) -> None:
+    """The block both kernels share: out[r * ldc + t] (+)= sum over ``steps`` of a[r] * b[t] for
+    r < 6, t < 16, the 12 vector sums in registers; ``step_operands(k)`` emits step k's loads and
+    returns the 6 broadcast a's and the two 8-float halves of b."""
+    c = builder.inttoptr(c_addr, _f32.as_pointer())
+    fma = _fma(builder.module)
+
+    def slot(r, half):
+        row = builder.gep(c, [builder.mul(ldc, _const(r))])
+        return builder.bitcast(builder.gep(row, [_const(8 * half)]), _v8.as_pointer())
+
+    zero = ir.Constant(_v8, [0.0] * 8)
+    start = [builder.load(slot(r, h), align=4) if accumulate else zero for r in range(ROWS) for h in range(2)]
+    entry = builder.block
+    loop = builder.append_basic_block("steps")
+    done = builder.append_basic_block("done")
+    builder.cbranch(builder.icmp_signed(">", steps, _const(0)), loop, done)
+
+    builder.position_at_end(loop)
+    k = builder.phi(_i64)
+    k.add_incoming(_const(0), entry)
+    sums = []
+    for value in start:
+        phi = builder.phi(_v8)
+        phi.add_incoming(value, entry)
+        sums.append(phi)
+    a, (b0, b1) = step_operands(k)
+    new = []
+    for r in range(ROWS):
+        new.append(builder.call(fma, [a[r], b0, sums[2 * r]]))
+        new.append(builder.call(fma, [a[r], b1, sums[2 * r + 1]]))
+    k_next = builder.add(k, _const(1))
+    k.add_incoming(k_next, loop)
+    for phi, value in zip(sums, new, strict=True):
+        phi.add_incoming(value, loop)
+    builder.cbranch(builder.icmp_signed("<", k_next, steps), loop, done)
+
+    builder.position_at_end(done)
+    finals = []
+    for before, after in zip(start, new, strict=True):  # a block's phis come before anything else
+        final = builder.phi(_v8)
+        final.add_incoming(before, entry)
+        final.add_incoming(after, loop)
+        finals.append(final)
+    for i, final in enumerate(finals):
+        builder.store(final, slot(i // 2, i % 2), align=4)
+
+
 def _make_block(accumulate: bool):
     @intrinsic
     def block(typingctx, weights, source, offsets, second, out, ldc, taps):
@@ -49,62 +107,16 @@ def _make_block(accumulate: bool):
             w = builder.inttoptr(w_addr, _f32.as_pointer())
             x = builder.inttoptr(x_addr, _f32.as_pointer())
             offs = builder.inttoptr(o_addr, _i64.as_pointer())
-            c = builder.inttoptr(c_addr, _f32.as_pointer())
             vptr = _v8.as_pointer()
-            fma = _fma(builder.module)
 
-            def c_slot(r, half):
-                row = builder.gep(c, [builder.mul(ldc_v, _const(r))])
-                return builder.bitcast(builder.gep(row, [_const(8 * half)]), vptr)
+            def operands(k):
+                first = builder.gep(x, [builder.load(builder.gep(offs, [k]))])
+                b0 = builder.load(builder.bitcast(first, vptr), align=4)
+                b1 = builder.load(builder.bitcast(builder.gep(first, [second_v]), vptr), align=4)
+                wk = builder.gep(w, [builder.mul(k, _const(ROWS))])
+                return [_broadcast(builder, builder.gep(wk, [_const(r)])) for r in range(ROWS)], (b0, b1)
 
-            zero = ir.Constant(_v8, [0.0] * 8)
-            start = [
-                builder.load(c_slot(r, h), align=4) if accumulate else zero
-                for r in range(ROWS)
-                for h in range(2)
-            ]
-            entry = builder.block
-            loop = builder.append_basic_block("taps")
-            done = builder.append_basic_block("done")
-            builder.cbranch(builder.icmp_signed(">", taps_v, _const(0)), loop, done)
-
-            builder.position_at_end(loop)
-            k = builder.phi(_i64)
-            k.add_incoming(_const(0), entry)
-            acc = []
-            for value in start:
-                phi = builder.phi(_v8)
-                phi.add_incoming(value, entry)
-                acc.append(phi)
-            offset = builder.load(builder.gep(offs, [k]))
-            first = builder.gep(x, [offset])
-            b0 = builder.load(builder.bitcast(first, vptr), align=4)
-            b1 = builder.load(builder.bitcast(builder.gep(first, [second_v]), vptr), align=4)
-            wk = builder.gep(w, [builder.mul(k, _const(ROWS))])
-            undef = ir.Constant(_v8, ir.Undefined)
-            lanes = ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8)
-            new = []
-            for r in range(ROWS):
-                scalar = builder.load(builder.gep(wk, [_const(r)]), align=4)
-                one = builder.insert_element(undef, scalar, ir.Constant(ir.IntType(32), 0))
-                broadcast = builder.shuffle_vector(one, undef, lanes)
-                new.append(builder.call(fma, [broadcast, b0, acc[2 * r]]))
-                new.append(builder.call(fma, [broadcast, b1, acc[2 * r + 1]]))
-            k_next = builder.add(k, _const(1))
-            k.add_incoming(k_next, loop)
-            for phi, value in zip(acc, new, strict=True):
-                phi.add_incoming(value, loop)
-            builder.cbranch(builder.icmp_signed("<", k_next, taps_v), loop, done)
-
-            builder.position_at_end(done)
-            finals = []
-            for before, after in zip(start, new, strict=True):  # a block's phis come before anything else
-                final = builder.phi(_v8)
-                final.add_incoming(before, entry)
-                final.add_incoming(after, loop)
-                finals.append(final)
-            for i, final in enumerate(finals):
-                builder.store(final, c_slot(i // 2, i % 2), align=4)
+            _block_loop(builder, c_addr, ldc_v, taps_v, accumulate, operands)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -129,57 +141,17 @@ def gather_block_add(typingctx, vectors, source, offsets, taps, out, ldc, steps)
         x = builder.inttoptr(x_addr, _f32.as_pointer())
         offs = builder.inttoptr(o_addr, _i64.as_pointer())
         tap_ptr = builder.inttoptr(t_addr, _i64.as_pointer())
-        c = builder.inttoptr(c_addr, _f32.as_pointer())
+        tap = [builder.load(builder.gep(tap_ptr, [_const(r)])) for r in range(ROWS)]  # before the loop
         vptr = _v8.as_pointer()
-        fma = _fma(builder.module)
-        taps = [builder.load(builder.gep(tap_ptr, [_const(r)])) for r in range(ROWS)]
 
-        def c_slot(r, half):
-            row = builder.gep(c, [builder.mul(ldc_v, _const(r))])
-            return builder.bitcast(builder.gep(row, [_const(8 * half)]), vptr)
+        def operands(k):
+            base = builder.gep(x, [builder.load(builder.gep(offs, [k]))])
+            row = builder.gep(vec, [builder.mul(k, _const(WIDTH))])
+            b0 = builder.load(builder.bitcast(row, vptr), align=4)
+            b1 = builder.load(builder.bitcast(builder.gep(row, [_const(8)]), vptr), align=4)
+            return [_broadcast(builder, builder.gep(base, [tap[r]])) for r in range(ROWS)], (b0, b1)
 
-        start = [builder.load(c_slot(r, h), align=4) for r in range(ROWS) for h in range(2)]
-        entry = builder.block
-        loop = builder.append_basic_block("steps")
-        done = builder.append_basic_block("done")
-        builder.cbranch(builder.icmp_signed(">", steps_v, _const(0)), loop, done)
-
-        builder.position_at_end(loop)
-        k = builder.phi(_i64)
-        k.add_incoming(_const(0), entry)
-        acc = []
-        for value in start:
-            phi = builder.phi(_v8)
-            phi.add_incoming(value, entry)
-            acc.append(phi)
-        base = builder.gep(x, [builder.load(builder.gep(offs, [k]))])
-        row = builder.gep(vec, [builder.mul(k, _const(WIDTH))])
-        b0 = builder.load(builder.bitcast(row, vptr), align=4)
-        b1 = builder.load(builder.bitcast(builder.gep(row, [_const(8)]), vptr), align=4)
-        undef = ir.Constant(_v8, ir.Undefined)
-        lanes = ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8)
-        new = []
-        for r in range(ROWS):
-            scalar = builder.load(builder.gep(base, [taps[r]]), align=4)
-            one = builder.insert_element(undef, scalar, ir.Constant(ir.IntType(32), 0))
-            broadcast = builder.shuffle_vector(one, undef, lanes)
-            new.append(builder.call(fma, [broadcast, b0, acc[2 * r]]))
-            new.append(builder.call(fma, [broadcast, b1, acc[2 * r + 1]]))
-        k_next = builder.add(k, _const(1))
-        k.add_incoming(k_next, loop)
-        for phi, value in zip(acc, new, strict=True):
-            phi.add_incoming(value, loop)
-        builder.cbranch(builder.icmp_signed("<", k_next, steps_v), loop, done)
-
-        builder.position_at_end(done)
-        finals = []
-        for before, after in zip(start, new, strict=True):
-            final = builder.phi(_v8)
-            final.add_incoming(before, entry)
-            final.add_incoming(after, loop)
-            finals.append(final)
-        for i, final in enumerate(finals):
-            builder.store(final, c_slot(i // 2, i % 2), align=4)
+        _block_loop(builder, c_addr, ldc_v, steps_v, True, operands)
         return context.get_dummy_value()
 
     return sig, codegen
