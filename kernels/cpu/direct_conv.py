@@ -23,16 +23,20 @@ SLACK = 16  # floats after the padded batch: the spare lanes of a last partial r
 
 @numba.njit(cache=True, parallel=True)
 def pad_batch(padded, image, ph, pw):
-    """padded: flat, (N, C, H + 2 ph, W + 2 pw) plus SLACK; zero outside the image."""
+    """padded: flat, (N, C, H + 2 ph, W + 2 pw) plus SLACK; zero outside the image (each float
+    written once: the borders zeroed, the rows copied)."""
     n, c, h, w = image.shape
     hp, wp = h + 2 * ph, w + 2 * pw
     for b in prange(n):
         for ch in range(c):
             base = (b * c + ch) * hp * wp
-            padded[base : base + hp * wp] = 0
+            padded[base : base + ph * wp + pw] = 0  # the top rows and the first row's left border
             for y in range(h):
                 row = base + (y + ph) * wp + pw
                 padded[row : row + w] = image[b, ch, y]
+                padded[row + w : row + w + 2 * pw] = 0  # right border, and the next row's left one
+            bottom = base + (h + ph) * wp
+            padded[bottom + pw : base + hp * wp] = 0  # bottom rows (their first pw zeroed above)
     tail = n * c * hp * wp
     padded[tail : tail + SLACK] = 0
 
@@ -108,11 +112,12 @@ def forward(out, padded, packed, offsets, bias, has_bias, in_channels, hp, wp, s
                     row[U(p)] += value
 
 
-@numba.njit(cache=True, parallel=True)
-def pack_positions_major(packed, diff):
+@numba.njit(cache=True, parallel=True, fastmath=True)  # fastmath: the sums vectorize (same order each run)
+def pack_positions_major(packed, sums, diff):
     """packed (group, ceil(Mg / 16), N, P, 16) = diff (N, M, P) with the channels innermost, in
     panels of 16 (zero past each group's channels), consecutive images' positions one after another:
-    the weight gradient's vectors."""
+    the weight gradient's vectors. sums (N, M): each image's gradient summed over its positions
+    (the bias gradient's terms), from the same pass."""
     group, panels, n, p, _ = packed.shape
     per_group = diff.shape[1] // group
     for b in prange(n):
@@ -123,8 +128,12 @@ def pack_positions_major(packed, diff):
                     ch = panel * WIDTH + t
                     if ch < per_group:
                         source = diff[b, g * per_group + ch]
+                        total = np.float32(0)
                         for q in range(p):
-                            out[U(q), U(t)] = source[U(q)]
+                            value = source[U(q)]
+                            out[U(q), U(t)] = value
+                            total += value
+                        sums[b, g * per_group + ch] = total
                     else:
                         for q in range(p):
                             out[U(q), U(t)] = 0
@@ -175,21 +184,6 @@ def weight_gradient(grad, padded, packed_diff, positions, taps, in_channels, hp,
                         for part in range(parts):
                             total += acc[part, g, blk, panel, r, t]
                         grad[g * per_group + panel * WIDTH + t, blk * ROWS + r] = total
-
-
-@numba.njit(cache=True, parallel=True, fastmath=True)  # fastmath: the sums vectorize (same order each run)
-def channel_sums(out, diff):
-    """out (M,) = diff (N, M, P) summed over images and positions (the bias gradient)."""
-    n, m, p = diff.shape
-    for ch in prange(m):
-        total = np.float32(0)
-        for b in range(n):
-            row = diff[b, ch]
-            partial = np.float32(0)
-            for q in range(p):
-                partial += row[U(q)]
-            total += partial
-        out[ch] = total
 
 
 def flipped_weights(weights, group):

@@ -89,7 +89,8 @@ class DirectConvolution:
         diff = top_diff.reshape(n, self.outputs, -1)
         panels = -(-layer.per_group // dc.WIDTH)
         packed = layer.buffer("packed_diff", (layer.group, panels, n, diff.shape[2], dc.WIDTH))
-        dc.pack_positions_major(packed, diff)
+        sums = layer.buffer("diff_sums", (n, self.outputs))
+        dc.pack_positions_major(packed, sums, diff)
         positions = self._positions.get(n)
         if positions is None:
             positions = self._positions[n] = dc.position_offsets(
@@ -101,7 +102,7 @@ class DirectConvolution:
             numba.get_num_threads(),
         )  # fmt: skip
         if layer.bias:
-            dc.channel_sums(layer.grads[1], diff)
+            np.sum(sums, axis=0, out=layer.grads[1])
 
     def input_gradient(self, top_diff, image_diff) -> None:
         layer, w = self.layer, self.layer.window
