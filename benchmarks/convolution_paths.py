@@ -6,9 +6,11 @@ cifar10_quick at batch 100 and LeNet at batch 64 (Caffe's prototxt files), a tra
 (forward, backward, SGD update) and a TEST-phase forward pass. Both paths run in the same process
 on the same batch, in alternating blocks of 5 iterations (``blocks`` each, after warm-up), so the
 machine's drift falls on both alike; each figure is the median block. With the direct path off,
-training takes the batch im2col path and inference the chunked one (convolution_chunks.py).
+training takes the batch im2col path and inference the chunked one (convolution_chunks.py). For
+training a third contender keeps BLAS's threads (no Net._blas_limit) with the direct path.
 """
 
+import contextlib
 import os
 import statistics
 import sys
@@ -32,7 +34,8 @@ NETS = [
 ]
 
 
-def compare(prototxt: str, shape, batch: int, train: bool) -> tuple[float, float]:
+def compare(prototxt: str, shape, batch: int, train: bool) -> dict[str, float]:
+    """Median milliseconds per iteration of each path, the paths run in alternating blocks."""
     net = Net(parse_net(CAFFE / prototxt), "TRAIN" if train else "TEST", shape, batch, seed=0)
     rng = np.random.default_rng(0)
     inputs = {
@@ -40,6 +43,16 @@ def compare(prototxt: str, shape, batch: int, train: bool) -> tuple[float, float
         "label": rng.integers(0, 10, batch),
     }
     convolutions = [layer for layer in net.layers if hasattr(layer, "direct")]
+    limit = net._blas_limit
+
+    def use(direct: bool, blas_limit: bool = True):
+        for layer in convolutions:
+            layer.direct = direct
+        net._blas_limit = limit if blas_limit else lambda train: contextlib.nullcontext()
+
+    paths = {"direct": lambda: use(True), "im2col path": lambda: use(False)}
+    if train:  # what holding BLAS to one thread during training buys (Net._blas_limit)
+        paths["direct, BLAS threads kept"] = lambda: use(True, blas_limit=False)
 
     def step():
         net.forward(inputs, train=train)
@@ -47,34 +60,34 @@ def compare(prototxt: str, shape, batch: int, train: bool) -> tuple[float, float
             net.backward()
             net.params.sgd_step(0.001, 0.9, 0.004)
 
-    def use(direct: bool):
-        for layer in convolutions:
-            layer.direct = direct
-
-    timings = {True: [], False: []}
-    for direct in (True, False):  # warm-up, compilation included
-        use(direct)
+    timings = {name: [] for name in paths}
+    for setup in paths.values():  # warm-up, compilation included
+        setup()
         for _ in range(3):
             step()
-    for block in range(2 * BLOCKS):
-        direct = block % 2 == 0
-        use(direct)
-        step()
-        started = time.perf_counter()
-        for _ in range(5):
+    for _ in range(BLOCKS):
+        for name, setup in paths.items():
+            setup()
             step()
-        timings[direct].append((time.perf_counter() - started) / 5 * 1000)
-    return statistics.median(timings[True]), statistics.median(timings[False])
+            started = time.perf_counter()
+            for _ in range(5):
+                step()
+            timings[name].append((time.perf_counter() - started) / 5 * 1000)
+    return {name: statistics.median(values) for name, values in timings.items()}
 
 
 def main() -> None:
     print(f"threads {THREADS}, median of {BLOCKS} alternating blocks of 5 iterations")
     for train in (True, False):
         for name, prototxt, shape, batch in NETS:
-            direct, other = compare(prototxt, shape, batch, train)
+            found = compare(prototxt, shape, batch, train)
             kind = "training step" if train else "inference    "
-            print(f"{name:14s} {kind} batch {batch}: direct {direct:6.1f} ms | im2col path {other:6.1f} ms "
-                  f"(speed-up {other / direct:.2f}x)")  # fmt: skip
+            direct, other = found["direct"], found["im2col path"]
+            line = f"{name:14s} {kind} batch {batch}: direct {direct:6.1f} ms | im2col path {other:6.1f} ms "
+            line += f"(speed-up {other / direct:.2f}x)"
+            if "direct, BLAS threads kept" in found:
+                line += f" | direct, BLAS threads kept {found['direct, BLAS threads kept']:6.1f} ms"
+            print(line)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,13 @@ def _broadcast(builder, pointer) -> ir.Value:
     return builder.shuffle_vector(one, undef, ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8))
 
 
+def _halves(builder, first, second) -> tuple:
+    """The two 8-float vectors at ``first`` and ``second`` floats after it."""
+    vptr = _v8.as_pointer()
+    b0 = builder.load(builder.bitcast(first, vptr), align=4)
+    return b0, builder.load(builder.bitcast(builder.gep(first, [second]), vptr), align=4)
+
+
 def _block_loop(builder, c_addr, ldc, steps, accumulate, step_operands) -> None:
     """The block both kernels share: out[r * ldc + t] (+)= sum over ``steps`` of a[r] * b[t] for
     r < 6, t < 16, the 12 vector sums in registers; ``step_operands(k)`` emits step k's loads and
@@ -107,14 +114,12 @@ def _make_block(accumulate: bool):
             w = builder.inttoptr(w_addr, _f32.as_pointer())
             x = builder.inttoptr(x_addr, _f32.as_pointer())
             offs = builder.inttoptr(o_addr, _i64.as_pointer())
-            vptr = _v8.as_pointer()
 
             def operands(k):
                 first = builder.gep(x, [builder.load(builder.gep(offs, [k]))])
-                b0 = builder.load(builder.bitcast(first, vptr), align=4)
-                b1 = builder.load(builder.bitcast(builder.gep(first, [second_v]), vptr), align=4)
                 wk = builder.gep(w, [builder.mul(k, _const(ROWS))])
-                return [_broadcast(builder, builder.gep(wk, [_const(r)])) for r in range(ROWS)], (b0, b1)
+                a = [_broadcast(builder, builder.gep(wk, [_const(r)])) for r in range(ROWS)]
+                return a, _halves(builder, first, second_v)
 
             _block_loop(builder, c_addr, ldc_v, taps_v, accumulate, operands)
             return context.get_dummy_value()
@@ -142,14 +147,12 @@ def gather_block_add(typingctx, vectors, source, offsets, taps, out, ldc, steps)
         offs = builder.inttoptr(o_addr, _i64.as_pointer())
         tap_ptr = builder.inttoptr(t_addr, _i64.as_pointer())
         tap = [builder.load(builder.gep(tap_ptr, [_const(r)])) for r in range(ROWS)]  # before the loop
-        vptr = _v8.as_pointer()
 
         def operands(k):
             base = builder.gep(x, [builder.load(builder.gep(offs, [k]))])
             row = builder.gep(vec, [builder.mul(k, _const(WIDTH))])
-            b0 = builder.load(builder.bitcast(row, vptr), align=4)
-            b1 = builder.load(builder.bitcast(builder.gep(row, [_const(8)]), vptr), align=4)
-            return [_broadcast(builder, builder.gep(base, [tap[r]])) for r in range(ROWS)], (b0, b1)
+            a = [_broadcast(builder, builder.gep(base, [tap[r]])) for r in range(ROWS)]
+            return a, _halves(builder, row, _const(8))
 
         _block_loop(builder, c_addr, ldc_v, steps_v, True, operands)
         return context.get_dummy_value()

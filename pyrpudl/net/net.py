@@ -114,8 +114,9 @@ class Net:
         OpenBLAS's second thread, woken by any product between them, spins beside their threads.
         Inference always (the convolutions run direct or in chunks: cifar10_quick's forward pass
         98 -> 58 ms with the chunks); training when every convolution takes the direct path in both
-        directions (cifar10_quick's step 90 -> 82 ms, and 142 -> 103 with NumPy 2's OpenBLAS,
-        alternating blocks, 2026-12-01); LeNet, whose conv2 keeps a BLAS product for its input
+        directions. That helps with NumPy 2.4.6's OpenBLAS (cifar10_quick's step 149.5 -> 109.8 ms)
+        but costs with NumPy 1.26's (104-109 -> 123-135 ms): benchmarks/convolution_paths.py,
+        2026-12-01, benchmarks/RESULTS.md. LeNet, whose conv2 keeps a BLAS product for its input
         gradient, keeps BLAS's threads."""
         if self.backend.name != "cpu":
             return contextlib.nullcontext()

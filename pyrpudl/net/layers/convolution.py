@@ -4,12 +4,11 @@ On the GPU the batch becomes one column matrix (im2col, rows = input channel x k
 columns = image x output position), so each pass is one large matrix product per group: forward
 W @ col, weight gradient diff @ col^T, input gradient col2im(W^T @ diff). On the CPU, float32
 layers with a unit column stride skip the column matrix (convolution_direct.py: a register-blocked
-kernel reading the padded input in place; cifar10_quick's training step 175 -> 113 ms, same run,
-2026-12-01); the rest run the batch path above, and their inference in chunks of a few images per
-core (convolution_chunks.py). ``direct = False`` / ``chunked = False`` turn those off.
+kernel reading the padded input in place; cifar10_quick's training step 160.7 -> 103.4 ms in
+benchmarks/convolution_paths.py, 2026-12-01); the rest run the batch path above, and their
+inference in chunks of a few images per core (convolution_chunks.py). ``direct = False`` /
+``chunked = False`` turn those off.
 """
-
-import numpy as np
 
 from pyrpudl.net.layers.base import Layer, register
 from pyrpudl.net.layers.convolution_chunks import ChunkConvolution
@@ -41,15 +40,14 @@ class Convolution(Layer):
         self._direct = DirectConvolution(self, bottom_shapes[0]) if self.direct else None
         self._columns_of = None  # the bottom whose columns the "columns" buffer holds
 
+    def _direct_path(self, dtype):
+        """The direct kernels when they take this layer's passes for ``dtype``, else None."""
+        return self._direct if self.direct and self._direct.applies(dtype) else None
+
     def direct_whole_step(self, dtype) -> bool:
         """Whether a training step of this layer runs wholly on the direct kernels (no BLAS)."""
-        d = self._direct
-        return bool(
-            self.direct
-            and d.forward_ok
-            and dtype == np.float32
-            and (d.input_grad_ok or not self.propagate_down[0])
-        )
+        direct = self._direct_path(dtype)
+        return direct is not None and (direct.input_grad_ok or not self.propagate_down[0])
 
     def _per_group(self, array) -> list:
         """Views of a weight array as (outputs per group, rows per group), one per group."""
@@ -63,9 +61,10 @@ class Convolution(Layer):
         image = bottoms[0]
         n = image.shape[0]
         outputs = self.per_group * self.group
-        if self.direct and self._direct.applies(image):
+        direct = self._direct_path(image.dtype)
+        if direct:
             out = self.buffer("top", (n, *self.top_shapes[0][1:]), image.dtype)
-            self._direct.forward(image, out)
+            direct.forward(image, out)
             self._columns_of = None
             return [out]
         if self.chunked and not train:
@@ -100,13 +99,14 @@ class Convolution(Layer):
         image = bottoms[0]
         n = image.shape[0]
         outputs = self.per_group * self.group
-        if self.direct and self._direct.applies(image):
-            self._direct.weight_gradient(image, top_diffs[0])
+        direct = self._direct_path(image.dtype)
+        if direct:
+            direct.weight_gradient(image, top_diffs[0])
             if not self.propagate_down[0]:
                 return [None]
             image_diff = self.buffer("bottom_diff", image.shape, image.dtype)
-            if self._direct.input_grad_ok:
-                self._direct.input_gradient(top_diffs[0], image_diff)
+            if direct.input_grad_ok:
+                direct.input_gradient(top_diffs[0], image_diff)
             else:
                 diff = self.buffer("diff_wide", (outputs, n * self.positions), image.dtype)
                 self.ops.nchw_to_wide(diff, self.backend.view(top_diffs[0], (n, outputs, self.positions)))

@@ -40,15 +40,15 @@ class DirectConvolution:
         self.oh, self.ow = oh, ow
         self._positions = {}  # batch size -> offsets of every output position of the batch
         self.diff_hp, self.diff_wp = oh + 2 * self.pad_h, ow + 2 * self.pad_w
-        outputs = layer.per_group * layer.group
         self.diff_offsets = dc.tap_offsets(
             layer.per_group, self.diff_hp, self.diff_wp, w.kh, w.kw, w.dh, w.dw
         )
-        self.outputs = outputs
+        self.outputs = layer.per_group * layer.group
         self._padded_of = None  # the bottom whose padded copy the "padded" buffer holds
 
-    def applies(self, image) -> bool:
-        return self.forward_ok and image.dtype == np.float32
+    def applies(self, dtype) -> bool:
+        """Whether these kernels take the layer's passes for data of ``dtype``."""
+        return self.forward_ok and dtype == np.float32
 
     def _weights(self):
         """(M, Cg * kh * kw): the layer's weights, a view."""
