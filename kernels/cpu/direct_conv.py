@@ -8,14 +8,17 @@ computes its extra lanes from whatever follows in the buffer and does not store 
 
 The input gradient of a convolution with unit strides is itself such a convolution (of the top
 gradient, padded by dilation * (kernel - 1) - pad, with the weights flipped and each group's
-channels swapped), so the same kernel serves it.
+channels swapped), so the same kernel serves it. For any row stride there is the scatter form:
+blocks of 6 kernel taps x 16 output positions, summed over the output channels, each tap's row
+added to the input positions it shifts them to (one product per output position, the batch
+im2col path's count, with no column matrix).
 """
 
 import numba
 import numpy as np
 from numba import prange
 
-from .simd_conv import ROWS, WIDTH, block_set, gather_block_add
+from .simd_conv import ROWS, WIDTH, block_scatter_add, block_set, gather_block_add
 
 U = numba.uint64
 SLACK = 16  # floats after the padded batch: the spare lanes of a last partial run read into it
@@ -193,3 +196,87 @@ def flipped_weights(weights, group):
     per_group = m // group
     grouped = weights.reshape(group, per_group, cg, kh, kw)[:, :, :, ::-1, ::-1]
     return np.ascontiguousarray(grouped.transpose(0, 2, 1, 3, 4).reshape(group * cg, per_group, kh, kw))
+
+
+def scatter_geometry(oh, ow, h, w, kh, kw, ph, pw, sh, dh, dw):
+    """The scatter input gradient's buffers: the top gradient's rows widened to whole runs of 8
+    (ow8), with a zero row more (oh2) when an image's runs are odd in number, so runs pair up; the
+    gradient summed into padded planes (hb, wb) that every widened run's taps land inside."""
+    ow8 = -(-ow // 8) * 8
+    oh2 = oh + (oh * (ow8 // 8)) % 2
+    hb = max(h + 2 * ph, (oh2 - 1) * sh + (kh - 1) * dh + 1)
+    wb = max(w + 2 * pw, ow8 + (kw - 1) * dw)
+    return oh2, ow8, hb, wb
+
+
+def scatter_tap_order(channels, kh, kw):
+    """The scatter form's taps, kernel position major: tap_offsets' indices ordered (i, j, c). Six
+    consecutive taps then lie in six channels' planes (when there are six), so a block's rows add
+    to disjoint places; in the (c, i, j) order neighbours overlap by 7 of 8 lanes, and each load
+    waits for the store before it."""
+    return np.arange(channels * kh * kw).reshape(channels, kh, kw).transpose(1, 2, 0).reshape(-1)
+
+
+def scatter_targets(channels, hb, wb, kh, kw, dh, dw):
+    """targets[t]: where tap scatter_tap_order[t] adds its row, relative to its output run's place
+    in the padded planes; padded to whole blocks of 6 with the first tap (its weights there are
+    zero)."""
+    taps = tap_offsets(channels, hb, wb, kh, kw, dh, dw)[scatter_tap_order(channels, kh, kw)]
+    blocks = -(-taps.size // ROWS)
+    return np.concatenate([taps, np.full(blocks * ROWS - taps.size, taps[0], np.int64)])
+
+
+@numba.njit(cache=True, parallel=True)
+def widen_rows(widened, diff, oh2, ow8):
+    """widened: flat (N, M, oh2, ow8) = diff (N, M, OH, OW), zero past its rows and columns."""
+    n, m, oh, ow = diff.shape
+    for b in prange(n):
+        for ch in range(m):
+            base = (b * m + ch) * oh2 * ow8
+            for y in range(oh):
+                row = base + y * ow8
+                widened[row : row + ow] = diff[b, ch, y]
+                widened[row + ow : row + ow8] = 0
+            widened[base + oh * ow8 : base + oh2 * ow8] = 0
+
+
+@numba.njit(cache=True, parallel=True, error_model="numpy")
+def input_gradient_scatter(
+    image_diff, sums, widened, packed, channel_offsets, targets, oh2, ow8, hb, wb, ph, pw, sh
+):
+    """image_diff (N, C, H, W) = the input gradient of a convolution with unit column stride.
+    widened: the top gradient (widen_rows, M channels); packed: each group's weights transposed,
+    taps in scatter_tap_order, (group, ceil(K / 6), Mg, 6) (pack_weights of W^T);
+    channel_offsets[m] = m * oh2 * ow8;
+    targets: scatter_targets; sums: scratch of N * C * hb * wb floats, the padded planes."""
+    n, c, h, w = image_diff.shape
+    group, blocks, per_group, _ = packed.shape
+    m = per_group * group
+    cg = c // group
+    runs_per_row = ow8 // 8
+    runs = oh2 * runs_per_row
+    plane, diff_plane = hb * wb, oh2 * ow8
+    widened_at, sums_at = widened.ctypes.data, sums.ctypes.data  # float32: 4 bytes a step
+    for b in prange(n):
+        sums[b * c * plane : (b + 1) * c * plane] = 0
+        for g in range(group):
+            source_base = (b * m + g * per_group) * diff_plane
+            target_base = (b * c + g * cg) * plane
+            for blk in range(blocks):  # a block's weights stay in L1 while the image's runs pass
+                weights, rows = packed[g, blk].ctypes.data, targets[blk * ROWS :].ctypes.data
+                for pair in range(0, runs, 2):
+                    y0, x0 = pair // runs_per_row, (pair % runs_per_row) * 8
+                    y1, x1 = (pair + 1) // runs_per_row, ((pair + 1) % runs_per_row) * 8
+                    source = source_base + y0 * ow8 + x0
+                    target = target_base + y0 * sh * wb + x0
+                    second = (y1 - y0) * ow8 + (x1 - x0)
+                    target_second = (y1 - y0) * sh * wb + (x1 - x0)
+                    block_scatter_add(
+                        weights, widened_at + 4 * source, channel_offsets.ctypes.data, second,
+                        sums_at + 4 * target, rows, target_second, per_group,
+                    )  # fmt: skip
+        for ch in range(c):
+            base = (b * c + ch) * plane
+            for y in range(h):
+                row = base + (y + ph) * wb + pw
+                image_diff[b, ch, y] = sums[row : row + w]

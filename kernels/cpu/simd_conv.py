@@ -54,19 +54,27 @@ def _halves(builder, first, second) -> tuple:
     return b0, builder.load(builder.bitcast(builder.gep(first, [second]), vptr), align=4)
 
 
-def _block_loop(builder, c_addr, ldc, steps, accumulate, step_operands) -> None:
-    """The block both kernels share: out[r * ldc + t] (+)= sum over ``steps`` of a[r] * b[t] for
-    r < 6, t < 16, the 12 vector sums in registers; ``step_operands(k)`` emits step k's loads and
-    returns the 6 broadcast a's and the two 8-float halves of b."""
+def _strided_rows(builder, c_addr, ldc):
+    """The slots of a block stored as rows ``ldc`` floats apart: (r, half) -> 8-float pointer."""
     c = builder.inttoptr(c_addr, _f32.as_pointer())
-    fma = _fma(builder.module)
 
     def slot(r, half):
         row = builder.gep(c, [builder.mul(ldc, _const(r))])
         return builder.bitcast(builder.gep(row, [_const(8 * half)]), _v8.as_pointer())
 
+    return slot
+
+
+def _block_loop(builder, slot, steps, mode, step_operands) -> None:
+    """The block all kernels share: at slot(r, half) (+)= sum over ``steps`` of a[r] * b[t] for
+    r < 6, t < 16, the 12 vector sums in registers; ``step_operands(k)`` emits step k's loads and
+    returns the 6 broadcast a's and the two 8-float halves of b. ``mode``: "set" stores the sums,
+    "add" starts from what the slots hold, "scatter" adds each sum to its slot one after another
+    after the loop (slots that overlap, as the input gradient's do, then add up)."""
+    fma = _fma(builder.module)
     zero = ir.Constant(_v8, [0.0] * 8)
-    start = [builder.load(slot(r, h), align=4) if accumulate else zero for r in range(ROWS) for h in range(2)]
+    slots = [(r, h) for r in range(ROWS) for h in range(2)]
+    start = [builder.load(slot(r, h), align=4) if mode == "add" else zero for r, h in slots]
     entry = builder.block
     loop = builder.append_basic_block("steps")
     done = builder.append_basic_block("done")
@@ -98,11 +106,30 @@ def _block_loop(builder, c_addr, ldc, steps, accumulate, step_operands) -> None:
         final.add_incoming(before, entry)
         final.add_incoming(after, loop)
         finals.append(final)
-    for i, final in enumerate(finals):
-        builder.store(final, slot(i // 2, i % 2), align=4)
+    for (r, h), final in zip(slots, finals, strict=True):
+        pointer = slot(r, h)
+        if mode == "scatter":  # load after the previous store: it may have written these lanes
+            final = builder.fadd(builder.load(pointer, align=4), final)
+        builder.store(final, pointer, align=4)
 
 
-def _make_block(accumulate: bool):
+def _weighted_runs(builder, w_addr, x_addr, o_addr, second):
+    """Step k's operands of a convolution block: the 6 weights at w[k * 6 + r], broadcast, and the
+    two runs of 8 inputs at x[offsets[k]] and ``second`` floats after them."""
+    w = builder.inttoptr(w_addr, _f32.as_pointer())
+    x = builder.inttoptr(x_addr, _f32.as_pointer())
+    offs = builder.inttoptr(o_addr, _i64.as_pointer())
+
+    def operands(k):
+        first = builder.gep(x, [builder.load(builder.gep(offs, [k]))])
+        wk = builder.gep(w, [builder.mul(k, _const(ROWS))])
+        a = [_broadcast(builder, builder.gep(wk, [_const(r)])) for r in range(ROWS)]
+        return a, _halves(builder, first, second)
+
+    return operands
+
+
+def _make_block(mode: str):
     @intrinsic
     def block(typingctx, weights, source, offsets, second, out, ldc, taps):
         """out[r * ldc + t] (+)= sum_k weights[k * 6 + r] * source[offsets[k] + t'] for r < 6 and
@@ -111,17 +138,8 @@ def _make_block(accumulate: bool):
 
         def codegen(context, builder, signature, args):
             w_addr, x_addr, o_addr, second_v, c_addr, ldc_v, taps_v = args
-            w = builder.inttoptr(w_addr, _f32.as_pointer())
-            x = builder.inttoptr(x_addr, _f32.as_pointer())
-            offs = builder.inttoptr(o_addr, _i64.as_pointer())
-
-            def operands(k):
-                first = builder.gep(x, [builder.load(builder.gep(offs, [k]))])
-                wk = builder.gep(w, [builder.mul(k, _const(ROWS))])
-                a = [_broadcast(builder, builder.gep(wk, [_const(r)])) for r in range(ROWS)]
-                return a, _halves(builder, first, second_v)
-
-            _block_loop(builder, c_addr, ldc_v, taps_v, accumulate, operands)
+            operands = _weighted_runs(builder, w_addr, x_addr, o_addr, second_v)
+            _block_loop(builder, _strided_rows(builder, c_addr, ldc_v), taps_v, mode, operands)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -129,8 +147,8 @@ def _make_block(accumulate: bool):
     return block
 
 
-block_set = _make_block(accumulate=False)
-block_add = _make_block(accumulate=True)
+block_set = _make_block("set")
+block_add = _make_block("add")
 
 
 @intrinsic
@@ -154,7 +172,32 @@ def gather_block_add(typingctx, vectors, source, offsets, taps, out, ldc, steps)
             a = [_broadcast(builder, builder.gep(base, [tap[r]])) for r in range(ROWS)]
             return a, _halves(builder, row, _const(8))
 
-        _block_loop(builder, c_addr, ldc_v, steps_v, True, operands)
+        _block_loop(builder, _strided_rows(builder, c_addr, ldc_v), steps_v, "add", operands)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def block_scatter_add(typingctx, weights, source, offsets, second, out, targets, out_second, steps):
+    """The block of block_set, each result row added where it belongs instead of stored as a row:
+    out[targets[r] + t''] += sum_k weights[k * 6 + r] * source[offsets[k] + t'] (t'' = t for
+    t < 8, out_second + t - 8 after), row after row, so rows whose targets overlap add up (the input
+    gradient: row r is one kernel tap, its target the tap's shift of the output positions)."""
+    sig = types.void(*([types.int64] * 8))
+
+    def codegen(context, builder, signature, args):
+        w_addr, x_addr, o_addr, second_v, c_addr, t_addr, out_second_v, steps_v = args
+        operands = _weighted_runs(builder, w_addr, x_addr, o_addr, second_v)
+        c = builder.inttoptr(c_addr, _f32.as_pointer())
+        target = builder.inttoptr(t_addr, _i64.as_pointer())
+        rows = [builder.gep(c, [builder.load(builder.gep(target, [_const(r)]))]) for r in range(ROWS)]
+
+        def slot(r, half):
+            start = builder.gep(rows[r], [out_second_v]) if half else rows[r]
+            return builder.bitcast(start, _v8.as_pointer())
+
+        _block_loop(builder, slot, steps_v, "scatter", operands)
         return context.get_dummy_value()
 
     return sig, codegen

@@ -113,11 +113,12 @@ class Net:
         """One BLAS thread per call while the CPU's convolutions run on every core themselves:
         OpenBLAS's second thread, woken by any product between them, spins beside their threads.
         Inference always (the convolutions run direct or in chunks: cifar10_quick's forward pass
-        98 -> 58 ms with the chunks); training when every convolution takes the direct path in both
-        directions. That helps with NumPy 2.4.6's OpenBLAS (cifar10_quick's step 149.5 -> 109.8 ms)
-        but costs with NumPy 1.26's (104-109 -> 123-135 ms): benchmarks/convolution_paths.py,
-        2026-12-01, benchmarks/RESULTS.md. LeNet, whose conv2 keeps a BLAS product for its input
-        gradient, keeps BLAS's threads."""
+        98 -> 58 ms with the chunks); training when every convolution takes the direct path (all
+        float32 layers with a unit column stride: their three passes make no BLAS call). With NumPy
+        2.4.6's OpenBLAS that takes cifar10_quick's step from 143.7 to 100.4 ms; NumPy 1.26's
+        OpenBLAS does not thread the small products left, and the limit changes little there
+        (102.8 -> 107.2 ms, within the machine's drift): benchmarks/convolution_paths.py,
+        2026-12-01, benchmarks/RESULTS.md."""
         if self.backend.name != "cpu":
             return contextlib.nullcontext()
         if train:

@@ -3,7 +3,14 @@
 import numba
 import numpy as np
 
-from pyrpudl.kernels.cpu.simd_conv import ROWS, WIDTH, block_add, block_set, gather_block_add
+from pyrpudl.kernels.cpu.simd_conv import (
+    ROWS,
+    WIDTH,
+    block_add,
+    block_scatter_add,
+    block_set,
+    gather_block_add,
+)
 
 
 @numba.njit
@@ -20,6 +27,14 @@ def run_gather(vectors, source, offsets, taps, out):
     gather_block_add(
         vectors.ctypes.data, source.ctypes.data, offsets.ctypes.data, taps.ctypes.data,
         out.ctypes.data, out.shape[1], offsets.shape[0],
+    )  # fmt: skip
+
+
+@numba.njit
+def run_scatter(weights, source, offsets, second, out, targets, out_second):
+    block_scatter_add(
+        weights.ctypes.data, source.ctypes.data, offsets.ctypes.data, second, out.ctypes.data,
+        targets.ctypes.data, out_second, offsets.shape[0],
     )  # fmt: skip
 
 
@@ -61,4 +76,25 @@ def test_a_gather_block_broadcasts_six_taps_against_sixteen_lanes():
     out = rng.standard_normal((ROWS, WIDTH)).astype(np.float32)
     want = out + inputs.T @ vectors
     run_gather(vectors, source, offsets, taps, out)
+    np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)
+
+
+def test_a_scatter_block_adds_each_row_where_its_target_says_overlaps_included():
+    rng = np.random.default_rng(2)
+    steps, second, out_second = 11, 21, 13
+    weights = rng.standard_normal((steps, ROWS)).astype(np.float32)
+    source = rng.standard_normal(300).astype(np.float32)
+    offsets = rng.integers(0, 300 - second - 8, steps).astype(np.int64)
+    # rows 1 float apart (taps side by side), one row twice, one far off
+    targets = np.array([0, 1, 2, 2, 9, 60], np.int64)
+    runs = np.stack(
+        [np.concatenate([source[o : o + 8], source[o + second : o + second + 8]]) for o in offsets]
+    )
+    sums = weights.T.astype(np.float64) @ runs  # (6, 16)
+    out = rng.standard_normal(100).astype(np.float32)
+    want = out.astype(np.float64)
+    for r in range(ROWS):
+        want[targets[r] : targets[r] + 8] += sums[r, :8]
+        want[targets[r] + out_second : targets[r] + out_second + 8] += sums[r, 8:]
+    run_scatter(weights, source, offsets, second, out, targets, out_second)
     np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)

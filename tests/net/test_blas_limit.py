@@ -22,8 +22,8 @@ def limited(context) -> bool:
 def test_training_holds_blas_to_one_thread_only_when_every_convolution_runs_direct():
     quick = net("cifar10_quick_train_test.prototxt", (3, 32, 32))
     assert limited(quick._blas_limit(train=True)) and limited(quick._blas_limit(train=False))
-    lenet = net("lenet_train_test.prototxt", (1, 28, 28))  # conv2's input gradient is a BLAS product
-    assert not limited(lenet._blas_limit(train=True)) and limited(lenet._blas_limit(train=False))
+    lenet = net("lenet_train_test.prototxt", (1, 28, 28))  # conv2's input gradient in the scatter form
+    assert limited(lenet._blas_limit(train=True)) and limited(lenet._blas_limit(train=False))
     for layer in quick.layers:
         if hasattr(layer, "direct"):
             layer.direct = False  # the im2col path: its products want BLAS's threads

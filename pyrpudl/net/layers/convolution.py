@@ -47,7 +47,7 @@ class Convolution(Layer):
     def direct_whole_step(self, dtype) -> bool:
         """Whether a training step of this layer runs wholly on the direct kernels (no BLAS)."""
         direct = self._direct_path(dtype)
-        return direct is not None and (direct.input_grad_ok or not self.propagate_down[0])
+        return direct is not None
 
     def _per_group(self, array) -> list:
         """Views of a weight array as (outputs per group, rows per group), one per group."""
@@ -105,12 +105,7 @@ class Convolution(Layer):
             if not self.propagate_down[0]:
                 return [None]
             image_diff = self.buffer("bottom_diff", image.shape, image.dtype)
-            if direct.input_grad_ok:
-                direct.input_gradient(top_diffs[0], image_diff)
-            else:
-                diff = self.buffer("diff_wide", (outputs, n * self.positions), image.dtype)
-                self.ops.nchw_to_wide(diff, self.backend.view(top_diffs[0], (n, outputs, self.positions)))
-                self._column_input_gradient(image_diff, diff)
+            direct.input_gradient(top_diffs[0], image_diff)
             return [image_diff]
         if self._columns_of is not image:  # forward ran in chunks (inference), or on others
             columns = self.buffer("columns", (self.group * self.rows, n * self.positions), image.dtype)

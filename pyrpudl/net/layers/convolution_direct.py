@@ -7,10 +7,11 @@ keeps a block of 6 x 16 results in registers. What each pass needs:
 - forward: any row stride and dilation, the column stride 1;
 - weight gradient: any geometry (a block is 6 taps x 16 output channels, the taps' inputs read
   one by one);
-- input gradient: unit strides and pad <= dilation * (kernel - 1): it is then the forward
-  convolution of the padded top gradient with the flipped weights, one product per input position;
-  taken when the input has at most 1.5x the output's positions (LeNet's unpadded conv2, 12x12 in
-  and 8x8 out, keeps the batch product and col2im, which need no columns of the input).
+- input gradient, two forms: with unit strides and pad <= dilation * (kernel - 1) it is the
+  forward convolution of the padded top gradient with the flipped weights, one product per input
+  position and long sums (M * kh * kw); taken when the input has at most 1.5x the output's
+  positions. Otherwise (LeNet's unpadded conv2, 12x12 in and 8x8 out; row strides) the scatter
+  form: one product per output position, as the batch path's product and col2im, in one pass.
 What does not qualify runs the batch im2col path (convolution.py), the reference the tests compare
 this with.
 """
@@ -32,10 +33,15 @@ class DirectConvolution:
         self.pad_h, self.pad_w = w.dh * (w.kh - 1) - w.ph, w.dw * (w.kw - 1) - w.pw
         _, _, oh, ow = layer.top_shapes[0]
         # as a convolution the input gradient costs one product per input position, where the
-        # batch path costs one per output position: worth it unless the output is much smaller
-        self.input_grad_ok = (
+        # scatter form costs one per output position: worth it unless the output is much smaller
+        self.flipped_ok = (
             w.sh == 1 and w.sw == 1 and self.pad_h >= 0 and self.pad_w >= 0 and h * width <= 1.5 * oh * ow
         )
+        self.scatter = dc.scatter_geometry(oh, ow, h, width, w.kh, w.kw, w.ph, w.pw, w.sh, w.dh, w.dw)
+        _, ow8, hb, wb = self.scatter
+        self.scatter_targets = dc.scatter_targets(c // layer.group, hb, wb, w.kh, w.kw, w.dh, w.dw)
+        self.scatter_order = dc.scatter_tap_order(c // layer.group, w.kh, w.kw)
+        self.scatter_channels = np.arange(layer.per_group, dtype=np.int64) * (self.scatter[0] * ow8)
         self.offsets = dc.tap_offsets(c // layer.group, self.hp, self.wp, w.kh, w.kw, w.dh, w.dw)
         self.oh, self.ow = oh, ow
         self._positions = {}  # batch size -> offsets of every output position of the batch
@@ -105,6 +111,12 @@ class DirectConvolution:
             np.sum(sums, axis=0, out=layer.grads[1])
 
     def input_gradient(self, top_diff, image_diff) -> None:
+        if self.flipped_ok:
+            self._flipped_input_gradient(top_diff, image_diff)
+        else:
+            self._scatter_input_gradient(top_diff, image_diff)
+
+    def _flipped_input_gradient(self, top_diff, image_diff) -> None:
         layer, w = self.layer, self.layer.window
         n = top_diff.shape[0]
         padded = layer.buffer("padded_diff", (n * self.outputs * self.diff_hp * self.diff_wp + dc.SLACK,))
@@ -115,4 +127,21 @@ class DirectConvolution:
         dc.forward(
             image_diff, padded, packed, self.diff_offsets, padded[:1], False, self.outputs,
             self.diff_hp, self.diff_wp, 1,
+        )  # fmt: skip
+
+    def _scatter_input_gradient(self, top_diff, image_diff) -> None:
+        layer, w = self.layer, self.layer.window
+        n = top_diff.shape[0]
+        oh2, ow8, hb, wb = self.scatter
+        widened = layer.buffer("widened_diff", (n * self.outputs * oh2 * ow8,))
+        dc.widen_rows(widened, top_diff, oh2, ow8)
+        # each group's weights transposed: taps as rows, the sums over its output channels
+        per_group, taps = layer.per_group, layer.rows
+        transposed = self._weights().reshape(layer.group, per_group, taps)[:, :, self.scatter_order]
+        transposed = transposed.transpose(0, 2, 1)
+        packed = dc.pack_weights(transposed.reshape(layer.group * taps, per_group), layer.group)
+        sums = layer.buffer("scatter_sums", (n * self.channels * hb * wb,))
+        dc.input_gradient_scatter(
+            image_diff, sums, widened, packed, self.scatter_channels, self.scatter_targets,
+            oh2, ow8, hb, wb, w.ph, w.pw, w.sh,
         )  # fmt: skip
