@@ -9,7 +9,7 @@ from pyrpudl.info import collect, format_info
 def test_info_names_the_python_the_threads_and_the_cuda_state():
     info = collect()
     assert info["python"]["executable"] == sys.executable
-    assert info["threads"]["threading_layer"] == "workqueue"
+    assert info["threads"]["threading_layer"] == "forksafe"  # TBB, else workqueue (_numba_setup.py)
     assert info["threads"]["usable_cpus"] >= 1
     assert isinstance(info["cuda"]["available"], bool) and info["cuda"]["reason"]
     text = format_info(info, {"R": "4.2.2"})

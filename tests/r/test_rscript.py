@@ -32,7 +32,7 @@ def test_rpudl_info_in_r_started_from_tmp_names_the_project_environment(elsewher
     assert result.returncode == 0, result.stderr
     assert f"at {ROOT / '.venv' / 'bin' / 'python'}" in result.stdout
     assert "chosen because the set-up script recorded it in" in result.stdout
-    assert "CUDA " in result.stdout and "threading layer workqueue" in result.stdout
+    assert "CUDA " in result.stdout and "threading layer forksafe" in result.stdout
 
 
 def test_an_engine_error_is_an_r_error_without_a_python_traceback(elsewhere):
