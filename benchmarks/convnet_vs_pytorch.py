@@ -5,8 +5,10 @@
 
 Both run in this process, on the same threads, on the same random CIFAR-shaped (or MNIST-shaped)
 batch: cifar10_quick at batch 100 and LeNet at batch 64, built from Caffe's prototxt files for
-pyrpudl and as the equivalent torch.nn modules. Each figure is the median over ``repeats`` timings
-of 10 iterations after 3 warm-up iterations (which include Numba's compilation).
+pyrpudl and as the equivalent torch.nn modules. After 3 warm-up iterations each (Numba's
+compilation among them), the contenders take turns: ``repeats`` rounds, each timing 10 iterations
+of every contender after one untimed one, so the machine's drift (up to 1.6x between runs here)
+falls on all alike. Each figure is the median over the rounds.
 """
 
 import os
@@ -20,6 +22,7 @@ REPEATS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 os.environ.setdefault("NUMBA_NUM_THREADS", str(THREADS))
 os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
 
+import numba  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
@@ -32,16 +35,20 @@ CAFFE = Path(__file__).resolve().parents[1] / "tests" / "net" / "caffe"
 ITERATIONS = 10
 
 
-def median_ms(step) -> float:
-    for _ in range(3):
-        step()
-    timings = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        for _ in range(ITERATIONS):
+def median_ms(steps: dict) -> dict[str, float]:
+    """Median milliseconds per iteration of each of ``steps`` (name -> step), timed in turns."""
+    for step in steps.values():
+        for _ in range(3):
             step()
-        timings.append((time.perf_counter() - started) / ITERATIONS * 1000)
-    return statistics.median(timings)
+    timings = {name: [] for name in steps}
+    for _ in range(REPEATS):
+        for name, step in steps.items():
+            step()  # untimed: whatever the last contender left running settles
+            started = time.perf_counter()
+            for _ in range(ITERATIONS):
+                step()
+            timings[name].append((time.perf_counter() - started) / ITERATIONS * 1000)
+    return {name: statistics.median(values) for name, values in timings.items()}
 
 
 def pyrpudl_net(prototxt: str, phase: str, shape, batch: int):
@@ -112,9 +119,14 @@ def table(ours, theirs) -> None:
     """One line per net: ``ours(prototxt, shape, batch)`` against ``theirs(module, shape, batch,
     channels_last)`` in both of torch's layouts."""
     for name, prototxt, make, shape, batch in NETS:
-        mine = median_ms(ours(prototxt, shape, batch))
-        default = median_ms(theirs(make(), shape, batch, channels_last=False))
-        last = median_ms(theirs(make(), shape, batch, channels_last=True))
+        found = median_ms(
+            {
+                "pyrpudl": ours(prototxt, shape, batch),
+                "torch": theirs(make(), shape, batch, channels_last=False),
+                "torch channels_last": theirs(make(), shape, batch, channels_last=True),
+            }
+        )
+        mine, default, last = found["pyrpudl"], found["torch"], found["torch channels_last"]
         print(
             f"{name:14s} batch {batch}: pyrpudl {mine:7.1f} ms | torch {default:7.1f} ms "
             f"(ratio {mine / default:.2f}) | torch channels_last {last:7.1f} ms (ratio {mine / last:.2f})"
@@ -123,8 +135,12 @@ def table(ours, theirs) -> None:
 
 def main() -> None:
     torch.set_num_threads(THREADS)
-    print(f"threads {THREADS}, median of {REPEATS} x {ITERATIONS} iterations; torch {torch.__version__}")
+    print(
+        f"threads {THREADS}, median of {REPEATS} rounds of {ITERATIONS} iterations, contenders in turn; "
+        f"torch {torch.__version__}"
+    )
     table(pyrpudl_step, torch_step)
+    print(f"Numba's threading layer: {numba.threading_layer()}")
     print("inference (forward pass, TEST phase):")
     table(pyrpudl_inference, torch_inference)
 

@@ -4,7 +4,7 @@ On the GPU the batch becomes one column matrix (im2col, rows = input channel x k
 columns = image x output position), so each pass is one large matrix product per group: forward
 W @ col, weight gradient diff @ col^T, input gradient col2im(W^T @ diff). On the CPU, float32
 layers with a unit column stride skip the column matrix (convolution_direct.py: a register-blocked
-kernel reading the padded input in place; cifar10_quick's training step 160.7 -> 103.4 ms in
+kernel reading the padded input in place; cifar10_quick's training step 156.9 -> 77.6 ms in
 benchmarks/convolution_paths.py, 2026-12-01); the rest run the batch path above, and their
 inference in chunks of a few images per core (convolution_chunks.py). ``direct = False`` /
 ``chunked = False`` turn those off.
