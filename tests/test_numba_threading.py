@@ -49,3 +49,12 @@ def test_a_users_own_threading_layer_is_kept():
         check=True,
     )
     assert result.stdout.strip() == "omp"
+
+
+def test_tbb_is_loaded_only_from_the_environment_and_only_when_it_loads(tmp_path, monkeypatch):
+    # without it, Numba's "forksafe" choice takes workqueue
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))  # no lib/libtbb.so.12 there
+    assert not _numba_setup._load_environment_tbb()
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / _numba_setup.TBB_LIBRARY).write_bytes(b"not a library")
+    assert not _numba_setup._load_environment_tbb()  # one that does not load is passed over
