@@ -8,13 +8,41 @@ the first maximum's position (y * W + x), which alone receives the gradient.
 import numba
 import numpy as np
 
+from . import simd_pool
+
 # Indices known to be in range are cast to unsigned, with each plane and row taken as a view once:
 # Numba then skips its test for negative (from-the-end) indices in the inner loops.
 U = numba.uint64
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(cache=True, inline="always")
+def _window_max(plane, width, y0, y1, x0, x1, lowest):
+    """The first maximum of plane[y0:y1, x0:x1] in row-major order and its position y * W + x."""
+    best = lowest
+    where = -1
+    for yy in range(y0, y1):
+        row = plane[U(yy)]
+        for xx in range(x0, x1):
+            value = row[U(xx)]
+            if value > best:
+                best = value
+                where = yy * width + xx
+    return best, where
+
+
 def max_pool_forward(out, argmax, image, kh, kw, ph, pw, sh, sw):
+    """out = each window's maximum, argmax = its first position (y * W + x), -1 for a window of
+    NaNs. float32 batches with a column stride of 1 or 2 take 8 outputs of a row at once
+    (simd_pool.py); the rest, and the windows overhanging a side, the scalar loop."""
+    if image.dtype == np.float32 and sw in (1, 2) and image.flags.c_contiguous:
+        offsets = (np.arange(kh)[:, None] * image.shape[3] + np.arange(kw)[None, :]).reshape(-1)
+        _max_pool_forward_vector(out, argmax, image, offsets.astype(np.int64), kh, kw, ph, pw, sh, sw)
+    else:
+        _max_pool_forward_scalar(out, argmax, image, kh, kw, ph, pw, sh, sw)
+
+
+@numba.njit(parallel=True, cache=True)
+def _max_pool_forward_scalar(out, argmax, image, kh, kw, ph, pw, sh, sw):
     n_images, channels, height, width = image.shape
     oh, ow = out.shape[2], out.shape[3]
     lowest = image.dtype.type(-np.inf)
@@ -28,17 +56,50 @@ def max_pool_forward(out, argmax, image, kh, kw, ph, pw, sh, sw):
                 for x in range(ow):
                     x0 = max(x * sw - pw, 0)
                     x1 = min(x * sw - pw + kw, width)
-                    best = lowest
-                    where = -1
-                    for yy in range(y0, y1):
-                        row = plane[U(yy)]
-                        for xx in range(x0, x1):
-                            value = row[U(xx)]
-                            if value > best:
-                                best = value
-                                where = yy * width + xx
-                    out_row[U(x)] = best
-                    argmax_row[U(x)] = where
+                    out_row[U(x)], argmax_row[U(x)] = _window_max(plane, width, y0, y1, x0, x1, lowest)
+
+
+@numba.njit(parallel=True, cache=True)
+def _max_pool_forward_vector(out, argmax, image, offsets, kh, kw, ph, pw, sh, sw):
+    """C-contiguous float32 out and image, int32 argmax; offsets[i * kw + j] = i * W + j."""
+    n_images, channels, height, width = image.shape
+    oh, ow = out.shape[2], out.shape[3]
+    lowest = image.dtype.type(-np.inf)
+    # outputs whose windows lie wholly inside the image's columns, 8 at a time (the last 8
+    # overlap the ones before when the count is not a multiple of 8)
+    x_first = min(ow, (pw + sw - 1) // sw)
+    x_last = max(x_first, min(ow, (width + pw - kw) // sw + 1))
+    vector = x_last - x_first >= simd_pool.LANES
+    image_at, out_at, argmax_at = image.ctypes.data, out.ctypes.data, argmax.ctypes.data
+    for index in numba.prange(n_images * channels):
+        n, c = index // channels, index % channels
+        plane = image[n, c]
+        for y in range(oh):
+            top = y * sh - ph
+            y0, y1 = max(top, 0), min(top + kh, height)
+            first_tap, last_tap = (y0 - top) * kw, (y1 - top) * kw
+            out_row, argmax_row = out[n, c, y], argmax[n, c, y]
+            row_at = 4 * ((index * oh + y) * ow)
+            if vector:
+                x = x_first
+                while x < x_last:
+                    x8 = min(x, x_last - simd_pool.LANES)
+                    start = top * width + x8 * sw - pw  # lane 0's window start in the plane
+                    args = (
+                        image_at + 4 * (index * height * width + start), offsets.ctypes.data,
+                        first_tap, last_tap, out_at + row_at + 4 * x8, argmax_at + row_at + 4 * x8, start,
+                    )  # fmt: skip
+                    if sw == 1:
+                        simd_pool.window_max_stride1(*args)
+                    else:
+                        simd_pool.window_max_stride2(*args)
+                    x = x8 + simd_pool.LANES
+            for x in range(ow):
+                if vector and x_first <= x < x_last:
+                    continue
+                x0 = max(x * sw - pw, 0)
+                x1 = min(x * sw - pw + kw, width)
+                out_row[U(x)], argmax_row[U(x)] = _window_max(plane, width, y0, y1, x0, x1, lowest)
 
 
 @numba.njit(parallel=True, cache=True)
