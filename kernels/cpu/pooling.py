@@ -30,15 +30,48 @@ def _window_max(plane, width, y0, y1, x0, x1, lowest):
     return best, where
 
 
+@numba.njit(cache=True)
+def _inner_columns(ow, width, kw, pw, sw):
+    """[x_first, x_last): the outputs whose windows lie wholly inside the image's columns."""
+    x_first = min(ow, (pw + sw - 1) // sw)
+    return x_first, max(x_first, min(ow, (width + pw - kw) // sw + 1))
+
+
+def _vector_offsets(out, image, kh, kw, pw, sw):
+    """offsets[i * kw + j] = i * W + j when the 8-output kernels (simd_pool.py) take this call:
+    float32, a column stride of 1 or 2, C-contiguous; else None."""
+    if (
+        image.dtype != np.float32
+        or sw not in (1, 2)
+        or not (image.flags.c_contiguous and out.flags.c_contiguous)
+    ):
+        return None
+    x_first, x_last = _inner_columns(out.shape[3], image.shape[3], kw, pw, sw)
+    if x_last - x_first < simd_pool.LANES:  # too few windows inside the columns: all scalar
+        return None
+    return (np.arange(kh)[:, None] * image.shape[3] + np.arange(kw)[None, :]).reshape(-1).astype(np.int64)
+
+
 def max_pool_forward(out, argmax, image, kh, kw, ph, pw, sh, sw):
     """out = each window's maximum, argmax = its first position (y * W + x), -1 for a window of
     NaNs. float32 batches with a column stride of 1 or 2 take 8 outputs of a row at once
     (simd_pool.py); the rest, and the windows overhanging a side, the scalar loop."""
-    if image.dtype == np.float32 and sw in (1, 2) and image.flags.c_contiguous:
-        offsets = (np.arange(kh)[:, None] * image.shape[3] + np.arange(kw)[None, :]).reshape(-1)
-        _max_pool_forward_vector(out, argmax, image, offsets.astype(np.int64), kh, kw, ph, pw, sh, sw)
+    offsets = _vector_offsets(out, image, kh, kw, pw, sw)
+    if offsets is not None and argmax.flags.c_contiguous:
+        _pool_forward_vector(out, argmax, image, offsets, kh, kw, ph, pw, sh, sw, False)
     else:
         _max_pool_forward_scalar(out, argmax, image, kh, kw, ph, pw, sh, sw)
+
+
+def ave_pool_forward(out, image, kh, kw, ph, pw, sh, sw):
+    """out = each window's mean (Caffe's divisor, module docstring), summed in the data's precision;
+    8 outputs at a time where max_pool_forward takes them."""
+    offsets = _vector_offsets(out, image, kh, kw, pw, sw)
+    if offsets is not None:
+        unused = np.empty((1, 1, 1, 1), np.int32)
+        _pool_forward_vector(out, unused, image, offsets, kh, kw, ph, pw, sh, sw, True)
+    else:
+        _ave_pool_forward_scalar(out, image, kh, kw, ph, pw, sh, sw)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -59,16 +92,16 @@ def _max_pool_forward_scalar(out, argmax, image, kh, kw, ph, pw, sh, sw):
                     out_row[U(x)], argmax_row[U(x)] = _window_max(plane, width, y0, y1, x0, x1, lowest)
 
 
-@numba.njit(parallel=True, cache=True)
-def _max_pool_forward_vector(out, argmax, image, offsets, kh, kw, ph, pw, sh, sw):
-    """C-contiguous float32 out and image, int32 argmax; offsets[i * kw + j] = i * W + j."""
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def _pool_forward_vector(out, argmax, image, offsets, kh, kw, ph, pw, sh, sw, mean):
+    """C-contiguous float32 out and image (and int32 argmax for MAX); offsets[i * kw + j] = i * W
+    + j; ``mean``: AVE, else MAX."""
     n_images, channels, height, width = image.shape
     oh, ow = out.shape[2], out.shape[3]
     lowest = image.dtype.type(-np.inf)
     # outputs whose windows lie wholly inside the image's columns, 8 at a time (the last 8
     # overlap the ones before when the count is not a multiple of 8)
-    x_first = min(ow, (pw + sw - 1) // sw)
-    x_last = max(x_first, min(ow, (width + pw - kw) // sw + 1))
+    x_first, x_last = _inner_columns(ow, width, kw, pw, sw)
     vector = x_last - x_first >= simd_pool.LANES
     image_at, out_at, argmax_at = image.ctypes.data, out.ctypes.data, argmax.ctypes.data
     for index in numba.prange(n_images * channels):
@@ -78,28 +111,56 @@ def _max_pool_forward_vector(out, argmax, image, offsets, kh, kw, ph, pw, sh, sw
             top = y * sh - ph
             y0, y1 = max(top, 0), min(top + kh, height)
             first_tap, last_tap = (y0 - top) * kw, (y1 - top) * kw
-            out_row, argmax_row = out[n, c, y], argmax[n, c, y]
+            bottom = min(top + kh, height + ph)  # AVE's divisor counts the padding, not the overhang
+            out_row = out[n, c, y]
             row_at = 4 * ((index * oh + y) * ow)
             if vector:
                 x = x_first
                 while x < x_last:
                     x8 = min(x, x_last - simd_pool.LANES)
                     start = top * width + x8 * sw - pw  # lane 0's window start in the plane
-                    args = (
-                        image_at + 4 * (index * height * width + start), offsets.ctypes.data,
-                        first_tap, last_tap, out_at + row_at + 4 * x8, argmax_at + row_at + 4 * x8, start,
-                    )  # fmt: skip
-                    if sw == 1:
-                        simd_pool.window_max_stride1(*args)
+                    source = image_at + 4 * (index * height * width + start)
+                    if mean:
+                        size = np.float32((bottom - top) * kw)
+                        if sw == 1:
+                            simd_pool.window_mean_stride1(
+                                source,
+                                offsets.ctypes.data,
+                                first_tap,
+                                last_tap,
+                                out_at + row_at + 4 * x8,
+                                size,
+                            )
+                        else:
+                            simd_pool.window_mean_stride2(
+                                source,
+                                offsets.ctypes.data,
+                                first_tap,
+                                last_tap,
+                                out_at + row_at + 4 * x8,
+                                size,
+                            )
                     else:
-                        simd_pool.window_max_stride2(*args)
+                        args = (
+                            source, offsets.ctypes.data, first_tap, last_tap, out_at + row_at + 4 * x8,
+                            argmax_at + row_at + 4 * x8, start,
+                        )  # fmt: skip
+                        if sw == 1:
+                            simd_pool.window_max_stride1(*args)
+                        else:
+                            simd_pool.window_max_stride2(*args)
                     x = x8 + simd_pool.LANES
             for x in range(ow):
                 if vector and x_first <= x < x_last:
                     continue
-                x0 = max(x * sw - pw, 0)
-                x1 = min(x * sw - pw + kw, width)
-                out_row[U(x)], argmax_row[U(x)] = _window_max(plane, width, y0, y1, x0, x1, lowest)
+                xs = x * sw - pw
+                if mean:
+                    out_row[U(x)] = _window_mean(
+                        plane, height, width, top, bottom, xs, min(xs + kw, width + pw)
+                    )
+                else:
+                    x0, x1 = max(xs, 0), min(xs + kw, width)
+                    out_row[U(x)], argmax[n, c, y, U(x)] = _window_max(plane, width, y0, y1, x0, x1, lowest)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -121,8 +182,20 @@ def max_pool_backward(image_diff, out_diff, argmax, kh, kw, ph, pw, sh, sw):
                         plane[U(where)] += diff_row[U(x)]
 
 
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _window_mean(plane, height, width, ys, ye, xs, xe):
+    """The mean of the window [ys, ye) x [xs, xe) (padding included, so the divisor counts it),
+    summed in row-major order over the part inside the image, in the data's precision."""
+    total = plane.dtype.type(0)
+    for yy in range(max(ys, 0), min(ye, height)):
+        row = plane[U(yy)]
+        for xx in range(max(xs, 0), min(xe, width)):
+            total += row[U(xx)]
+    return total / plane.dtype.type((ye - ys) * (xe - xs))
+
+
 @numba.njit(parallel=True, cache=True, error_model="numpy")
-def ave_pool_forward(out, image, kh, kw, ph, pw, sh, sw):
+def _ave_pool_forward_scalar(out, image, kh, kw, ph, pw, sh, sw):
     n_images, channels, height, width = image.shape
     oh, ow = out.shape[2], out.shape[3]
     for n in numba.prange(n_images):
@@ -134,14 +207,7 @@ def ave_pool_forward(out, image, kh, kw, ph, pw, sh, sw):
                 out_row = out[n, c, y]
                 for x in range(ow):
                     xs = x * sw - pw
-                    xe = min(xs + kw, width + pw)
-                    size = (ye - ys) * (xe - xs)
-                    total = 0.0
-                    for yy in range(max(ys, 0), min(ye, height)):
-                        row = plane[U(yy)]
-                        for xx in range(max(xs, 0), min(xe, width)):
-                            total += row[U(xx)]
-                    out_row[U(x)] = total / size
+                    out_row[U(x)] = _window_mean(plane, height, width, ys, ye, xs, min(xs + kw, width + pw))
 
 
 @numba.njit(parallel=True, cache=True, error_model="numpy")

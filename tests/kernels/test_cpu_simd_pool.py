@@ -1,5 +1,6 @@
-"""Max pooling 8 outputs at a time (simd_pool.py, float32) against the scalar loop and the slow
-reference: the same maxima and the same first positions, ties, NaNs and -inf included."""
+"""Pooling 8 outputs at a time (simd_pool.py, float32) against the scalar loop and the slow
+reference: MAX with the same maxima and first positions, ties, NaNs and -inf included; AVE with
+the same sums (the same order, in float32) and Caffe's divisors."""
 
 import numpy as np
 import pytest
@@ -66,3 +67,17 @@ def test_a_tie_goes_to_the_first_position_in_row_major_order():
     pooling.max_pool_forward(out, argmax, image, 2, 2, 0, 0, 2, 2)
     assert out[0, 0, 0, 0] == 5.0 and argmax[0, 0, 0, 0] == 1
     assert argmax[0, 0, 0, 1] == 0 * 20 + 2  # all zeros: the window's first position
+
+
+@pytest.mark.parametrize("shape, kernel, stride, pad", GEOMETRIES.values(), ids=GEOMETRIES.keys())
+def test_eight_means_at_a_time_equal_the_scalar_loop_and_the_reference(shape, kernel, stride, pad):
+    oh, ow = (out_size(s, k, st, p) for s, k, st, p in zip(shape[2:], kernel, stride, pad, strict=True))
+    args = (*kernel, *pad, *stride)
+    image = np.random.default_rng(4).standard_normal(shape).astype(np.float32)
+    out = np.empty((*shape[:2], oh, ow), np.float32)
+    pooling.ave_pool_forward(out, image, *args)
+    want = np.empty_like(out)
+    pooling._ave_pool_forward_scalar(want, image, *args)
+    np.testing.assert_array_equal(out, want)
+    expected = reference.pool2d(image.astype(np.float64), kernel, pad, stride, (oh, ow), "AVE")
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
