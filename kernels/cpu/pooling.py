@@ -120,35 +120,17 @@ def _pool_forward_vector(out, argmax, image, offsets, kh, kw, ph, pw, sh, sw, me
                     x8 = min(x, x_last - simd_pool.LANES)
                     start = top * width + x8 * sw - pw  # lane 0's window start in the plane
                     source = image_at + 4 * (index * height * width + start)
+                    args = (source, offsets.ctypes.data, first_tap, last_tap, out_at + row_at + 4 * x8)
                     if mean:
                         size = np.float32((bottom - top) * kw)
                         if sw == 1:
-                            simd_pool.window_mean_stride1(
-                                source,
-                                offsets.ctypes.data,
-                                first_tap,
-                                last_tap,
-                                out_at + row_at + 4 * x8,
-                                size,
-                            )
+                            simd_pool.window_mean_stride1(*args, size)
                         else:
-                            simd_pool.window_mean_stride2(
-                                source,
-                                offsets.ctypes.data,
-                                first_tap,
-                                last_tap,
-                                out_at + row_at + 4 * x8,
-                                size,
-                            )
+                            simd_pool.window_mean_stride2(*args, size)
+                    elif sw == 1:
+                        simd_pool.window_max_stride1(*args, argmax_at + row_at + 4 * x8, start)
                     else:
-                        args = (
-                            source, offsets.ctypes.data, first_tap, last_tap, out_at + row_at + 4 * x8,
-                            argmax_at + row_at + 4 * x8, start,
-                        )  # fmt: skip
-                        if sw == 1:
-                            simd_pool.window_max_stride1(*args)
-                        else:
-                            simd_pool.window_max_stride2(*args)
+                        simd_pool.window_max_stride2(*args, argmax_at + row_at + 4 * x8, start)
                     x = x8 + simd_pool.LANES
             for x in range(ow):
                 if vector and x_first <= x < x_last:

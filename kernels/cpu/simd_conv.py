@@ -22,6 +22,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
+from .simd_ir import counted_loop, splat
+
 ROWS = 6  # output channels per block
 WIDTH = 16  # output positions per block: two vectors of 8
 
@@ -42,9 +44,7 @@ def _fma(module: ir.Module) -> ir.Function:
 
 def _broadcast(builder, pointer) -> ir.Value:
     """The float at ``pointer`` in all 8 lanes."""
-    undef = ir.Constant(_v8, ir.Undefined)
-    one = builder.insert_element(undef, builder.load(pointer, align=4), ir.Constant(ir.IntType(32), 0))
-    return builder.shuffle_vector(one, undef, ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8))
+    return splat(builder, builder.load(pointer, align=4), _v8)
 
 
 def _halves(builder, first, second) -> tuple:
@@ -75,37 +75,16 @@ def _block_loop(builder, slot, steps, mode, step_operands) -> None:
     zero = ir.Constant(_v8, [0.0] * 8)
     slots = [(r, h) for r in range(ROWS) for h in range(2)]
     start = [builder.load(slot(r, h), align=4) if mode == "add" else zero for r, h in slots]
-    entry = builder.block
-    loop = builder.append_basic_block("steps")
-    done = builder.append_basic_block("done")
-    builder.cbranch(builder.icmp_signed(">", steps, _const(0)), loop, done)
 
-    builder.position_at_end(loop)
-    k = builder.phi(_i64)
-    k.add_incoming(_const(0), entry)
-    sums = []
-    for value in start:
-        phi = builder.phi(_v8)
-        phi.add_incoming(value, entry)
-        sums.append(phi)
-    a, (b0, b1) = step_operands(k)
-    new = []
-    for r in range(ROWS):
-        new.append(builder.call(fma, [a[r], b0, sums[2 * r]]))
-        new.append(builder.call(fma, [a[r], b1, sums[2 * r + 1]]))
-    k_next = builder.add(k, _const(1))
-    k.add_incoming(k_next, loop)
-    for phi, value in zip(sums, new, strict=True):
-        phi.add_incoming(value, loop)
-    builder.cbranch(builder.icmp_signed("<", k_next, steps), loop, done)
+    def step(k, sums):
+        a, (b0, b1) = step_operands(k)
+        new = []
+        for r in range(ROWS):
+            new.append(builder.call(fma, [a[r], b0, sums[2 * r]]))
+            new.append(builder.call(fma, [a[r], b1, sums[2 * r + 1]]))
+        return new
 
-    builder.position_at_end(done)
-    finals = []
-    for before, after in zip(start, new, strict=True):  # a block's phis come before anything else
-        final = builder.phi(_v8)
-        final.add_incoming(before, entry)
-        final.add_incoming(after, loop)
-        finals.append(final)
+    finals = counted_loop(builder, _const(0), steps, start, step)
     for (r, h), final in zip(slots, finals, strict=True):
         pointer = slot(r, h)
         if mode == "scatter":  # load after the previous store: it may have written these lanes

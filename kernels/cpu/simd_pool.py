@@ -21,24 +21,18 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-LANES = 8
-
-_f32 = ir.FloatType()
-_i32 = ir.IntType(32)
-_i64 = ir.IntType(64)
-_v8 = ir.VectorType(_f32, LANES)
-_v8i = ir.VectorType(_i32, LANES)
+from .simd_ir import LANES, counted_loop, f32, i32, i64, splat, v8, v8i
 
 
 def _load_lanes(builder, pointer, stride: int):
     """The 8 floats at pointer[t * stride], t < 8 (stride 1 or 2, reading no float past the last)."""
-    vptr = _v8.as_pointer()
+    vptr = v8.as_pointer()
     first = builder.load(builder.bitcast(pointer, vptr), align=4)
     if stride == 1:
         return first
     # floats 7..14: lanes 1, 3, 5, 7 are pointer[8], [10], [12], [14]
-    second = builder.load(builder.bitcast(builder.gep(pointer, [ir.Constant(_i64, 7)]), vptr), align=4)
-    picks = ir.Constant(ir.VectorType(_i32, LANES), [0, 2, 4, 6, 9, 11, 13, 15])
+    second = builder.load(builder.bitcast(builder.gep(pointer, [ir.Constant(i64, 7)]), vptr), align=4)
+    picks = ir.Constant(ir.VectorType(i32, LANES), [0, 2, 4, 6, 9, 11, 13, 15])
     return builder.shuffle_vector(first, second, picks)
 
 
@@ -52,53 +46,24 @@ def _make_window_max(stride: int):
 
         def codegen(context, builder, signature, args):
             b_addr, o_addr, k0, k1, out_addr, arg_addr, index0 = args
-            base_ptr = builder.inttoptr(b_addr, _f32.as_pointer())
-            offs = builder.inttoptr(o_addr, _i64.as_pointer())
-            lanes = ir.Constant(_v8i, [t * stride for t in range(LANES)])
-            lowest = ir.Constant(_v8, [float("-inf")] * LANES)
-            none = ir.Constant(_v8i, [-1] * LANES)
+            base_ptr = builder.inttoptr(b_addr, f32.as_pointer())
+            offs = builder.inttoptr(o_addr, i64.as_pointer())
+            lanes = ir.Constant(v8i, [t * stride for t in range(LANES)])
 
-            entry = builder.block
-            loop = builder.append_basic_block("taps")
-            done = builder.append_basic_block("done")
-            builder.cbranch(builder.icmp_signed("<", k0, k1), loop, done)
+            def step(k, values):
+                best, where = values
+                offset = builder.load(builder.gep(offs, [k]))
+                value = _load_lanes(builder, builder.gep(base_ptr, [offset]), stride)
+                position = splat(builder, builder.trunc(builder.add(index0, offset), i32), v8i)
+                better = builder.fcmp_ordered(">", value, best)
+                return builder.select(better, value, best), builder.select(
+                    better, builder.add(position, lanes), where
+                )
 
-            builder.position_at_end(loop)
-            k = builder.phi(_i64)
-            best = builder.phi(_v8)
-            where = builder.phi(_v8i)
-            k.add_incoming(k0, entry)
-            best.add_incoming(lowest, entry)
-            where.add_incoming(none, entry)
-            offset = builder.load(builder.gep(offs, [k]))
-            value = _load_lanes(builder, builder.gep(base_ptr, [offset]), stride)
-            position = builder.trunc(builder.add(index0, offset), _i32)
-            undef = ir.Constant(_v8i, ir.Undefined)
-            splat = builder.shuffle_vector(
-                builder.insert_element(undef, position, ir.Constant(_i32, 0)),
-                undef,
-                ir.Constant(ir.VectorType(_i32, LANES), [0] * LANES),
-            )
-            better = builder.fcmp_ordered(">", value, best)
-            new_best = builder.select(better, value, best)
-            new_where = builder.select(better, builder.add(splat, lanes), where)
-            k_next = builder.add(k, ir.Constant(_i64, 1))
-            k.add_incoming(k_next, loop)
-            best.add_incoming(new_best, loop)
-            where.add_incoming(new_where, loop)
-            builder.cbranch(builder.icmp_signed("<", k_next, k1), loop, done)
-
-            builder.position_at_end(done)
-            final_best = builder.phi(_v8)
-            final_best.add_incoming(lowest, entry)
-            final_best.add_incoming(new_best, loop)
-            final_where = builder.phi(_v8i)
-            final_where.add_incoming(none, entry)
-            final_where.add_incoming(new_where, loop)
-            out_ptr = builder.inttoptr(out_addr, _v8.as_pointer())
-            arg_ptr = builder.inttoptr(arg_addr, _v8i.as_pointer())
-            builder.store(final_best, out_ptr, align=4)
-            builder.store(final_where, arg_ptr, align=4)
+            initial = [ir.Constant(v8, [float("-inf")] * LANES), ir.Constant(v8i, [-1] * LANES)]
+            best, where = counted_loop(builder, k0, k1, initial, step)
+            builder.store(best, builder.inttoptr(out_addr, v8.as_pointer()), align=4)
+            builder.store(where, builder.inttoptr(arg_addr, v8i.as_pointer()), align=4)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -115,38 +80,18 @@ def _make_window_mean(stride: int):
 
         def codegen(context, builder, signature, args):
             b_addr, o_addr, k0, k1, out_addr, size_v = args
-            base_ptr = builder.inttoptr(b_addr, _f32.as_pointer())
-            offs = builder.inttoptr(o_addr, _i64.as_pointer())
-            zero = ir.Constant(_v8, [0.0] * LANES)
+            base_ptr = builder.inttoptr(b_addr, f32.as_pointer())
+            offs = builder.inttoptr(o_addr, i64.as_pointer())
 
-            entry = builder.block
-            loop = builder.append_basic_block("taps")
-            done = builder.append_basic_block("done")
-            builder.cbranch(builder.icmp_signed("<", k0, k1), loop, done)
+            def step(k, values):
+                offset = builder.load(builder.gep(offs, [k]))
+                return [
+                    builder.fadd(values[0], _load_lanes(builder, builder.gep(base_ptr, [offset]), stride))
+                ]
 
-            builder.position_at_end(loop)
-            k = builder.phi(_i64)
-            total = builder.phi(_v8)
-            k.add_incoming(k0, entry)
-            total.add_incoming(zero, entry)
-            offset = builder.load(builder.gep(offs, [k]))
-            new_total = builder.fadd(total, _load_lanes(builder, builder.gep(base_ptr, [offset]), stride))
-            k_next = builder.add(k, ir.Constant(_i64, 1))
-            k.add_incoming(k_next, loop)
-            total.add_incoming(new_total, loop)
-            builder.cbranch(builder.icmp_signed("<", k_next, k1), loop, done)
-
-            builder.position_at_end(done)
-            final = builder.phi(_v8)
-            final.add_incoming(zero, entry)
-            final.add_incoming(new_total, loop)
-            undef = ir.Constant(_v8, ir.Undefined)
-            sizes = builder.shuffle_vector(
-                builder.insert_element(undef, size_v, ir.Constant(_i32, 0)),
-                undef,
-                ir.Constant(ir.VectorType(_i32, LANES), [0] * LANES),
-            )
-            builder.store(builder.fdiv(final, sizes), builder.inttoptr(out_addr, _v8.as_pointer()), align=4)
+            (total,) = counted_loop(builder, k0, k1, [ir.Constant(v8, [0.0] * LANES)], step)
+            mean = builder.fdiv(total, splat(builder, size_v, v8))
+            builder.store(mean, builder.inttoptr(out_addr, v8.as_pointer()), align=4)
             return context.get_dummy_value()
 
         return sig, codegen
