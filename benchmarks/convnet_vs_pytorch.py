@@ -12,9 +12,7 @@ falls on all alike. Each figure is the median over the rounds.
 """
 
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 2
@@ -25,6 +23,7 @@ os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from in_turns import median_ms_in_turns  # noqa: E402 (beside this script)
 from torch import nn  # noqa: E402
 from torch_nets import lenet_torch, quick_torch  # noqa: E402 (beside this script)
 
@@ -33,22 +32,6 @@ from pyrpudl.net.net import Net  # noqa: E402
 
 CAFFE = Path(__file__).resolve().parents[1] / "tests" / "net" / "caffe"
 ITERATIONS = 10
-
-
-def median_ms(steps: dict) -> dict[str, float]:
-    """Median milliseconds per iteration of each of ``steps`` (name -> step), timed in turns."""
-    for step in steps.values():
-        for _ in range(3):
-            step()
-    timings = {name: [] for name in steps}
-    for _ in range(REPEATS):
-        for name, step in steps.items():
-            step()  # untimed: whatever the last contender left running settles
-            started = time.perf_counter()
-            for _ in range(ITERATIONS):
-                step()
-            timings[name].append((time.perf_counter() - started) / ITERATIONS * 1000)
-    return {name: statistics.median(values) for name, values in timings.items()}
 
 
 def pyrpudl_net(prototxt: str, phase: str, shape, batch: int):
@@ -119,13 +102,12 @@ def table(ours, theirs) -> None:
     """One line per net: ``ours(prototxt, shape, batch)`` against ``theirs(module, shape, batch,
     channels_last)`` in both of torch's layouts."""
     for name, prototxt, make, shape, batch in NETS:
-        found = median_ms(
-            {
-                "pyrpudl": ours(prototxt, shape, batch),
-                "torch": theirs(make(), shape, batch, channels_last=False),
-                "torch channels_last": theirs(make(), shape, batch, channels_last=True),
-            }
-        )
+        steps = {
+            "pyrpudl": ours(prototxt, shape, batch),
+            "torch": theirs(make(), shape, batch, channels_last=False),
+            "torch channels_last": theirs(make(), shape, batch, channels_last=True),
+        }
+        found = median_ms_in_turns({name: (None, step) for name, step in steps.items()}, REPEATS, ITERATIONS)
         mine, default, last = found["pyrpudl"], found["torch"], found["torch channels_last"]
         print(
             f"{name:14s} batch {batch}: pyrpudl {mine:7.1f} ms | torch {default:7.1f} ms "

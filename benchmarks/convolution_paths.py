@@ -12,9 +12,7 @@ training a third contender keeps BLAS's threads (no Net._blas_limit) with the di
 
 import contextlib
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 2
@@ -23,6 +21,7 @@ os.environ.setdefault("NUMBA_NUM_THREADS", str(THREADS))
 os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
 
 import numpy as np  # noqa: E402
+from in_turns import median_ms_in_turns  # noqa: E402 (beside this script)
 
 from pyrpudl.net import parse_net  # noqa: E402
 from pyrpudl.net.net import Net  # noqa: E402
@@ -60,20 +59,7 @@ def compare(prototxt: str, shape, batch: int, train: bool) -> dict[str, float]:
             net.backward()
             net.params.sgd_step(0.001, 0.9, 0.004)
 
-    timings = {name: [] for name in paths}
-    for setup in paths.values():  # warm-up, compilation included
-        setup()
-        for _ in range(3):
-            step()
-    for _ in range(BLOCKS):
-        for name, setup in paths.items():
-            setup()
-            step()
-            started = time.perf_counter()
-            for _ in range(5):
-                step()
-            timings[name].append((time.perf_counter() - started) / 5 * 1000)
-    return {name: statistics.median(values) for name, values in timings.items()}
+    return median_ms_in_turns({name: (setup, step) for name, setup in paths.items()}, BLOCKS, 5)
 
 
 def main() -> None:

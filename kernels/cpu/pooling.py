@@ -5,6 +5,8 @@ counts, the ceil-mode overhang does not), then clipped to the image for the sum.
 the first maximum's position (y * W + x), which alone receives the gradient.
 """
 
+import functools
+
 import numba
 import numpy as np
 
@@ -49,7 +51,18 @@ def _vector_offsets(out, image, kh, kw, pw, sw):
     x_first, x_last = _inner_columns(out.shape[3], image.shape[3], kw, pw, sw)
     if x_last - x_first < simd_pool.LANES:  # too few windows inside the columns: all scalar
         return None
-    return (np.arange(kh)[:, None] * image.shape[3] + np.arange(kw)[None, :]).reshape(-1).astype(np.int64)
+    return _window_offsets(kh, kw, image.shape[3])
+
+
+@functools.lru_cache(maxsize=64)
+def _window_offsets(kh, kw, width):
+    """offsets[i * kw + j] = i * width + j, made once per geometry (every step pools the same)."""
+    offsets = (np.arange(kh)[:, None] * width + np.arange(kw)[None, :]).reshape(-1).astype(np.int64)
+    offsets.flags.writeable = False
+    return offsets
+
+
+_NO_ARGMAX = np.empty((1, 1, 1, 1), np.int32)  # AVE's stand-in for the argmax the frame takes
 
 
 def max_pool_forward(out, argmax, image, kh, kw, ph, pw, sh, sw):
@@ -68,8 +81,7 @@ def ave_pool_forward(out, image, kh, kw, ph, pw, sh, sw):
     8 outputs at a time where max_pool_forward takes them."""
     offsets = _vector_offsets(out, image, kh, kw, pw, sw)
     if offsets is not None:
-        unused = np.empty((1, 1, 1, 1), np.int32)
-        _pool_forward_vector(out, unused, image, offsets, kh, kw, ph, pw, sh, sw, True)
+        _pool_forward_vector(out, _NO_ARGMAX, image, offsets, kh, kw, ph, pw, sh, sw, True)
     else:
         _ave_pool_forward_scalar(out, image, kh, kw, ph, pw, sh, sw)
 

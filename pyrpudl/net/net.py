@@ -115,9 +115,9 @@ class Net:
         Inference always (the convolutions run direct or in chunks: cifar10_quick's forward pass
         98 -> 58 ms with the chunks); training when every convolution takes the direct path (all
         float32 layers with a unit column stride: their three passes make no BLAS call). The
-        cifar10_quick step 142.5 -> 91.6 ms with NumPy 2.4.6's OpenBLAS, 85.8 -> 77.6 with NumPy
-        1.26's; LeNet 16.4 -> 13.4 with 1.26's (benchmarks/convolution_paths.py, TBB layer,
-        2026-12-01; benchmarks/RESULTS.md)."""
+        cifar10_quick step 142.5 -> 91.6 ms with NumPy 2.4.6's OpenBLAS; with NumPy 1.26's, which
+        does not thread the small products left, within the drift (-8% to +5% over three runs)
+        (benchmarks/convolution_paths.py, TBB layer, 2026-12-01; benchmarks/RESULTS.md)."""
         if self.backend.name != "cpu":
             return contextlib.nullcontext()
         if train:

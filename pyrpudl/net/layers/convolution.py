@@ -46,8 +46,7 @@ class Convolution(Layer):
 
     def direct_whole_step(self, dtype) -> bool:
         """Whether a training step of this layer runs wholly on the direct kernels (no BLAS)."""
-        direct = self._direct_path(dtype)
-        return direct is not None
+        return self._direct_path(dtype) is not None
 
     def _per_group(self, array) -> list:
         """Views of a weight array as (outputs per group, rows per group), one per group."""

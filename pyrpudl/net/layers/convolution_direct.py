@@ -38,10 +38,10 @@ class DirectConvolution:
             w.sh == 1 and w.sw == 1 and self.pad_h >= 0 and self.pad_w >= 0 and h * width <= 1.5 * oh * ow
         )
         self.scatter = dc.scatter_geometry(oh, ow, h, width, w.kh, w.kw, w.ph, w.pw, w.sh, w.dh, w.dw)
-        _, ow8, hb, wb = self.scatter
+        oh2, ow8, hb, wb = self.scatter
         self.scatter_targets = dc.scatter_targets(c // layer.group, hb, wb, w.kh, w.kw, w.dh, w.dw)
         self.scatter_order = dc.scatter_tap_order(c // layer.group, w.kh, w.kw)
-        self.scatter_channels = np.arange(layer.per_group, dtype=np.int64) * (self.scatter[0] * ow8)
+        self.scatter_channels = np.arange(layer.per_group, dtype=np.int64) * (oh2 * ow8)
         self.offsets = dc.tap_offsets(c // layer.group, self.hp, self.wp, w.kh, w.kw, w.dh, w.dw)
         self.oh, self.ow = oh, ow
         self._positions = {}  # batch size -> offsets of every output position of the batch
