@@ -10,41 +10,41 @@ from .grid import THREADS
 from .grid import blocks as _blocks
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _relu_forward(out, x, slope):
     for i in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
         v = x[i]
         out[i] = v if v > np.float32(0.0) else slope * v
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _relu_backward(dx, dy, x, slope):
     for i in range(cuda.grid(1), dx.shape[0], cuda.gridsize(1)):
         g = dy[i]
         dx[i] = g if x[i] > np.float32(0.0) else slope * g
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _sigmoid_forward(out, x):
     half = np.float32(0.5)
     for i in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
         out[i] = half * math.tanh(half * x[i]) + half
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _sigmoid_backward(dx, dy, y):
     for i in range(cuda.grid(1), dx.shape[0], cuda.gridsize(1)):
         v = y[i]
         dx[i] = dy[i] * v * (np.float32(1.0) - v)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _tanh_forward(out, x):
     for i in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
         out[i] = math.tanh(x[i])
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _tanh_backward(dx, dy, y):
     for i in range(cuda.grid(1), dx.shape[0], cuda.gridsize(1)):
         v = y[i]

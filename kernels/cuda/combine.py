@@ -7,7 +7,7 @@ from .grid import THREADS
 from .grid import blocks as _blocks
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _concat_forward(out, x, offset):
     a, t, inner = x.shape
     for q in range(cuda.grid(1), a * t * inner, cuda.gridsize(1)):
@@ -15,7 +15,7 @@ def _concat_forward(out, x, offset):
         out[i, offset + j, k] = x[i, j, k]
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _concat_backward(dx, dy, offset):
     a, t, inner = dx.shape
     for q in range(cuda.grid(1), a * t * inner, cuda.gridsize(1)):
@@ -23,7 +23,7 @@ def _concat_backward(dx, dy, offset):
         dx[i, j, k] = dy[i, offset + j, k]
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _eltwise_max_forward(out, winner, x, index):
     for i in range(cuda.grid(1), x.shape[0], cuda.gridsize(1)):
         if index == 0 or x[i] > out[i]:
@@ -31,7 +31,7 @@ def _eltwise_max_forward(out, winner, x, index):
             winner[i] = index
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _eltwise_max_backward(dx, dy, winner, index):
     for i in range(cuda.grid(1), dy.shape[0], cuda.gridsize(1)):
         dx[i] = dy[i] if winner[i] == index else np.float32(0.0)

@@ -22,7 +22,7 @@ def _fmix32(h):
     return h
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _dropout(out, mask, x, ratio, key0, key1, key2):
     h = _fmix32((np.uint64(key0) & M32) ^ _GOLDEN)
     h = _fmix32(h ^ (np.uint64(key1) & M32))

@@ -8,25 +8,25 @@ from .grid import THREADS
 from .grid import blocks as _blocks
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _fill(out, value):
     for i in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
         out[i] = value
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _add(out, a, b):
     for i in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
         out[i] = a[i] + b[i]
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _multiply(out, a, b):
     for i in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
         out[i] = a[i] * b[i]
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _axpby(out, alpha, x, beta, y):
     for i in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
         out[i] = alpha * x[i] + beta * y[i]

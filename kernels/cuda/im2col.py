@@ -13,7 +13,7 @@ from .grid import THREADS
 from .grid import blocks as _blocks
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _im2col(col, image, kh, kw, ph, pw, sh, sw, dh, dw):
     n_images, channels, height, width = image.shape
     oh = (height + 2 * ph - (dh * (kh - 1) + 1)) // sh + 1
@@ -41,7 +41,7 @@ def _im2col(col, image, kh, kw, ph, pw, sh, sw, dh, dw):
                 row += 1
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _col2im(image, col, kh, kw, ph, pw, sh, sw, dh, dw):
     n_images, channels, height, width = image.shape
     oh = (height + 2 * ph - (dh * (kh - 1) + 1)) // sh + 1

@@ -21,7 +21,7 @@ WARP = 32
 LONG_ROW = 1024  # from this many columns on, sum_rows gives a row a whole block
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _wide_to_nchw(out, wide, bias, has_bias):
     n_out, positions = out.shape[1], out.shape[2]
     for k in range(cuda.grid(1), out.size, cuda.gridsize(1)):
@@ -35,7 +35,7 @@ def _wide_to_nchw(out, wide, bias, has_bias):
         out[n, o, p] = value
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _nchw_to_wide(wide, x):
     positions = x.shape[2]
     columns = wide.shape[1]
@@ -46,7 +46,7 @@ def _nchw_to_wide(wide, x):
         wide[o, column] = x[n, o, column - n * positions]
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _add_bias_columns(out, bias):
     columns = out.shape[1]
     for k in range(cuda.grid(1), out.size, cuda.gridsize(1)):
@@ -55,7 +55,7 @@ def _add_bias_columns(out, bias):
         out[r, c] += bias[c]
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _sum_rows(out, m, lanes):
     partial = cuda.shared.array(THREADS, np.float32)
     rows, columns = m.shape
@@ -92,7 +92,7 @@ def _sum_rows(out, m, lanes):
             out[r] = partial[t]
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _sum_columns(out, m):
     partial = cuda.shared.array(THREADS, np.float32)
     rows, columns = m.shape

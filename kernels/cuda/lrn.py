@@ -10,7 +10,7 @@ from .grid import THREADS
 from .grid import blocks as _blocks
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _across_forward(out, scale, x, size, alpha, beta, k):
     n, c, h, w = x.shape
     pre = (size - 1) // 2
@@ -25,7 +25,7 @@ def _across_forward(out, scale, x, size, alpha, beta, k):
         out[i, ch, r, z] = x[i, ch, r, z] * math.pow(s, -beta)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _across_backward(dx, dy, x, y, scale, size, alpha, beta):
     n, c, h, w = x.shape
     pre = (size - 1) // 2
@@ -47,7 +47,7 @@ def _window(position, pad, size, extent):
     return max(start, 0), min(end, extent), end - start
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _within_forward(out, scale, x, size, alpha, beta):
     n, c, h, w = x.shape
     pad = (size - 1) // 2
@@ -64,7 +64,7 @@ def _within_forward(out, scale, x, size, alpha, beta):
         out[i, ch, r, z] = x[i, ch, r, z] * math.pow(s, -beta)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _within_backward(dx, dy, x, scale, size, alpha, beta):
     n, c, h, w = x.shape
     pad = (size - 1) // 2

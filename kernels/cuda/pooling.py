@@ -32,7 +32,7 @@ def _covering(position, pad, size, stride, outputs):
     return start, min((position + pad) // stride + 1, outputs)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _max_pool_forward(out, argmax, image, kh, kw, ph, pw, sh, sw):
     height, width = image.shape[2], image.shape[3]
     channels, oh, ow = out.shape[1], out.shape[2], out.shape[3]
@@ -54,7 +54,7 @@ def _max_pool_forward(out, argmax, image, kh, kw, ph, pw, sh, sw):
         argmax[n, c, y, x] = where
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _max_pool_backward(image_diff, out_diff, argmax, kh, kw, ph, pw, sh, sw):
     channels, height, width = image_diff.shape[1], image_diff.shape[2], image_diff.shape[3]
     oh, ow = out_diff.shape[2], out_diff.shape[3]
@@ -71,7 +71,7 @@ def _max_pool_backward(image_diff, out_diff, argmax, kh, kw, ph, pw, sh, sw):
         image_diff[n, c, y, x] = total
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _ave_pool_forward(out, image, kh, kw, ph, pw, sh, sw):
     height, width = image.shape[2], image.shape[3]
     channels, oh, ow = out.shape[1], out.shape[2], out.shape[3]
@@ -89,7 +89,7 @@ def _ave_pool_forward(out, image, kh, kw, ph, pw, sh, sw):
         out[n, c, y, x] = total / size
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _ave_pool_backward(image_diff, out_diff, kh, kw, ph, pw, sh, sw):
     channels, height, width = image_diff.shape[1], image_diff.shape[2], image_diff.shape[3]
     oh, ow = out_diff.shape[2], out_diff.shape[3]

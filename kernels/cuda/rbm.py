@@ -12,7 +12,7 @@ from .grid import THREADS
 from .grid import blocks as _blocks
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _sigmoid_bias(out, a, bias):
     cols = a.shape[1]
     one = np.float32(1.0)
@@ -21,7 +21,7 @@ def _sigmoid_bias(out, a, bias):
         out[r, c] = one / (one + math.exp(-(a[r, c] + bias[c])))
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _add_bias(out, a, bias):
     cols = a.shape[1]
     for i in range(cuda.grid(1), a.size, cuda.gridsize(1)):
@@ -29,7 +29,7 @@ def _add_bias(out, a, bias):
         out[r, c] = a[r, c] + bias[c]
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _sample(probs, states, a, bias, key0, key1, key2, with_sigmoid):
     h = _fmix32((np.uint64(key0) & M32) ^ _GOLDEN)  # the keys as dropout_keys makes them
     h = _fmix32(h ^ (np.uint64(key1) & M32))
@@ -45,7 +45,7 @@ def _sample(probs, states, a, bias, key0, key1, key2, with_sigmoid):
         states[r, c] = one if u < p else np.float32(0.0)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _squared_error(out, slot, a, b):
     """One block: each thread sums a fixed stride of elements, then a tree in shared memory."""
     partial = cuda.shared.array(THREADS, np.float32)
@@ -67,14 +67,14 @@ def _squared_error(out, slot, a, b):
         out[slot] = partial[0]
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _scale(out, x, alpha):
     cols = x.shape[1]
     for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
         out[i // cols, i % cols] = alpha * x[i // cols, i % cols]
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _bias_step(bias, increments, positive, negative, rate, momentum):
     for c in range(cuda.grid(1), bias.shape[0], cuda.gridsize(1)):
         total = np.float32(0.0)
@@ -85,7 +85,7 @@ def _bias_step(bias, increments, positive, negative, rate, momentum):
         bias[c] += inc
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _momentum_step(weights, increments, gradient, rate, momentum, decay):
     cols = weights.shape[1]
     for i in range(cuda.grid(1), weights.size, cuda.gridsize(1)):

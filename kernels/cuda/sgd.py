@@ -7,7 +7,7 @@ THREADS = 256
 MAX_BLOCKS = 4096
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _sgd_update(data, history, diff, lr_mult, decay_mult, rate, momentum, weight_decay, l1):
     zero = np.float32(0.0)
     for i in range(cuda.grid(1), data.shape[0], cuda.gridsize(1)):

@@ -37,14 +37,14 @@ def _softmax_at(out, x, i, p):
         out[i, k, p] *= inverse
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _softmax_forward(out, x):
     n, _, s = x.shape
     for q in range(cuda.grid(1), n * s, cuda.gridsize(1)):
         _softmax_at(out, x, q // s, q % s)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _softmax_backward(dx, dy, y):
     n, c, s = y.shape
     for q in range(cuda.grid(1), n * s, cuda.gridsize(1)):
@@ -92,7 +92,7 @@ def _count_valid(counts, labels, ignore_label, tid):
     return counts[0]
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _softmax_loss_forward(prob, loss, scores, labels, ignore_label, has_ignore, normalization):
     terms = cuda.shared.array(THREADS, np.float32)
     counts = cuda.shared.array(THREADS, np.int32)
@@ -116,7 +116,7 @@ def _softmax_loss_forward(prob, loss, scores, labels, ignore_label, has_ignore, 
         loss[0] = terms[0] / _normalizer(normalization, n, s, counts[0])
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _softmax_loss_backward(dx, prob, labels, weight, ignore_label, has_ignore, normalization):
     counts = cuda.shared.array(THREADS, np.int32)
     n, c, s = prob.shape
@@ -135,7 +135,7 @@ def _softmax_loss_backward(dx, prob, labels, weight, ignore_label, has_ignore, n
             dx[i, k, p] = prob[i, k, p] * scale
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _accuracy(out, scores, labels, top_k, ignore_label, has_ignore):
     rights = cuda.shared.array(THREADS, np.int32)
     counts = cuda.shared.array(THREADS, np.int32)

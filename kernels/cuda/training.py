@@ -8,7 +8,7 @@ THREADS = 128
 SGD_THREADS = 256
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _select_batch(batch_index, chunk_index, state):
     batch = batch_index.shape[0]
     start = state[0] * batch
@@ -16,7 +16,7 @@ def _select_batch(batch_index, chunk_index, state):
         batch_index[b] = chunk_index[start + b]
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _record_step(costs, accuracies, state, loss, weight, scores, labels):
     # one block: each thread judges rows, then a shared-memory sum of the hits
     hits = cuda.shared.array(THREADS, np.int32)
@@ -44,13 +44,13 @@ def _record_step(costs, accuracies, state, loss, weight, scores, labels):
         accuracies[slot] = np.float32(hits[0]) / np.float32(batch)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _add_cost(costs, state, loss, weight):
     if cuda.grid(1) == 0:
         costs[state[0]] += weight * loss[0]
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _scheduled_sgd_update(data, history, diff, lr_mult, decay_mult, rates, state, momentum, weight_decay, l1):
     rate = rates[state[0]]
     for i in range(cuda.grid(1), data.shape[0], cuda.gridsize(1)):
@@ -64,7 +64,7 @@ def _scheduled_sgd_update(data, history, diff, lr_mult, decay_mult, rates, state
         data[i] = w - v
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _next_step(state):
     if cuda.grid(1) == 0:
         state[0] += 1

@@ -7,7 +7,7 @@ from .grid import THREADS
 from .grid import blocks as _blocks
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _transform_u8(out, pixels, mean, scale):
     batch, size = out.shape
     for k in range(cuda.grid(1), batch * size, cuda.gridsize(1)):
@@ -15,7 +15,7 @@ def _transform_u8(out, pixels, mean, scale):
         out[b, i] = (np.float32(pixels[b, i]) - mean[i]) * scale
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _transform_batch(out, labels_out, dataset, labels, index, mean, scale):
     batch, size = out.shape
     for k in range(cuda.grid(1), batch * size, cuda.gridsize(1)):

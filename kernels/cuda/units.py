@@ -9,7 +9,7 @@ from .grid import THREADS
 from .grid import blocks as _blocks
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _tanh_bias(out, a, bias):
     cols = a.shape[1]
     for i in range(cuda.grid(1), a.size, cuda.gridsize(1)):
@@ -17,7 +17,7 @@ def _tanh_bias(out, a, bias):
         out[r, c] = math.tanh(a[r, c] + bias[c])
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _softmax_bias(out, a, bias):
     """One thread per row: darch's outputs are a few classes wide."""
     cols = a.shape[1]
@@ -44,7 +44,7 @@ def _slope(y, kind):
     return one
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _unit_delta(delta, y, other, kind, mode):
     cols = y.shape[1]
     for i in range(cuda.grid(1), y.size, cuda.gridsize(1)):
