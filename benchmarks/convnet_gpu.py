@@ -26,10 +26,11 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from torch_nets import lenet_torch, quick_torch  # noqa: E402 (beside this script)
+from gpu_data import random_source  # noqa: E402 (beside this script)
+from torch_nets import lenet_torch, quick_torch  # noqa: E402
 
 from pyrpudl.backend import get_backend  # noqa: E402
-from pyrpudl.data import DataSource, create_data_source  # noqa: E402
+from pyrpudl.data import create_data_source  # noqa: E402
 from pyrpudl.model import create_model, predict  # noqa: E402
 from pyrpudl.net import parse_solver  # noqa: E402
 from pyrpudl.proto import rpudl_model_pb2 as pb  # noqa: E402
@@ -39,16 +40,6 @@ CAFFE = ROOT / "tests" / "net" / "caffe"
 QUICK_ITERATIONS = int(sys.argv[1]) if len(sys.argv) > 1 else 4000
 LENET_ITERATIONS = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
 FASHION = Path(sys.argv[3]) if len(sys.argv) > 3 else None
-
-
-def random_source(shape, n_train=50000, n_test=10000) -> DataSource:
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (n_train + n_test, *shape), dtype=np.uint8)
-    labels = rng.integers(0, 10, n_train + n_test).astype(np.int32)
-    source = DataSource("random", Path("."), Path("."), images[:n_train], labels[:n_train],
-                        images[n_train:], labels[n_train:])  # fmt: skip
-    source.mean = images[:n_train].mean(axis=0).astype(np.float32)
-    return source
 
 
 def ours(prototxt, source, solver, batch, iterations, graphs=True):

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Everything that needs a real GPU: the real-GPU tests, then the GEMM and the whole-training
-# benchmarks against PyTorch on the same GPU. Logs go to $OUT (or ./out/gpu).
+# Everything that needs a real GPU, in one call sized for a lent machine (15 minutes of device time
+# per session, its start included; 10 minutes a command): logs and a summary in $OUT (or ./out/gpu).
 #
-#   benchmarks/gpu.sh [tests] [gemm] [train] [darch]      (all four when none is named)
+#   benchmarks/gpu_prepare.sh                      (here, once: the wheels and data to carry)
+#   benchmarks/gpu.sh [train] [profile] [tests] [darch] [gemm]      (on the GPU machine)
 #
-# On an H100 (2026-11-22) the tests took 6.5 minutes (compilation, and 200 cifar10_quick steps on
-# the CPU backend for comparison) and the training benchmark about 5: on the lent machines, whose
-# commands stop after 10 minutes, run them as separate calls. QUICK_ITERATIONS (4000) and
-# LENET_ITERATIONS (10000) set the training runs.
+# With no step named, all five run in that order, most wanted first: the training runs against
+# PyTorch (seed 000's 4000 cifar10_quick iterations, LeNet on Fashion-MNIST), the per-op profile of
+# a step, the real-GPU tests, the RBM against PyTorch, the GEMM shapes against torch. The first
+# step compiles the kernels (minutes, the first time) and Numba's disk cache keeps them for the
+# others. LEASE_SECONDS (default 540) bounds the whole call: each step gets what is left, a step
+# that does not fit is skipped and says so. QUICK_ITERATIONS (4000) and LENET_ITERATIONS (10000)
+# set the training runs.
 #
-# On the lent GPU machines (Python 3.12 with torch, numba and numba-cuda, no internet), wheels
+# The lent machines have Python 3.12 with torch, numba and numba-cuda and no internet: wheels
 # carried in .whl/ are installed first (NumPy 2.4: numba-cuda 0.30 fails to import on NumPy 2.5),
 # and Fashion-MNIST is read from .gpudata/ when it was carried (Debian's files).
 set -uo pipefail
@@ -18,6 +22,8 @@ cd "$ROOT"
 LOGS=${OUT:-$ROOT/out/gpu}
 mkdir -p "$LOGS"
 export PYTHONUNBUFFERED=1
+LEASE_SECONDS=${LEASE_SECONDS:-540}
+: >"$LOGS/summary.txt"
 if compgen -G ".whl/*.whl" >/dev/null; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
   export PYTHONPATH=/tmp/site:$ROOT
@@ -29,17 +35,40 @@ ln -sfn "$ROOT/kernels" "$ROOT/pyrpudl/kernels" 2>/dev/null
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm --format=csv | tee "$LOGS/gpu.txt"
 FASHION=""
 [ -f .gpudata/train-images-idx3-ubyte.gz ] && FASHION=.gpudata
-steps=${*:-tests gemm train darch}
+
+run_step() {
+  case $1 in
+    train) python3 benchmarks/convnet_gpu.py "${QUICK_ITERATIONS:-4000}" "${LENET_ITERATIONS:-10000}" $FASHION ;;
+    profile) python3 benchmarks/gpu_profile.py 30 ;;
+    tests) python3 -m pytest -q -p no:cacheprovider --durations=15 tests/cuda ;;
+    darch) python3 benchmarks/rbm_gpu.py 10 $FASHION ;;
+    gemm) python3 benchmarks/gemm_cuda.py ;;
+    *) echo "unknown step $1 (train, profile, tests, darch, gemm)" >&2; return 2 ;;
+  esac
+}
+export -f run_step
+export FASHION
+
+steps=${*:-train profile tests darch gemm}
 status=0
 for step in $steps; do
-  case $step in
-    tests) python3 -m pytest -q -p no:cacheprovider --durations=10 tests/cuda 2>&1 | tee "$LOGS/tests.txt" ;;
-    gemm) python3 benchmarks/gemm_cuda.py 2>&1 | tee "$LOGS/gemm.txt" ;;
-    train) python3 benchmarks/convnet_gpu.py "${QUICK_ITERATIONS:-4000}" "${LENET_ITERATIONS:-10000}" $FASHION 2>&1 |
-             tee "$LOGS/convnet.txt" ;;
-    darch) python3 benchmarks/rbm_gpu.py 10 $FASHION 2>&1 | tee "$LOGS/rbm.txt" ;;
-    *) echo "unknown step $step (tests, gemm, train, darch)" >&2; false ;;
-  esac || status=1
+  left=$((LEASE_SECONDS - SECONDS))
+  if [ "$left" -lt 30 ]; then
+    echo "== $step: skipped, ${left}s of the lease left" | tee -a "$LOGS/summary.txt"
+    status=1
+    continue
+  fi
+  started=$SECONDS
+  timeout --signal=INT --kill-after=10 "$left" bash -c "run_step $step" 2>&1 | tee "$LOGS/$step.txt"
+  code=$?
+  echo "== $step: exit $code after $((SECONDS - started))s" | tee -a "$LOGS/summary.txt"
+  [ "$code" -eq 0 ] || status=1
 done
 rm -f "$ROOT/pyrpudl/kernels"
+# the end of the output is what the device tool hands back: each step's last lines, the training
+# table last (the logs themselves come back whole from $OUT)
+for step in $(printf '%s\n' $steps | tac); do
+  [ -f "$LOGS/$step.txt" ] && { echo "---- $step"; tail -n 12 "$LOGS/$step.txt"; }
+done
+cat "$LOGS/summary.txt"
 exit $status
