@@ -1,10 +1,13 @@
 """Speed on a GPU: a 784 x 500 RBM, CD-1, batch 100, 10 epochs of 60,000 images (random binary data
 of Fashion-MNIST's shape, or Debian's files when a folder holding them is given), pyrpudl on CUDA
-against the same CD-1 written with PyTorch on the same GPU, in the same run.
+against the same CD-1 written with PyTorch on the same GPU, in the same run. pyrpudl runs twice: as
+it trains (each batch after its first one CUDA-graph replay) and with every op launched from Python
+(PYRPUDL_CUDA_GRAPHS=0), which shows what the graphs save.
 
     python3 benchmarks/rbm_gpu.py [epochs] [fashion_folder]     (benchmarks/gpu.sh darch)
 """
 
+import os
 import sys
 import time
 
@@ -43,24 +46,32 @@ def main() -> None:
     else:
         x = (np.random.default_rng(0).random((60000, 784)) > 0.6).astype(np.float32)
     quiet = dn.DarchLog.make(False)
-    dn.train_rbm(
-        dn.new_rbm(784, 500, 100, dtype=np.float32), x[:1000], 1, log=quiet, device="cuda"
-    )  # compile
     backend = get_backend("cuda")
-    launches = backend.launches
-    started = time.perf_counter()
-    dn.train_rbm(dn.new_rbm(784, 500, 100, dtype=np.float32), x, epochs, log=quiet, device="cuda")
-    ours = time.perf_counter() - started
-    # op launches per batch, each ~55 us of host time on the H100 (2026-11-22): what a graph would save
-    per_batch = (backend.launches - launches) / (epochs * (len(x) // 100))
+    batches = epochs * -(-len(x) // 100)
+
+    def ours(graphs: bool) -> tuple[float, float]:
+        """Seconds for the epochs, and ops launched per batch (a replay counts one)."""
+        os.environ["PYRPUDL_CUDA_GRAPHS"] = "1" if graphs else "0"
+        dn.train_rbm(dn.new_rbm(784, 500, 100, dtype=np.float32), x[:1000], 1, log=quiet, device="cuda")
+        launches = backend.launches
+        started = time.perf_counter()
+        dn.train_rbm(dn.new_rbm(784, 500, 100, dtype=np.float32), x, epochs, log=quiet, device="cuda")
+        return time.perf_counter() - started, (backend.launches - launches) / batches
+
+    eager, eager_launches = ours(graphs=False)  # every op launched from Python (~55 us each, H100)
+    replayed, replayed_launches = ours(graphs=True)  # each batch one CUDA-graph replay
     xt = torch.from_numpy(x).cuda()
     torch_cd1(xt[:1000], 1)
     started = time.perf_counter()
     torch_cd1(xt, epochs)
     theirs = time.perf_counter() - started
-    print(f"RBM 784x500 CD-1, {epochs} epochs on {torch.cuda.get_device_name()}: pyrpudl {ours:.2f} s, "
-          f"PyTorch eager {theirs:.2f} s, ratio {ours / theirs:.2f}; ops launched per batch {per_batch:.1f} "
-          f"({ours / (epochs * (len(x) // 100)) * 1e6:.0f} us a batch)")  # fmt: skip
+    print(f"RBM 784x500 CD-1, batch 100, {epochs} epochs on {torch.cuda.get_device_name()}:")
+    for name, seconds, launches in (("pyrpudl, graphs", replayed, replayed_launches),
+                                    ("pyrpudl, ops launched", eager, eager_launches),
+                                    ("PyTorch eager", theirs, None)):  # fmt: skip
+        per = f"{launches:5.1f} launches a batch" if launches is not None else ""
+        print(f"  {name:22s} {seconds:7.2f} s  {seconds / batches * 1e6:7.0f} us a batch  "
+              f"ratio to PyTorch {seconds / theirs:5.2f}  {per}")  # fmt: skip
 
 
 if __name__ == "__main__":

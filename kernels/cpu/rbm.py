@@ -114,6 +114,33 @@ def squared_error(out, slot, a, b):
     out[slot] = total
 
 
+# The batch's ops with what changes from batch to batch read from arrays (on CUDA, device memory),
+# so that a batch can be recorded once and replayed: ``state[0]`` is the batch's index in the epoch,
+# ``counter[0]`` the draw counter of its first sample.
+
+
+def batch_rows(out, data, state, batch_size):
+    """out = data[state[0] * batch_size :][: rows of out] (the batches are contiguous, in order)."""
+    start = int(state[0]) * batch_size
+    out[...] = data[start : start + out.shape[0]]
+
+
+def sigmoid_bias_sample_at(probs, states, a, bias, key0, key1, counter, offset):
+    """sigmoid_bias_sample with key2 = counter[0] + offset."""
+    sigmoid_bias_sample(probs, states, a, bias, key0, key1, int(counter[0]) + offset)
+
+
+def squared_error_at(out, state, a, b):
+    """squared_error into slot state[0]."""
+    squared_error(out, int(state[0]), a, b)
+
+
+def next_batch(state, counter, draws):
+    """The next batch: state[0] += 1, counter[0] += draws (the samples a batch takes)."""
+    state[0] += 1
+    counter[0] += draws
+
+
 @numba.njit(cache=True)
 def scale(out, x, alpha):
     """out = alpha * x (2-D); out may be x."""

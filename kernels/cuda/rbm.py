@@ -29,8 +29,8 @@ def _add_bias(out, a, bias):
         out[r, c] = a[r, c] + bias[c]
 
 
-@cuda.jit(cache=True)
-def _sample(probs, states, a, bias, key0, key1, key2, with_sigmoid):
+@cuda.jit(device=True, inline=True)
+def _sample_elements(probs, states, a, bias, key0, key1, key2, with_sigmoid):
     h = _fmix32((np.uint64(key0) & M32) ^ _GOLDEN)  # the keys as dropout_keys makes them
     h = _fmix32(h ^ (np.uint64(key1) & M32))
     ka = _fmix32(h ^ (np.uint64(key2) & M32))
@@ -46,7 +46,17 @@ def _sample(probs, states, a, bias, key0, key1, key2, with_sigmoid):
 
 
 @cuda.jit(cache=True)
-def _squared_error(out, slot, a, b):
+def _sample(probs, states, a, bias, key0, key1, key2, with_sigmoid):
+    _sample_elements(probs, states, a, bias, key0, key1, key2, with_sigmoid)
+
+
+@cuda.jit(cache=True)
+def _sample_at(probs, states, a, bias, key0, key1, counter, offset):
+    _sample_elements(probs, states, a, bias, key0, key1, counter[0] + offset, True)
+
+
+@cuda.jit(device=True, inline=True)
+def _block_squared_error(out, slot, a, b):
     """One block: each thread sums a fixed stride of elements, then a tree in shared memory."""
     partial = cuda.shared.array(THREADS, np.float32)
     t = cuda.threadIdx.x
@@ -65,6 +75,32 @@ def _squared_error(out, slot, a, b):
         step //= 2
     if t == 0:
         out[slot] = partial[0]
+
+
+@cuda.jit(cache=True)
+def _squared_error(out, slot, a, b):
+    _block_squared_error(out, slot, a, b)
+
+
+@cuda.jit(cache=True)
+def _squared_error_at(out, state, a, b):
+    _block_squared_error(out, state[0], a, b)
+
+
+@cuda.jit(cache=True)
+def _batch_rows(out, data, state, batch_size):
+    cols = out.shape[1]
+    start = state[0] * batch_size
+    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        r, c = i // cols, i % cols
+        out[r, c] = data[start + r, c]
+
+
+@cuda.jit(cache=True)
+def _next_batch(state, counter, draws):
+    if cuda.grid(1) == 0:
+        state[0] += 1
+        counter[0] += draws
 
 
 @cuda.jit(cache=True)
@@ -118,6 +154,28 @@ def sample_bernoulli(states, probs, key0, key1, key2):
 
 def squared_error(out, slot, a, b):
     _squared_error[1, THREADS](out, np.int32(slot), a, b)
+
+
+# The batch's ops with what changes from batch to batch read on the device (kernels/OPS.md), so that
+# an RBM's batch can be recorded once as a CUDA graph and replayed.
+
+
+def batch_rows(out, data, state, batch_size):
+    _batch_rows[_blocks(out.size), THREADS](out, data, state, np.int64(batch_size))
+
+
+def sigmoid_bias_sample_at(probs, states, a, bias, key0, key1, counter, offset):
+    _sample_at[_blocks(a.size), THREADS](
+        probs, states, a, bias, _key(key0), _key(key1), counter, np.int64(offset)
+    )
+
+
+def squared_error_at(out, state, a, b):
+    _squared_error_at[1, THREADS](out, state, a, b)
+
+
+def next_batch(state, counter, draws):
+    _next_batch[1, 32](state, counter, np.int64(draws))
 
 
 def scale(out, x, alpha):

@@ -60,6 +60,10 @@ OPS = {
         "scale",
         "bias_step",
         "momentum_step",
+        "batch_rows",
+        "sigmoid_bias_sample_at",
+        "squared_error_at",
+        "next_batch",
     ),
     "units": ("tanh_bias", "softmax_bias", "unit_delta"),
 }

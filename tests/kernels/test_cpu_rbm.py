@@ -115,3 +115,32 @@ def test_bias_step(dtype):
     tolerance = 1e-6 if dtype == np.float32 else 1e-14
     np.testing.assert_allclose(inc, want_inc, rtol=tolerance)
     np.testing.assert_allclose(bias, want_bias, rtol=tolerance)
+
+
+def test_the_counted_batch_ops_read_the_batch_from_the_counters():
+    """batch_rows, sigmoid_bias_sample_at, squared_error_at and next_batch: the plain ops, with the
+    batch index and the draw counter read from arrays (what lets CUDA replay a recorded batch)."""
+    rng = np.random.default_rng(4)
+    data = rng.random((7, 5)).astype(np.float32)
+    state, counter = np.array([2], np.int32), np.array([41], np.int64)
+    rows = np.full((3, 5), np.nan, np.float32)
+    last = np.full((1, 5), np.nan, np.float32)  # the epoch's last, shorter batch: rows 6 on
+    k.batch_rows(last, data, state, 3)
+    np.testing.assert_array_equal(last, data[6:7])
+    k.batch_rows(rows, data, np.array([1], np.int32), 3)
+    np.testing.assert_array_equal(rows, data[3:6])
+
+    bias = rng.standard_normal(5).astype(np.float32)
+    want_p, want_s, got_p, got_s = (np.empty_like(rows) for _ in range(4))
+    k.sigmoid_bias_sample(want_p, want_s, rows, bias, 7, 1, 41 + 3)
+    k.sigmoid_bias_sample_at(got_p, got_s, rows, bias, 7, 1, counter, 3)
+    np.testing.assert_array_equal(got_p, want_p)
+    np.testing.assert_array_equal(got_s, want_s)
+
+    errors = np.zeros(3)
+    k.squared_error_at(errors, state, rows, data[:3])
+    assert errors[2] == pytest.approx(np.sum((rows.astype(np.float64) - data[:3]) ** 2), rel=1e-12)
+    assert errors[0] == errors[1] == 0
+
+    k.next_batch(state, counter, 2)
+    assert (state[0], counter[0]) == (3, 43)
