@@ -46,6 +46,15 @@ class DeviceBackprop:
         self.backs = [empty((batch, n)) for n in sizes[1:-1]]
         self.grads = [empty((n_in + 1, n_out)) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
         self.views = {}
+        # a batch's rows are copied into fixed buffers at a batch index kept on the device, so the
+        # batch can be recorded once as a CUDA graph per (rows, momentum, data) and replayed
+        self.batch = batch
+        self.batch_x, self.batch_t = empty((batch, sizes[0])), empty((batch, sizes[-1]))
+        self.state = empty((1,), np.int32)
+        self.counter = empty((1,), np.int64)  # next_batch's draw counter: unused here (no sampling)
+        self.epoch_data = None  # (x, t) on the device for shuffled epochs, refilled each epoch
+        self.graphs = {}
+        self.use_graphs = backend.graphs_enabled()
 
     def _views(self, n):
         """Row slices of the buffers for a batch of ``n`` rows (slicing device arrays costs microseconds)."""
@@ -78,6 +87,43 @@ class DeviceBackprop:
                 ops.unit_delta(deltas[i - 1], outputs[i - 1], backs[i - 1], self.kinds[i - 1][0], 2)
             ops.momentum_step(weights[:-1], inc[:-1], grad[:-1], -darch.learn_rate_weights / n, momentum, 0.0)
             ops.momentum_step(weights[-1:], inc[-1:], grad[-1:], -darch.learn_rate_biases / n, momentum, 0.0)
+
+    def epoch(self, data, bounds, momentum: float) -> None:
+        """One pass of backpropagation over device data ``(x, t)`` in ``bounds``: each batch is
+        launched op by op the first time its (rows, momentum, data) comes, recorded as a CUDA graph,
+        and replayed after that (one launch instead of ~23 ops for a 784-500-500-10 net, each ~55 us
+        of Python on an H100)."""
+        backend = self.backend
+        backend.copy_from_host(self.state, np.zeros(1, np.int32))
+        for start, end in bounds:
+            key = (end - start, momentum, id(data[0]), id(data[1]))
+            graph = self.graphs.get(key)
+            if graph is not None:
+                backend.replay(graph)
+                continue
+            self._counted_step(data, end - start, momentum)
+            if self.use_graphs:
+                graph = backend.capture(lambda: self._counted_step(data, end - start, momentum))  # noqa: B023
+                self.use_graphs = graph is not None
+                if graph is not None:
+                    self.graphs[key] = graph
+        self.download()
+
+    def shuffled(self, x: np.ndarray, t: np.ndarray):
+        """The epoch's permuted rows on the device, in the same two buffers every epoch."""
+        if self.epoch_data is None:
+            self.epoch_data = (self.backend.to_device(x), self.backend.to_device(t))
+        else:
+            self.backend.copy_from_host(self.epoch_data[0], x)
+            self.backend.copy_from_host(self.epoch_data[1], t)
+        return self.epoch_data
+
+    def _counted_step(self, data, n: int, momentum: float) -> None:
+        x, t = self.batch_x[:n], self.batch_t[:n]
+        self.ops.batch_rows(x, data[0], self.state, self.batch)
+        self.ops.batch_rows(t, data[1], self.state, self.batch)
+        self.step(x, t, momentum)
+        self.ops.next_batch(self.state, self.counter, 0)
 
     def outputs_of(self, x, rows: int) -> np.ndarray:
         """The network's output for device data ``x``, in blocks of ``rows``, on the host."""

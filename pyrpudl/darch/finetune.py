@@ -259,11 +259,7 @@ def fine_tune(
 
 def _device_epoch(on_device, data, x, t, order, bounds, momentum) -> None:
     """One epoch of backpropagation on the device; a shuffled epoch uploads its permuted rows once."""
-    backend = on_device.backend
-    dx, dt = data if order is None else (backend.to_device(x[order]), backend.to_device(t[order]))
-    for start, end in bounds:
-        on_device.step(dx[start:end], dt[start:end], momentum)
-    on_device.download()
+    on_device.epoch(data if order is None else on_device.shuffled(x[order], t[order]), bounds, momentum)
 
 
 def _stop_reason(results, stop_err, stop_class_err, stop_valid_err, stop_valid_class_err) -> str | None:
