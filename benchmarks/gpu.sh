@@ -41,7 +41,8 @@ run_step() {
     train) python3 benchmarks/convnet_gpu.py "${QUICK_ITERATIONS:-4000}" "${LENET_ITERATIONS:-10000}" $FASHION ;;
     profile) python3 benchmarks/gpu_profile.py 30 ;;
     tests) python3 -m pytest -q -p no:cacheprovider --durations=15 tests/cuda ;;
-    darch) python3 benchmarks/rbm_gpu.py 10 $FASHION ;;
+    darch) python3 benchmarks/rbm_gpu.py 10 $FASHION &&
+             if [ -n "$FASHION" ]; then python3 benchmarks/dbn_fashion_accuracy.py 5 12 0.2 "$FASHION"; fi ;;
     gemm) python3 benchmarks/gemm_cuda.py ;;
     *) echo "unknown step $1 (train, profile, tests, darch, gemm)" >&2; return 2 ;;
   esac
