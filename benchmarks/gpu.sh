@@ -3,11 +3,12 @@
 # per session, its start included; 10 minutes a command): logs and a summary in $OUT (or ./out/gpu).
 #
 #   benchmarks/gpu_prepare.sh                      (here, once: the wheels and data to carry)
-#   benchmarks/gpu.sh [train] [profile] [tests] [darch] [gemm]      (on the GPU machine)
+#   benchmarks/gpu.sh [train] [profile] [darch] [tests] [gemm]      (on the GPU machine)
 #
 # With no step named, all five run in that order, most wanted first: the training runs against
 # PyTorch (seed 000's 4000 cifar10_quick iterations, LeNet on Fashion-MNIST), the per-op profile of
-# a step, the real-GPU tests, the RBM against PyTorch, the GEMM shapes against torch. The first
+# a step, darch (the RBM against PyTorch, then the DBN's accuracy run), the real-GPU tests, the
+# GEMM shapes against torch. The first
 # step compiles the kernels (minutes, the first time) and Numba's disk cache keeps them for the
 # others. LEASE_SECONDS (default 540) bounds the whole call: each step gets what is left, a step
 # that does not fit is skipped and says so. QUICK_ITERATIONS (4000) and LENET_ITERATIONS (10000)
@@ -50,7 +51,7 @@ run_step() {
 export -f run_step
 export FASHION
 
-steps=${*:-train profile tests darch gemm}
+steps=${*:-train profile darch tests gemm}
 status=0
 for step in $steps; do
   left=$((LEASE_SECONDS - SECONDS))
