@@ -298,7 +298,7 @@ class _CDStep:
         """The epoch on CUDA. A batch reads its rows, error slot and draws from two counters on the
         device, so it is launched op by op once per (rows, momentum), recorded as a CUDA graph, and
         replayed after that: one launch a batch instead of 14 ops for CD-1 (each ~55 us of Python on
-        an H100, 2026-11-22, against ~26 us of arithmetic on its GPU for a 784 x 500 batch of 100)."""
+        an H100, 2026-11-22, where a 784 x 500 batch of 100 is 0.39 GFLOP: ~8 us at 50 TFLOP/s)."""
         backend, rbm = self.backend, self.rbm
         backend.copy_from_host(self.state, np.zeros(1, np.int32))
         backend.copy_from_host(self.counter, np.array([rbm.draws], np.int64))
