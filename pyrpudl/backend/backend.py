@@ -254,9 +254,12 @@ class CudaBackend(Backend):
             return None
         try:
             step()
-        except Exception as exc:
-            self.capture_error = f"a step could not be recorded: {exc}"
+        except BaseException as exc:
+            # end the capture whatever stopped the step: a stream left capturing fails every later call
             driver.cuStreamEndCapture(stream)
+            if not isinstance(exc, Exception):
+                raise  # Ctrl-C: the caller keeps the last good model, on a usable stream
+            self.capture_error = f"a step could not be recorded: {exc}"
             return None
         try:
             graph = check(driver.cuStreamEndCapture(stream))
