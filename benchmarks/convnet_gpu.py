@@ -112,6 +112,14 @@ def main() -> None:
     torch_seconds, _ = theirs(quick_torch, quick, 100, QUICK_ITERATIONS, 0.001, 0.9, 0.004, 1.0)
     rows.append(("cifar10_quick b100", QUICK_ITERATIONS, seconds, torch_seconds, launches, None, None))
     print(rows[-1], flush=True)
+    # the same with the experimental GEMM layout (kernels/cuda/gemm.py: 16-byte shared-memory loads)
+    from pyrpudl.kernels.cuda import gemm
+
+    gemm.VECTOR = True
+    vector_seconds, launches, _ = ours(quick_net, quick, solver, 100, QUICK_ITERATIONS)
+    gemm.VECTOR = False
+    rows.append(("  vector GEMMs", QUICK_ITERATIONS, vector_seconds, torch_seconds, launches, None, None))
+    print(rows[-1], flush=True)
     # the same without CUDA graphs: every op launched from Python (what graphs save)
     eager, ops, _ = ours(quick_net, quick, solver, 100, QUICK_ITERATIONS // 4, graphs=False)
     rows.append(("  ops launched", QUICK_ITERATIONS // 4, eager, torch_seconds / 4, ops, None, None))

@@ -126,29 +126,37 @@ def main() -> None:
         eager = median_us(our_calls, cuda.synchronize)
         torch_eager = median_us(torch_calls, torch.cuda.synchronize)
         graph = ours_graph_us(backend, call)
+        ours.VECTOR = True  # the experimental layout (kernels/cuda/gemm.py), same shape
+        call()
+        vector_error = np.linalg.norm(dc.copy_to_host() - want) / max(np.linalg.norm(want), 1e-30)
+        vector = ours_graph_us(backend, call) if vector_error < 1e-4 else float("nan")
+        ours.VECTOR = False
         torch_graph = torch_graph_us(op_a, op_b, tc)
         tile, slices, _ = ours.plan(m, n, k)
         flops = 2 * m * n * k
         plan = f"{tile[0]}x{tile[1]}/{slices}"
-        rows.append((name, m, n, k, plan, error, eager, torch_eager, graph, torch_graph, flops))
+        rows.append((name, m, n, k, plan, error, eager, torch_eager, graph, vector, torch_graph, flops))
         print(
             f"{name}: rel err {error:.1e}; eager {eager:.1f} vs torch {torch_eager:.1f} µs; "
-            f"graph {graph:.1f} vs torch {torch_graph:.1f} µs ({time.perf_counter() - started:.1f} s)",
+            f"graph {graph:.1f} (vector layout {vector:.1f}, rel err {vector_error:.1e}) vs torch "
+            f"{torch_graph:.1f} µs ({time.perf_counter() - started:.1f} s)",
             flush=True,
         )
         del da, db, dc, ta, tb, tc
     print()
     print(
         f"{'gemm':18s} {'M':>5s} {'N':>6s} {'K':>5s} {'plan':>10s} {'rel err':>8s} | {'eager µs':>9s} "
-        f"{'torch':>7s} | {'graph µs':>9s} {'torch':>7s} | {'GF/s':>6s} {'torch':>6s} {'ratio':>6s}"
+        f"{'torch':>7s} | {'graph µs':>9s} {'vector':>7s} {'torch':>7s} | {'GF/s':>6s} {'vector':>6s} "
+        f"{'torch':>6s} {'ratio':>6s}"
     )
-    for name, m, n, k, plan, error, eager, torch_eager, graph, torch_graph, flops in rows:
+    for name, m, n, k, plan, error, eager, torch_eager, graph, vector, torch_graph, flops in rows:
         print(
             f"{name:18s} {m:5d} {n:6d} {k:5d} {plan:>10s} {error:8.1e} | {eager:9.1f} {torch_eager:7.1f} | "
-            f"{graph:9.1f} {torch_graph:7.1f} | {gflops(flops, graph):6.0f} "
-            f"{gflops(flops, torch_graph):6.0f} {graph / torch_graph:6.2f}"
+            f"{graph:9.1f} {vector:7.1f} {torch_graph:7.1f} | {gflops(flops, graph):6.0f} "
+            f"{gflops(flops, vector):6.0f} {gflops(flops, torch_graph):6.0f} {graph / torch_graph:6.2f}"
         )
-    print("GF/s and ratio (ours / torch time) from the graph replays; plan: tile / K slices")
+    print("GF/s and ratio (ours / torch time) from the graph replays; plan: tile / K slices;")
+    print("vector: the same with PYRPUDL_GEMM_LAYOUT=vector's kernels (NaN when they were wrong)")
 
 
 if __name__ == "__main__":

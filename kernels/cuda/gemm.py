@@ -36,6 +36,7 @@ Launch plans (configured kernels, slice length) are cached per (M, N, K, trans_a
 """
 
 import math
+import os
 
 import numpy as np
 from numba import config, cuda, float32
@@ -46,6 +47,14 @@ SIMULATED = bool(config.ENABLE_CUDASIM)
 BK = 16
 UNROLL = 4  # values of k per pass of the written-out slab product
 PAD = 2  # words added to a shared row when the slab is stored transposed (k-contiguous operand)
+# "vector": each thread reads its register tile's rows and columns from shared memory in runs of 4,
+# which NVVM turns into 16-byte loads: 3 load instructions per 32 multiply-adds of a 4 x 8 tile
+# instead of 12, more than the shared-memory port serves per FMA cycle (PTX for sm_90: 48 scalar
+# loads -> 12 four-wide a slab pass, no spills, 2026-12-01). Rows padded by 4 keep the runs aligned.
+# Not for the 128 x 128 tile, whose 8 x 8 register tile is balanced already and which the wider
+# loads make spill. An experiment to time on a GPU (PYRPUDL_GEMM_LAYOUT=vector), off by default.
+VECTOR = os.environ.get("PYRPUDL_GEMM_LAYOUT", "strided") == "vector"
+VECTOR_PAD = 4
 TILE_32x128 = (32, 128, 4, 8)  # (BM, BN, TM, TN); threads = (BM / TM) · (BN / TN)
 TILE_64x64 = (64, 64, 8, 4)
 TILE_128x128 = (128, 128, 8, 8)
@@ -66,10 +75,16 @@ def _threads(tile) -> int:
     return (bm // tm) * (bn // tn)
 
 
+def _run(tile) -> int:
+    """A thread's consecutive rows (and columns) in its register tile: 4 in the vector layout."""
+    return 4 if VECTOR and tile != TILE_128x128 else 1
+
+
 def _layout(tile, trans_a, trans_b):
     """Constants of one kernel: thread counts, slab copy pattern, shared strides."""
     bm, bn, tm, tn = tile
     threads = _threads(tile)
+    pad = VECTOR_PAD if _run(tile) > 1 else PAD
     # each thread copies whole strides of the slabs
     assert threads % BK == 0 and (bm * BK) % threads == 0 and (bn * BK) % threads == 0
     assert (threads % bm == 0 or not trans_a) and (threads % bn == 0 or trans_b)
@@ -81,8 +96,8 @@ def _layout(tile, trans_a, trans_b):
         "A_LOADS": bm * BK // threads,
         "B_LOADS": bn * BK // threads,
         # a (M, K) and b (N, K) are k-contiguous: their slabs are stored transposed, rows padded
-        "SA_STRIDE": bm + (0 if trans_a else PAD),
-        "SB_STRIDE": bn + (PAD if trans_b else 0),
+        "SA_STRIDE": bm + (0 if trans_a else pad),
+        "SB_STRIDE": bn + (pad if trans_b else 0),
     }
 
 
@@ -120,8 +135,10 @@ def _source(tile, trans_a, trans_b, split) -> str:
     add("    return float32(0.0)")
     add("")
     add("def kernel(c, a, b, alpha, beta, part, slice_k):")
-    add("    sa = cuda.shared.array(SA_SIZE, float32)")
-    add("    sb = cuda.shared.array(SB_SIZE, float32)")
+    run = _run(tile)
+    aligned = ", alignment=16" if run > 1 and not SIMULATED else ""  # the simulator refuses (and needs) none
+    add(f"    sa = cuda.shared.array(SA_SIZE, float32{aligned})")
+    add(f"    sb = cuda.shared.array(SB_SIZE, float32{aligned})")
     add("    m_count, n_count = c.shape")
     add(f"    k_count = a.shape[{0 if trans_a else 1}]")
     add("    tid = cuda.threadIdx.x")
@@ -138,8 +155,15 @@ def _source(tile, trans_a, trans_b, split) -> str:
     add(f"    bn = n0 + {b_first[1]}")
     add(f"    a_store = np.uint64({a_first[0]} * SA_STRIDE + {a_first[1]})")
     add(f"    b_store = np.uint64({b_first[0]} * SB_STRIDE + {b_first[1]})")
-    add("    a_read = np.uint64(ty)")
-    add("    b_read = np.uint64(tx)")
+    add(f"    a_read = np.uint64(ty * {run})")
+    add(f"    b_read = np.uint64(tx * {run})")
+
+    def row(i):  # offset of the thread's i-th row from its first (columns alike, with TX)
+        return (i % run) + (i // run) * ty_count * run
+
+    def column(j):
+        return (j % run) + (j // run) * tx_count * run
+
     for i in range(tm):
         add("    " + " = ".join(f"c{i}_{j}" for j in range(tn)) + " = float32(0.0)")
 
@@ -172,9 +196,9 @@ def _source(tile, trans_a, trans_b, split) -> str:
     add("            rb = b_read + np.uint64(kq * (UNROLL * SB_STRIDE))")
     for kk in range(UNROLL):
         for i in range(tm):
-            add(f"            x{i} = sa[ra + {unsigned(kk * sa_stride + i * ty_count)}]")
+            add(f"            x{i} = sa[ra + {unsigned(kk * sa_stride + row(i))}]")
         for j in range(tn):
-            add(f"            y{j} = sb[rb + {unsigned(kk * sb_stride + j * tx_count)}]")
+            add(f"            y{j} = sb[rb + {unsigned(kk * sb_stride + column(j))}]")
         for i in range(tm):
             for j in range(tn):
                 add(f"            c{i}_{j} += x{i} * y{j}")
@@ -184,10 +208,10 @@ def _source(tile, trans_a, trans_b, split) -> str:
     def store(indent, value):
         pad = " " * indent
         for i in range(tm):
-            add(f"{pad}m = m0 + ty + {i * ty_count}")
+            add(f"{pad}m = m0 + ty * {run} + {row(i)}")
             add(f"{pad}if m < m_count:")
             for j in range(tn):
-                add(f"{pad}    n = n0 + tx + {j * tx_count}")
+                add(f"{pad}    n = n0 + tx * {run} + {column(j)}")
                 add(f"{pad}    if n < n_count:")
                 add(f"{pad}        {value.format(acc=f'c{i}_{j}')}")
 
@@ -269,7 +293,7 @@ def _reduce_slices(c, part, alpha, beta, slices):
 
 
 def _kernel(tile, trans_a, trans_b, split):
-    key = (tile, trans_a, trans_b, split)
+    key = (tile, trans_a, trans_b, split, VECTOR)
     kernel = _kernels.get(key)
     if kernel is None:
         kernel = _kernels[key] = _make_kernel(tile, trans_a, trans_b, split)
@@ -340,7 +364,7 @@ def gemm(c, a, b, trans_a, trans_b, alpha, beta):
     """c = alpha · op(a) @ op(b) + beta · c on the device: 1 launch, or 2 with split-K (see above)."""
     m, n = c.shape
     k = a.shape[0] if trans_a else a.shape[1]
-    key = (m, n, k, trans_a, trans_b)
+    key = (m, n, k, trans_a, trans_b, VECTOR)  # VECTOR: the layout may be switched (benchmarks)
     entry = _plans.get(key)
     if entry is None:
         if m == 0 or n == 0:

@@ -117,6 +117,39 @@ def test_split_k_is_deterministic_and_survives_scratch_growth(monkeypatch):
     assert_close(second.copy_to_host(), a.astype(np.float64) @ b.T)
 
 
+@pytest.fixture
+def vector_layout(monkeypatch):
+    """The experimental layout (PYRPUDL_GEMM_LAYOUT=vector): kernels and plans made afresh with it."""
+    from pyrpudl.kernels.cuda import gemm
+
+    monkeypatch.setattr(gemm, "VECTOR", True)
+    monkeypatch.setattr(gemm, "_kernels", {})
+    monkeypatch.setattr(gemm, "_plans", {})
+    return gemm
+
+
+@pytest.mark.parametrize("trans_a, trans_b", TRANSPOSES)
+@pytest.mark.parametrize(
+    "m, n, k, alpha, beta",
+    [
+        (70, 67, 19, 1.0, 0.0),  # 64 x 64 tiles, partial in m, n and k
+        (20, 140, 33, -0.5, 1.5),  # the 32 x 128 tile, with beta
+        (10, 20, 300, 1.0, 0.0),  # 32 x 128, split K
+    ],
+)
+def test_the_vector_layout_computes_the_same_products(vector_layout, m, n, k, trans_a, trans_b, alpha, beta):
+    gemm = vector_layout
+    tile = gemm.plan(m, n, k)[0]
+    assert gemm._run(tile) == 4
+    assert "a_read = np.uint64(ty * 4)" in gemm._module_source(tile, trans_a, trans_b, False)
+    check(m, n, k, trans_a, trans_b, alpha, beta, seed=8)
+
+
+def test_the_vector_layout_leaves_the_128x128_tile_strided(vector_layout):
+    assert vector_layout._run(vector_layout.TILE_128x128) == 1
+    check(256, 256, 5, True, False, 1.0, 0.0, seed=9)
+
+
 def test_empty_k_scales_c():
     out, cpu, ref = run_both(5, 6, 0, False, False, 1.0, 0.5)
     np.testing.assert_allclose(out, ref, rtol=1e-6)
