@@ -15,7 +15,7 @@ Numba does not unroll the k loop of a slab, and its signed indices carry wraparo
 source is generated: the slab product is written out UNROLL = 4 values of k at a time, over scalar
 accumulators, with shared memory indexed by unsigned integers (so its offsets are immediates), and the
 stores of the register tile are written out too. One kernel is compiled per (tile, trans_a, trans_b,
-split), on first use: 6-11 s each on the development machine, almost all of it Numba's own passes.
+split), on first use: 4-13 s each on the development machine, almost all of it Numba's own passes.
 So each kernel's source is written to a file (kernels/cuda/source_files.py) and Numba's disk cache
 keeps the compiled code for later runs. Launch bounds cap the registers at 128 per thread.
 
@@ -47,10 +47,10 @@ SIMULATED = bool(config.ENABLE_CUDASIM)
 BK = 16
 UNROLL = 4  # values of k per pass of the written-out slab product
 PAD = 2  # words added to a shared row when the slab is stored transposed (k-contiguous operand)
-# "vector": each thread reads its register tile's rows and columns from shared memory in runs of 4,
-# which NVVM turns into 16-byte loads: 3 load instructions per 32 multiply-adds of a 4 x 8 tile
-# instead of 12, more than the shared-memory port serves per FMA cycle (PTX for sm_90: 48 scalar
-# loads -> 12 four-wide a slab pass, no spills, 2026-12-01). Rows padded by 4 keep the runs aligned.
+# "vector": the strided layout's 12 shared-memory loads per 32 multiply-adds (a 4 x 8 register tile)
+# are more than an SM's shared-memory port serves per FMA cycle. Here each thread's rows and columns
+# lie in runs of 4, which NVVM loads 16 bytes at a time: 3 loads instead of 12 (PTX for sm_90: 48
+# scalar loads -> 12 four-wide a slab pass, no spills, 2026-12-01). Rows padded by 4 keep runs aligned.
 # Not for the 128 x 128 tile, whose 8 x 8 register tile is balanced already and which the wider
 # loads make spill. An experiment to time on a GPU (PYRPUDL_GEMM_LAYOUT=vector), off by default.
 VECTOR = os.environ.get("PYRPUDL_GEMM_LAYOUT", "strided") == "vector"
