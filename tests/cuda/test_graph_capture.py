@@ -4,9 +4,10 @@ and test_rbm's gpu tests): whatever stops the recorded step, the capture is ende
 call on the stream would fail."""
 
 import pytest
-from cuda.bindings import driver
 
 from pyrpudl.backend import get_backend
+
+driver = pytest.importorskip("cuda.bindings.driver", reason="CUDA Python comes with the cuda extra")
 
 OK = driver.CUresult.CUDA_SUCCESS
 
