@@ -5,7 +5,15 @@
 target until a caller asks for CUDA.
 """
 
-from pyrpudl.backend.backend import Backend, get_backend
+from pyrpudl.backend.backend import Backend, RecordedSteps, get_backend
 from pyrpudl.backend.device import DEVICES, CudaStatus, cuda_status, resolve_device
 
-__all__ = ["DEVICES", "Backend", "CudaStatus", "cuda_status", "get_backend", "resolve_device"]
+__all__ = [
+    "DEVICES",
+    "Backend",
+    "CudaStatus",
+    "RecordedSteps",
+    "cuda_status",
+    "get_backend",
+    "resolve_device",
+]

@@ -295,6 +295,31 @@ class CudaBackend(Backend):
 _PER_THREAD = PER_THREAD_STREAM
 
 
+class RecordedSteps:
+    """Steps run the first time their key comes, recorded then as CUDA graphs and replayed after
+    that (one launch instead of one per op). A key stands for what the recording bakes in: buffer
+    sizes, scalars such as a momentum. Where graphs are off (the CPU, the simulator,
+    ``PYRPUDL_CUDA_GRAPHS=0``, ``enabled=False``) every step just runs; a recording that fails
+    turns recording off (``backend.capture_error`` says why)."""
+
+    def __init__(self, backend: Backend, enabled: bool = True):
+        self.backend = backend
+        self.recording = enabled and backend.graphs_enabled()
+        self.graphs: dict = {}
+
+    def run(self, key, step) -> None:
+        graph = self.graphs.get(key)
+        if graph is not None:
+            self.backend.replay(graph)
+            return
+        step()  # compiles and allocates what the recording then finds in place
+        if self.recording:
+            graph = self.backend.capture(step)
+            self.recording = graph is not None
+            if graph is not None:
+                self.graphs[key] = graph
+
+
 def canonical(array: np.ndarray) -> np.ndarray:
     """``array`` C-contiguous with the textbook strides. NumPy calls an array contiguous whatever
     the stride of a length-1 axis (Fashion-MNIST's channel axis has stride 0); Numba's device arrays

@@ -8,7 +8,7 @@ precision; the fine-tune loop keeps everything else on the CPU.
 
 import numpy as np
 
-from pyrpudl.backend import Backend
+from pyrpudl.backend import Backend, RecordedSteps
 from pyrpudl.darch import units
 from pyrpudl.darch.model import DArch
 
@@ -53,8 +53,7 @@ class DeviceBackprop:
         self.state = empty((1,), np.int32)
         self.counter = empty((1,), np.int64)  # next_batch's draw counter: unused here (no sampling)
         self.epoch_data = None  # (x, t) on the device for shuffled epochs, refilled each epoch
-        self.graphs = {}
-        self.use_graphs = backend.graphs_enabled()
+        self.steps = RecordedSteps(backend)
 
     def _views(self, n):
         """Row slices of the buffers for a batch of ``n`` rows (slicing device arrays costs microseconds)."""
@@ -93,20 +92,11 @@ class DeviceBackprop:
         launched op by op the first time its (rows, momentum, data) comes, recorded as a CUDA graph,
         and replayed after that (one launch instead of ~23 ops for a 784-500-500-10 net, each ~55 us
         of Python on an H100)."""
-        backend = self.backend
-        backend.copy_from_host(self.state, np.zeros(1, np.int32))
+        self.backend.copy_from_host(self.state, np.zeros(1, np.int32))
         for start, end in bounds:
-            key = (end - start, momentum, id(data[0]), id(data[1]))
-            graph = self.graphs.get(key)
-            if graph is not None:
-                backend.replay(graph)
-                continue
-            self._counted_step(data, end - start, momentum)
-            if self.use_graphs:
-                graph = backend.capture(lambda: self._counted_step(data, end - start, momentum))  # noqa: B023
-                self.use_graphs = graph is not None
-                if graph is not None:
-                    self.graphs[key] = graph
+            n = end - start
+            key = (n, momentum, id(data[0]), id(data[1]))
+            self.steps.run(key, lambda: self._counted_step(data, n, momentum))  # noqa: B023 (run at once)
         self.download()
 
     def shuffled(self, x: np.ndarray, t: np.ndarray):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from pyrpudl.backend import Backend, get_backend
+from pyrpudl.backend import Backend, RecordedSteps, get_backend
 from pyrpudl.darch import ondisk
 from pyrpudl.darch.guard import EpochGuard
 from pyrpudl.darch.log import DarchLog, r_number
@@ -266,12 +266,12 @@ class _CDStep:
         self.errors = empty((len(bounds),), np.float64 if backend.name == "cpu" else np.float32)
         self.views = {}  # batch rows -> the buffers' views (slicing a device array costs microseconds)
         self.on_device = backend.name != "cpu"
-        if self.on_device:  # what changes from batch to batch, on the device (see epoch)
-            self.batch_size = batch
-            self.state = empty((1,), np.int32)  # the batch's index in the epoch
-            self.counter = empty((1,), np.int64)  # the draw counter of its first sample
-            self.graphs = {}  # (rows, momentum) -> the batch recorded as a CUDA graph
-            self.use_graphs = backend.graphs_enabled()
+        # what changes from batch to batch is read from these (on CUDA in device memory), so one
+        # recording of a batch serves them all
+        self.batch_size = batch
+        self.state = empty((1,), np.int32)  # the batch's index in the epoch
+        self.counter = empty((1,), np.int64)  # the draw counter of its first sample
+        self.steps = RecordedSteps(backend)
 
     def _views(self, n):
         views = self.views.get(n)
@@ -281,64 +281,34 @@ class _CDStep:
         return views
 
     def epoch(self, momentum: float) -> np.ndarray:
-        """One pass over the data; the batches' squared reconstruction errors per example."""
-        if self.on_device:
-            self._device_epoch(momentum)
-        else:
-            for j, (start, end) in enumerate(self.bounds):
-                self._batch(end - start, momentum, self.data[start:end], j)
-        rbm = self.rbm
-        if self.on_device:
-            for name in self.PARAMETERS:
-                getattr(rbm, name)[...] = self.backend.to_host(self.p[name])
-        sizes = np.array([end - start for start, end in self.bounds], np.float64)
-        return self.backend.to_host(self.errors).astype(np.float64) / sizes
+        """One pass over the data; the batches' squared reconstruction errors per example.
 
-    def _device_epoch(self, momentum: float) -> None:
-        """The epoch on CUDA. A batch reads its rows, error slot and draws from two counters on the
-        device, so it is launched op by op once per (rows, momentum), recorded as a CUDA graph, and
-        replayed after that: one launch a batch instead of 14 ops for CD-1 (each ~55 us of Python on
-        an H100, 2026-11-22, where a 784 x 500 batch of 100 is 0.39 GFLOP: ~8 us at 50 TFLOP/s)."""
+        A batch reads its rows, error slot and draws from two counters, so on CUDA it is launched
+        op by op once per (rows, momentum), recorded as a CUDA graph, and replayed after that: one
+        launch a batch instead of 14 ops for CD-1 (each ~55 us of Python on an H100, 2026-11-22,
+        where a 784 x 500 batch of 100 is 0.39 GFLOP: ~8 us at 50 TFLOP/s)."""
         backend, rbm = self.backend, self.rbm
         backend.copy_from_host(self.state, np.zeros(1, np.int32))
         backend.copy_from_host(self.counter, np.array([rbm.draws], np.int64))
         for start, end in self.bounds:
-            key = (end - start, momentum)
-            graph = self.graphs.get(key)
-            if graph is not None:
-                backend.replay(graph)
-                continue
-            self._batch(*key)
-            if self.use_graphs:
-                graph = backend.capture(lambda: self._batch(*key))  # noqa: B023 (called at once)
-                self.use_graphs = graph is not None
-                if graph is not None:
-                    self.graphs[key] = graph
+            n = end - start
+            self.steps.run((n, momentum), lambda: self._batch(n, momentum))  # noqa: B023 (run at once)
         rbm.draws += len(self.bounds) * self.num_cd  # as many as the batches drew
+        if self.on_device:
+            for name in self.PARAMETERS:
+                getattr(rbm, name)[...] = backend.to_host(self.p[name])
+        sizes = np.array([end - start for start, end in self.bounds], np.float64)
+        return backend.to_host(self.errors).astype(np.float64) / sizes
 
-    def _batch(self, n: int, momentum: float, batch=None, slot: int = 0) -> None:
-        """CD-k on one batch of ``n`` rows: ``batch`` and ``slot`` given (the CPU), or read from the
-        device's counters (CUDA), which then advance."""
+    def _batch(self, n: int, momentum: float) -> None:
+        """CD-k on the batch of ``n`` rows the counters point at; the counters then advance."""
         rbm, ops, p = self.rbm, self.backend.ops, self.p
         vv, hh, v0, v, h0, h, states = self._views(n)
         weights, hidden_biases = p["weights"], p["hidden_biases"]
-        counted = batch is None
-
-        def sample(out, offset):
-            if counted:
-                ops.sigmoid_bias_sample_at(
-                    out, states, out, hidden_biases, rbm.seed, rbm.layer, self.counter, offset
-                )
-            else:
-                ops.sigmoid_bias_sample(out, states, out, hidden_biases, rbm.seed, rbm.layer, rbm.draws)
-                rbm.draws += 1
-
-        if counted:
-            ops.batch_rows(v0, self.data, self.state, self.batch_size)
-        else:
-            self.backend.copy(v0, batch)
+        seed, layer, counter = rbm.seed, rbm.layer, self.counter
+        ops.batch_rows(v0, self.data, self.state, self.batch_size)
         ops.gemm(h0, v0, weights, False, False, 1.0, 0.0)
-        sample(h0, 0)
+        ops.sigmoid_bias_sample_at(h0, states, h0, hidden_biases, seed, layer, counter, 0)
         for step in range(self.num_cd):
             ops.gemm(v, states, weights, False, True, 1.0, 0.0)
             if rbm.visible_units == "gaussian":
@@ -347,20 +317,16 @@ class _CDStep:
                 ops.sigmoid_bias(v, v, p["visible_biases"])
             ops.gemm(h, v, weights, False, False, 1.0, 0.0)
             if step + 1 < self.num_cd:
-                sample(h, step + 1)
+                ops.sigmoid_bias_sample_at(h, states, h, hidden_biases, seed, layer, counter, step + 1)
             else:
                 ops.sigmoid_bias(h, h, hidden_biases)
         ops.bias_step(
             p["visible_biases"], p["visible_bias_inc"], v0, v, rbm.learn_rate_bias_visible / n, momentum
         )
         ops.bias_step(hidden_biases, p["hidden_bias_inc"], h0, h, rbm.learn_rate_bias_hidden / n, momentum)
-        if counted:
-            ops.squared_error_at(self.errors, self.state, v0, v)
-        else:
-            ops.squared_error(self.errors, slot, v0, v)
+        ops.squared_error_at(self.errors, self.state, v0, v)
         ops.scale(h, h, -1.0)
         ops.gemm(self.gradient, vv, hh, True, False, 1.0, 0.0)
         rate, decay = rbm.learn_rate_weights / n, rbm.weight_cost * n  # the gradient is a batch sum
         ops.momentum_step(weights, p["weight_inc"], self.gradient, rate, momentum, decay)
-        if counted:
-            ops.next_batch(self.state, self.counter, self.num_cd)
+        ops.next_batch(self.state, self.counter, self.num_cd)

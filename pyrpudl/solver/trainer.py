@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pyrpudl.backend import Backend, get_backend
+from pyrpudl.backend import Backend, RecordedSteps, get_backend
 from pyrpudl.errors import is_interrupt
 from pyrpudl.model import Model
 from pyrpudl.net.layers.softmax_loss import _labels
@@ -184,8 +184,7 @@ class _Run:
         self.costs, self.accuracies = backend.empty((capacity,)), backend.empty((capacity,))
         self.state = backend.empty((1,), np.int32)
         self.slot = 0  # the host's copy of the counter (for Dropout's keys)
-        self.graph = None
-        self.use_graph = backend.graphs_enabled() and not self.dropout
+        self.steps = RecordedSteps(backend, enabled=not self.dropout)  # Dropout's keys change each step
 
     def _step(self) -> None:
         batch, ops, view, params = self.batch, self.backend.ops, self.backend.view, self.params
@@ -208,13 +207,7 @@ class _Run:
         ops.next_step(self.state)
 
     def _run_step(self) -> None:
-        if self.graph is not None:
-            self.backend.replay(self.graph)
-        else:
-            self._step()
-            if self.use_graph:  # the first step compiled and allocated everything: record it
-                self.graph = self.backend.capture(self._step)
-                self.use_graph = self.graph is not None
+        self.steps.run(None, self._step)
         self.slot += 1
 
     def _start_chunk(self) -> None:

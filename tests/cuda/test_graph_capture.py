@@ -55,3 +55,31 @@ def test_an_interrupt_while_recording_ends_the_capture_and_goes_on(calls):
     with pytest.raises(KeyboardInterrupt):
         get_backend("cuda").capture(step)
     assert calls == ["cuStreamBeginCapture", "cuStreamEndCapture"]
+
+
+def test_recorded_steps_run_record_then_replay(calls, monkeypatch):
+    """RecordedSteps (the trainer's and darch's batches): a key's first step runs and is recorded,
+    later ones replay; a failed recording turns recording off."""
+    from pyrpudl.backend import RecordedSteps
+
+    backend = get_backend("cuda")
+    monkeypatch.setattr(backend, "graphs_enabled", lambda: True)
+    replays = []
+    monkeypatch.setattr(backend, "replay", lambda graph: replays.append(graph.executable))
+    ran = []
+    steps = RecordedSteps(backend)
+    for key in ("a", "a", "a", "b"):
+        steps.run(key, lambda key=key: ran.append(key))
+    assert ran == ["a", "a", "b", "b"]  # each new key: run, then run under capture (records only)
+    assert replays == ["executable", "executable"]
+
+    def failing():
+        ran.append("c")
+        if calls[-1] == "cuStreamBeginCapture":  # the recording, not the first run
+            raise ValueError("an op allocated memory")
+
+    steps.run("c", failing)
+    assert not steps.recording and "c" not in steps.graphs
+    steps.run("d", lambda: ran.append("d"))
+    assert ran[-3:] == ["c", "c", "d"]  # no recording tried for "d"
+    assert not RecordedSteps(backend, enabled=False).recording
