@@ -113,12 +113,10 @@ class OpEvents:
 
 
 def _prepared_run(model, backend, batch, solver, steps):
-    """A trainer run with a chunk of ``steps`` iterations loaded, as ``_Run.chunk`` loads one."""
+    """A trainer run with a chunk of ``steps`` iterations loaded (its steps are then called one by
+    one, outside the trainer's loop)."""
     run = _Run(model, backend, batch, solver, capacity=steps)
-    rows = model.source.batch_indices(0, steps * batch).astype(np.int32)
-    backend.copy_from_host(run.chunk_index, rows)
-    backend.copy_from_host(run.rates, np.full(steps, solver.base_lr, np.float32))
-    run._start_chunk()
+    run.load_chunk(steps)
     return run
 
 

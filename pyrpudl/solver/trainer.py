@@ -216,11 +216,9 @@ class _Run:
         backend.copy_from_host(self.state, np.zeros(1, np.int32))
         self.slot = 0
 
-    def chunk(self, count: int) -> tuple[list[float], list[float], str | None]:
-        """Run ``count`` iterations; returns their costs and accuracies, and why training must stop."""
-        backend, model, params = self.backend, self.model, self.params
-        backend.copy(self.snapshot[0], params.data)
-        backend.copy(self.snapshot[1], params.history)
+    def load_chunk(self, count: int) -> None:
+        """The next ``count`` iterations' batch rows and learning rates on the device, slot 0."""
+        model, backend = self.model, self.backend
         rows = np.zeros(self.capacity * self.batch, np.int32)
         rows[: count * self.batch] = model.source.batch_indices(model.cursor, count * self.batch)
         backend.copy_from_host(self.chunk_index, rows)
@@ -228,6 +226,13 @@ class _Run:
         rates[:count] = [learning_rate(self.solver, model.iteration + slot) for slot in range(count)]
         backend.copy_from_host(self.rates, rates)
         self._start_chunk()
+
+    def chunk(self, count: int) -> tuple[list[float], list[float], str | None]:
+        """Run ``count`` iterations; returns their costs and accuracies, and why training must stop."""
+        backend, model, params = self.backend, self.model, self.params
+        backend.copy(self.snapshot[0], params.data)
+        backend.copy(self.snapshot[1], params.history)
+        self.load_chunk(count)
         completed = 0
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # NaNs are caught below
