@@ -57,7 +57,7 @@ def test_generated_gemm_kernels_come_from_files_in_the_cache(tmp_path, monkeypat
     assert path.parent == tmp_path / source_files.FOLDER
     again = gemm._make_kernel(gemm.TILE_64x64, False, True, True)
     assert Path((getattr(again, "py_func", None) or again.fn).__code__.co_filename) == path
-    # and it still computes the product
+    # every GEMM kernel is made so now: a product through them is right
     from numba import cuda
 
     x = np.arange(16 * 64, dtype=np.float32).reshape(16, 64) / 100
