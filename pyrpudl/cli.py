@@ -25,18 +25,13 @@ def _train(args: argparse.Namespace) -> int:
 
     from pyrpudl.model import create_model, predict
     from pyrpudl.model_io import save_model
-    from pyrpudl.net import parse_solver
-    from pyrpudl.proto import rpudl_model_pb2 as pb
+    from pyrpudl.solver.solver_types import solver_settings
     from pyrpudl.solver.trainer import train
 
     source = _source(args)
     source.find_training_mean(args.mean)
     model = create_model(args.prototxt, source, seed=args.seed)
-    solver = parse_solver(args.solver) if args.solver else pb.SolverParameter(
-        base_lr=0.001, momentum=0.9, weight_decay=0.004, lr_policy="fixed"
-    )  # fmt: skip
-    if args.learning_rate is not None:
-        solver.base_lr = args.learning_rate
+    solver = solver_settings(args.solver, args.solver_type, args.learning_rate)
     outcome = train(model, args.batch, args.iterations, solver, display=args.display, device=args.device)
     if args.output:
         print(f"saved {save_model(outcome.model, args.output)}")
@@ -76,9 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a Caffe-style prototxt model on a data source")
     train.add_argument("prototxt", help="the model (a train/test prototxt with Data layers)")
     _add_data_arguments(train)
-    train.add_argument("--iterations", type=int, default=4000, help="SGD iterations (default 4000)")
+    train.add_argument("--iterations", type=int, default=4000, help="solver iterations (default 4000)")
     train.add_argument("--batch", type=int, default=100, help="examples per iteration (default 100)")
     train.add_argument("--solver", help="a Caffe solver prototxt (learning rate, policy, momentum, ...)")
+    train.add_argument("--solver-type", help="SGD (default), Nesterov, AdaGrad, RMSProp, AdaDelta or Adam")
     train.add_argument("--learning-rate", type=float, help="overrides the solver's base_lr")
     train.add_argument("--display", type=int, default=100, help="print progress every N iterations")
     train.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: $PYRPUDL_DEVICE or auto")

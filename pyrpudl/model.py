@@ -1,8 +1,9 @@
 """A model: a net (from a prototxt), its data source, and everything training has learned so far.
 
 Models are values: training returns a new model and leaves the old one as it was, so a user can
-keep a history of models (seed 000). The iteration count, momentum history and data cursor travel
-with the model, so a second training call resumes where the first stopped (Caffe's solverstate).
+keep a history of models (seed 000). The iteration count, the solver's histories (and which solver
+type wrote them) and the data cursor travel with the model, so a second training call resumes where
+the first stopped (Caffe's solverstate).
 """
 
 import copy
@@ -31,11 +32,14 @@ class Model:
     cursor: int = 0  # training examples consumed so far
     cost_log: list[float] = field(default_factory=list)
     accuracy_log: list[float] = field(default_factory=list)
+    history_type: str = "SGD"  # the solver type whose histories params holds
+    history_start: int = 0  # the iteration those histories began at (Adam's step count starts there)
 
     def copy(self) -> "Model":
         """An independent model: same values, its own parameter memory."""
         return Model(self.spec, self.source, copy.deepcopy(self.params), self.seed, self.iteration,
-                     self.cursor, list(self.cost_log), list(self.accuracy_log))  # fmt: skip
+                     self.cursor, list(self.cost_log), list(self.accuracy_log), self.history_type,
+                     self.history_start)  # fmt: skip
 
     @property
     def data_layer(self) -> pb.LayerParameter:

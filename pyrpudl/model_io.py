@@ -1,8 +1,9 @@
 """Saving and loading models without pickle: one .npz holding arrays and plain text only.
 
-The file keeps the net's prototxt text, the flat parameters and momentum history, the iteration,
-the data cursor, the seed and the cost log. The data source is not stored (it can be large and
-lives on disk already): loading binds the model to a data source of the same image shape.
+The file keeps the net's prototxt text, the flat parameters and the solver's histories (and which
+solver type wrote them), the iteration, the data cursor, the seed and the cost log. The data
+source is not stored (it can be large and lives on disk already): loading binds the model to a
+data source of the same image shape.
 """
 
 import json
@@ -16,8 +17,11 @@ from google.protobuf import text_format
 from pyrpudl.data import DataSource
 from pyrpudl.errors import InputError
 from pyrpudl.model import Model, create_model
+from pyrpudl.solver.solver_types import canonical_type
 
-FORMAT = "pyrpudl-model-1"
+FORMAT = "pyrpudl-model-2"
+# Format 1 (before the solver types) had one history, SGD's; its files load as SGD models.
+READABLE = ("pyrpudl-model-1", FORMAT)
 
 
 def save_model(model: Model, path: str | Path) -> Path:
@@ -42,6 +46,8 @@ def save_model(model: Model, path: str | Path) -> Path:
         "cursor": model.cursor,
         "seed": model.seed,
         "image_shape": list(model.source.shape),
+        "history_type": model.history_type,
+        "history_start": model.history_start,
     }
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
     os.close(handle)
@@ -52,6 +58,7 @@ def save_model(model: Model, path: str | Path) -> Path:
             prototxt=np.array(text_format.MessageToString(model.spec)),
             data=model.params.data,
             history=model.params.history,
+            history2=model.params.history2,
             cost_log=np.asarray(model.cost_log, dtype=np.float64),
             accuracy_log=np.asarray(model.accuracy_log, dtype=np.float64),
         )
@@ -83,10 +90,13 @@ def load_model(path: str | Path, source: DataSource) -> Model:
             meta = json.loads(str(stored["meta"]))
             prototxt = str(stored["prototxt"])
             arrays = {k: stored[k] for k in ("data", "history", "cost_log", "accuracy_log")}
+            arrays["history2"] = stored["history2"] if "history2" in stored.files else None
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"{path} is not a saved pyrpudl model ({exc})") from None
-    if meta.get("format") != FORMAT:
-        raise InputError(f"{path} has format {meta.get('format')!r}; this pyrpudl reads {FORMAT!r}")
+    if meta.get("format") not in READABLE:
+        raise InputError(
+            f"{path} has format {meta.get('format')!r}; this pyrpudl reads {', '.join(map(repr, READABLE))}"
+        )
     if tuple(meta["image_shape"]) != tuple(source.shape):
         raise InputError(
             f"{path} was trained on images of {meta['image_shape']}, but the data source's are "
@@ -97,6 +107,10 @@ def load_model(path: str | Path, source: DataSource) -> Model:
         raise InputError(f"{path}: its parameters do not fit the net it describes; the file is damaged")
     model.params.data[:] = arrays["data"]
     model.params.history[:] = arrays["history"]
+    if arrays["history2"] is not None:
+        model.params.history2[:] = arrays["history2"]
+    model.history_type = canonical_type(meta.get("history_type", "SGD"))
+    model.history_start = int(meta.get("history_start", 0))
     model.iteration, model.cursor = int(meta["iteration"]), int(meta["cursor"])
     model.cost_log = arrays["cost_log"].tolist()
     model.accuracy_log = arrays["accuracy_log"].tolist()

@@ -250,25 +250,17 @@ def train_model(
     display: int = 100,
     final_report: bool = True,
     device: str | None = None,
+    solver_type: str | None = None,
 ) -> dict:
-    """``rpudlTrain`` (one chunk of it): a new model; a solver file's settings, then the arguments."""
-    from pyrpudl.net import parse_solver
-    from pyrpudl.proto import rpudl_model_pb2 as pb
+    """``rpudlTrain`` (one chunk of it): a new model. The solver: a solver file's settings, else
+    cifar10_quick's SGD (or, with ``solver_type`` alone, Caffe's example settings for that type),
+    then the arguments given."""
+    from pyrpudl.solver.solver_types import solver_settings
     from pyrpudl.solver.trainer import train
 
     if int(batch) < 1 or int(iterations) < 0:
         raise InputError("batch must be at least 1 and iter at least 0")
-    solver = (
-        parse_solver(solver_file)
-        if solver_file
-        else pb.SolverParameter(base_lr=0.001, momentum=0.9, weight_decay=0.004, lr_policy="fixed")
-    )
-    if learning_rate is not None:
-        solver.base_lr = float(learning_rate)
-    if momentum is not None:
-        solver.momentum = float(momentum)
-    if weight_decay is not None:
-        solver.weight_decay = float(weight_decay)
+    solver = solver_settings(solver_file, solver_type, learning_rate, momentum, weight_decay)
     outcome = train(
         _model(model), int(batch), int(iterations), solver, report, int(display), bool(final_report), device
     )

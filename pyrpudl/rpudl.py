@@ -175,11 +175,12 @@ def rpudlTrain(
     model: Model,
     batch: int = 100,
     iter: int = 4000,
-    learning_rate: float = 0.001,
-    momentum: float = 0.9,
-    weight_decay: float = 0.004,
+    learning_rate: float | None = None,
+    momentum: float | None = None,
+    weight_decay: float | None = None,
     solver: str | Path | None = None,
     display: int = 100,
+    solver_type: str | None = None,
 ) -> Model:
     """As R's ``rpudlTrain``: a new, trained model (the one given is unchanged).
 
@@ -190,11 +191,14 @@ def rpudlTrain(
     batch, iter
         Examples per iteration, and iterations.
     learning_rate, momentum, weight_decay
-        Caffe's SGD settings (cifar10_quick's by default).
+        The solver's settings; None: the solver file's, else cifar10_quick's SGD settings (0.001,
+        0.9, 0.004), else with ``solver_type`` alone Caffe's example settings for that type.
     solver
         A Caffe solver prototxt, whose settings the arguments given override.
     display
         A progress line every ``display`` iterations.
+    solver_type
+        One of Caffe's solver types: "SGD", "Nesterov", "AdaGrad", "RMSProp", "AdaDelta", "Adam".
 
     Returns
     -------
@@ -202,7 +206,8 @@ def rpudlTrain(
         The trained model.
     """
     result = r_api.train_model(model, batch, iter, learning_rate, momentum, weight_decay,
-                               None if solver is None else str(solver), None, display)  # fmt: skip
+                               None if solver is None else str(solver), None, display,
+                               solver_type=solver_type)  # fmt: skip
     return result["model"]
 
 

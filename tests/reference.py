@@ -16,6 +16,44 @@ def sgd_update(data, history, diff, lr_mult, decay_mult, rate, momentum, weight_
     return data - history, history
 
 
+SOLVER_TYPES = ("SGD", "Nesterov", "AdaGrad", "RMSProp", "AdaDelta", "Adam")
+
+
+def solver_update(kind, data, history, history2, diff, lr_mult, decay_mult, rate, momentum, momentum2=0.999,
+                  rms_decay=0.99, delta=1e-8, weight_decay=0.0, l1=False):  # fmt: skip
+    """One step of Caffe's solver ``kind`` (a name of SOLVER_TYPES) in float64, as Caffe's
+    ComputeUpdateValue of each solver writes it step by step; returns new (data, history, history2).
+    Adam's bias correction is left to ``rate``, as the kernels take it."""
+    data, history, history2, diff = (np.asarray(a, np.float64) for a in (data, history, history2, diff))
+    gradient = diff + weight_decay * decay_mult * (np.sign(data) if l1 else data)  # Regularize
+    local_rate = rate * np.asarray(lr_mult, np.float64)
+    if kind == "SGD":
+        history = momentum * history + local_rate * gradient
+        update = history
+    elif kind == "Nesterov":
+        previous = history
+        history = momentum * history + local_rate * gradient
+        update = (1 + momentum) * history - momentum * previous
+    elif kind == "AdaGrad":
+        history = history + gradient**2
+        update = local_rate * gradient / (np.sqrt(history) + delta)
+    elif kind == "RMSProp":
+        history = rms_decay * history + (1 - rms_decay) * gradient**2
+        update = local_rate * gradient / (np.sqrt(history) + delta)
+    elif kind == "AdaDelta":
+        history = momentum * history + (1 - momentum) * gradient**2
+        scaled = gradient * np.sqrt((history2 + delta) / (history + delta))
+        history2 = momentum * history2 + (1 - momentum) * scaled**2
+        update = local_rate * scaled
+    elif kind == "Adam":
+        history = momentum * history + (1 - momentum) * gradient
+        history2 = momentum2 * history2 + (1 - momentum2) * gradient**2
+        update = local_rate * history / (np.sqrt(history2) + delta)
+    else:
+        raise ValueError(kind)
+    return data - update, history, history2  # Net::Update: w -= diff
+
+
 def conv2d(image, weights, bias, pad, stride, dilation=(1, 1), group=1):
     """Direct convolution (cross-correlation, as Caffe) by loops over output positions."""
     n, channels, height, width = image.shape

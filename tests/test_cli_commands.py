@@ -31,3 +31,16 @@ def test_bad_input_is_a_message_not_a_traceback(tmp_path, capsys):
     assert cli.main(["train", str(LENET), "mnist", str(tmp_path / "none"), "--no-download"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("pyrpudl train: ") and "Traceback" not in err
+
+
+def test_train_takes_a_solver_type_and_refuses_an_unknown_one(tmp_path, capsys):
+    from pyrpudl.model_io import load_model
+
+    write_idx_set(tmp_path / "mnist", n_train=8, n_test=4)
+    args = ["train", str(LENET), "mnist", str(tmp_path / "mnist"), "--iterations", "2", "--batch", "4"]
+    assert cli.main(args + ["--solver-type", "adam", "--output", str(tmp_path / "m.npz")]) == 0
+    source = create_data_source("mnist", tmp_path / "mnist", download=False)
+    assert load_model(tmp_path / "m.npz", source).history_type == "Adam"
+    capsys.readouterr()
+    assert cli.main(args + ["--solver-type", "LBFGS"]) == 2
+    assert "unknown solver type 'LBFGS'" in capsys.readouterr().err

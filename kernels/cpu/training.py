@@ -8,7 +8,7 @@ once as a graph and replayed; ``next_step`` advances the counter as the step's l
 
 import numba
 
-from pyrpudl.kernels.cpu.sgd import sgd_update
+from pyrpudl.kernels.cpu.sgd import solver_update
 
 
 @numba.njit(cache=True)
@@ -44,11 +44,12 @@ def add_cost(costs, state, loss, weight):
     costs[state[0]] += weight * loss[0]
 
 
-def scheduled_sgd_update(data, history, diff, lr_mult, decay_mult, rates, state, momentum, weight_decay, l1):
-    """Caffe's SGD step (``sgd.sgd_update``) with this step's learning rate, ``rates[slot]``."""
+def scheduled_solver_update(data, history, history2, diff, lr_mult, decay_mult, rates, state, kind, momentum,
+                            momentum2, rms_decay, delta, weight_decay, l1):  # fmt: skip
+    """Caffe's solver step (``sgd.solver_update``) with this step's learning rate, ``rates[slot]``."""
     cast = data.dtype.type
-    sgd_update(data, history, diff, lr_mult, decay_mult, cast(rates[state[0]]), cast(momentum),
-               cast(weight_decay), l1)  # fmt: skip
+    solver_update(data, history, history2, diff, lr_mult, decay_mult, cast(rates[state[0]]), int(kind),
+                  *map(cast, (momentum, momentum2, rms_decay, delta, weight_decay)), bool(l1))  # fmt: skip
 
 
 @numba.njit(cache=True)

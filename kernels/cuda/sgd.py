@@ -1,4 +1,6 @@
-"""CUDA twin of ``kernels/cpu/sgd.py``: Caffe's SGD step over the flat parameter buffer, one pass."""
+"""CUDA twin of ``kernels/cpu/sgd.py``: Caffe's solver steps over the flat parameter buffer, one pass."""
+
+import math
 
 import numpy as np
 from numba import cuda
@@ -28,4 +30,83 @@ def sgd_update(data, history, diff, lr_mult, decay_mult, rate, momentum, weight_
     _sgd_update[max(1, min((n + THREADS - 1) // THREADS, MAX_BLOCKS)), THREADS](
         data, history, diff, lr_mult, decay_mult, np.float32(rate), np.float32(momentum),
         np.float32(weight_decay), bool(l1),
+    )  # fmt: skip
+
+
+SGD, NESTEROV, ADAGRAD, RMSPROP, ADADELTA, ADAM = range(6)  # Caffe's SolverType codes, as on the CPU
+
+
+@cuda.jit(device=True)
+def solver_element(w, d, h, h2, lr_mult, decay_mult, rate, kind, momentum, momentum2, rms_decay, delta,
+                   weight_decay, l1):  # fmt: skip
+    """One element of ``solver_update``: the new (w, h, h2)."""
+    zero, one = np.float32(0.0), np.float32(1.0)
+    regular = w
+    if l1:
+        regular = one if w > zero else (-one if w < zero else zero)
+    g = d + weight_decay * decay_mult * regular
+    r = rate * lr_mult
+    if kind == SGD:
+        h = momentum * h + r * g
+        step = h
+    elif kind == NESTEROV:
+        before = h
+        h = momentum * h + r * g
+        step = (one + momentum) * h - momentum * before
+    elif kind == ADAGRAD:
+        h = h + g * g
+        step = r * g / (math.sqrt(h) + delta)
+    elif kind == RMSPROP:
+        h = rms_decay * h + (one - rms_decay) * g * g
+        step = r * g / (math.sqrt(h) + delta)
+    elif kind == ADADELTA:
+        h = momentum * h + (one - momentum) * g * g
+        u = g * math.sqrt((h2 + delta) / (h + delta))
+        h2 = momentum * h2 + (one - momentum) * u * u
+        step = r * u
+    else:  # ADAM: the bias correction is folded into rate
+        h = momentum * h + (one - momentum) * g
+        h2 = momentum2 * h2 + (one - momentum2) * g * g
+        step = r * h / (math.sqrt(h2) + delta)
+    return w - step, h, h2
+
+
+@cuda.jit(device=True)
+def _update_all(data, history, history2, diff, lr_mult, decay_mult, rate, kind, momentum, momentum2,
+                rms_decay, delta, weight_decay, l1):  # fmt: skip
+    for i in range(cuda.grid(1), data.shape[0], cuda.gridsize(1)):
+        w, h, h2 = solver_element(data[i], diff[i], history[i], history2[i], lr_mult[i], decay_mult[i], rate,
+                                  kind, momentum, momentum2, rms_decay, delta, weight_decay, l1)  # fmt: skip
+        data[i], history[i] = w, h
+        if kind == ADADELTA or kind == ADAM:
+            history2[i] = h2
+
+
+@cuda.jit(cache=True)
+def _solver_update(data, history, history2, diff, lr_mult, decay_mult, rate, kind, momentum, momentum2,
+                   rms_decay, delta, weight_decay, l1):  # fmt: skip
+    _update_all(data, history, history2, diff, lr_mult, decay_mult, rate, kind, momentum, momentum2,
+                rms_decay, delta, weight_decay, l1)  # fmt: skip
+
+
+@cuda.jit(cache=True)
+def _scheduled_solver_update(data, history, history2, diff, lr_mult, decay_mult, rates, state, kind, momentum,
+                             momentum2, rms_decay, delta, weight_decay, l1):  # fmt: skip
+    # training.py's op: the rate of this step's slot, read on the device (see kernels/OPS.md)
+    _update_all(data, history, history2, diff, lr_mult, decay_mult, rates[state[0]], kind, momentum,
+                momentum2, rms_decay, delta, weight_decay, l1)  # fmt: skip
+
+
+def solver_scalars(kind, momentum, momentum2, rms_decay, delta, weight_decay, l1) -> tuple:
+    """The launch arguments after the arrays (and rate), typed as the kernels take them."""
+    return (np.int32(kind), *map(np.float32, (momentum, momentum2, rms_decay, delta, weight_decay)), bool(l1))
+
+
+def solver_update(data, history, history2, diff, lr_mult, decay_mult, rate, kind, momentum, momentum2,
+                  rms_decay, delta, weight_decay, l1):  # fmt: skip
+    """Caffe's solver ``kind`` over the flat buffers, in place (see the CPU twin)."""
+    n = data.shape[0]
+    _solver_update[max(1, min((n + THREADS - 1) // THREADS, MAX_BLOCKS)), THREADS](
+        data, history, history2, diff, lr_mult, decay_mult, np.float32(rate),
+        *solver_scalars(kind, momentum, momentum2, rms_decay, delta, weight_decay, l1),
     )  # fmt: skip

@@ -4,6 +4,10 @@ the device, so that a training step can be captured once as a CUDA graph and rep
 import numpy as np
 from numba import cuda
 
+# the scheduled update's kernel lives beside its element function: Numba's disk cache tracks only
+# the file a kernel is defined in
+from .sgd import _scheduled_solver_update, solver_scalars
+
 THREADS = 128
 SGD_THREADS = 256
 
@@ -51,20 +55,6 @@ def _add_cost(costs, state, loss, weight):
 
 
 @cuda.jit(cache=True)
-def _scheduled_sgd_update(data, history, diff, lr_mult, decay_mult, rates, state, momentum, weight_decay, l1):
-    rate = rates[state[0]]
-    for i in range(cuda.grid(1), data.shape[0], cuda.gridsize(1)):
-        w = data[i]
-        regular = w
-        if l1:
-            regular = np.float32(1.0) if w > 0 else (np.float32(-1.0) if w < 0 else np.float32(0.0))
-        g = diff[i] + weight_decay * decay_mult[i] * regular
-        v = momentum * history[i] + rate * lr_mult[i] * g
-        history[i] = v
-        data[i] = w - v
-
-
-@cuda.jit(cache=True)
 def _next_step(state):
     if cuda.grid(1) == 0:
         state[0] += 1
@@ -82,12 +72,13 @@ def add_cost(costs, state, loss, weight):
     _add_cost[1, 32](costs, state, loss, np.float32(weight))
 
 
-def scheduled_sgd_update(data, history, diff, lr_mult, decay_mult, rates, state, momentum, weight_decay, l1):
+def scheduled_solver_update(data, history, history2, diff, lr_mult, decay_mult, rates, state, kind, momentum,
+                            momentum2, rms_decay, delta, weight_decay, l1):  # fmt: skip
     blocks = max(1, min((data.shape[0] + SGD_THREADS - 1) // SGD_THREADS, 1024))
-    scalars = (np.float32(momentum), np.float32(weight_decay), bool(l1))
-    _scheduled_sgd_update[blocks, SGD_THREADS](
-        data, history, diff, lr_mult, decay_mult, rates, state, *scalars
-    )
+    _scheduled_solver_update[blocks, SGD_THREADS](
+        data, history, history2, diff, lr_mult, decay_mult, rates, state,
+        *solver_scalars(kind, momentum, momentum2, rms_decay, delta, weight_decay, l1),
+    )  # fmt: skip
 
 
 def next_step(state):

@@ -30,7 +30,7 @@ OPS = {
     "layout": ("wide_to_nchw", "nchw_to_wide", "add_bias_columns", "sum_rows", "sum_columns"),
     "im2col": ("im2col", "col2im"),
     "pooling": ("max_pool_forward", "max_pool_backward", "ave_pool_forward", "ave_pool_backward"),
-    "sgd": ("sgd_update",),
+    "sgd": ("sgd_update", "solver_update"),
     "elementwise": ("fill", "add", "multiply", "axpby"),
     "activations": (
         "relu_forward",
@@ -47,7 +47,7 @@ OPS = {
         "softmax_loss_backward",
         "accuracy",
     ),
-    "training": ("select_batch", "record_step", "add_cost", "scheduled_sgd_update", "next_step"),
+    "training": ("select_batch", "record_step", "add_cost", "scheduled_solver_update", "next_step"),
     "dropout": ("dropout_forward",),
     "lrn": ("lrn_across_forward", "lrn_across_backward", "lrn_within_forward", "lrn_within_backward"),
     "combine": ("concat_forward", "concat_backward", "eltwise_max_forward", "eltwise_max_backward"),

@@ -1,4 +1,5 @@
-"""All parameters of a net in one flat float32 buffer, with gradients and momentum in two more.
+"""All parameters of a net in one flat float32 buffer, with gradients and the solver's histories
+(momentum; AdaDelta's and Adam's second history) in buffers of the same layout.
 
 Each layer's weights and bias are views into the buffer. One kernel updates every parameter per
 step, one copy saves a model, and (later) one all-reduce would average gradients across devices.
@@ -25,13 +26,15 @@ class ParamBuffer:
     data: np.ndarray
     diff: np.ndarray
     history: np.ndarray
+    history2: np.ndarray  # the second history of AdaDelta and Adam (zeros for the other solvers)
     lr_mult: np.ndarray
     decay_mult: np.ndarray
     # layer name -> [(offset, shape)] for weights, then bias
     slots: dict[str, list[tuple[int, tuple[int, ...]]]] = field(default_factory=dict)
     backend: Backend = field(default_factory=lambda: get_backend("cpu"))
 
-    ARRAYS = ("data", "diff", "history", "lr_mult", "decay_mult")
+    ARRAYS = ("data", "diff", "history", "history2", "lr_mult", "decay_mult")
+    STATE = ("data", "history", "history2")  # what training changes and a saved model keeps
 
     def to(self, backend: Backend) -> "ParamBuffer":
         """A copy of this buffer on ``backend`` (itself when it is there already)."""
@@ -40,7 +43,7 @@ class ParamBuffer:
         arrays = [backend.to_device(self.backend.to_host(getattr(self, name))) for name in self.ARRAYS]
         return ParamBuffer(*arrays, slots=self.slots, backend=backend)
 
-    def load(self, other: "ParamBuffer", names=("data", "history")) -> None:
+    def load(self, other: "ParamBuffer", names=STATE) -> None:
         """Take the values ``names`` from ``other`` (same layout, any backend) into this buffer."""
         for name in names:
             source = getattr(other, name)
@@ -62,7 +65,7 @@ class ParamBuffer:
         ``dtype`` is float32 for training; float64 serves gradient checks.
         """
         size = shapes.parameter_count
-        buffer = cls(*(np.zeros(size, dtype=dtype) for _ in range(3)),
+        buffer = cls(*(np.zeros(size, dtype=dtype) for _ in range(4)),
                      np.ones(size, dtype=dtype), np.ones(size, dtype=dtype))  # fmt: skip
         offset = 0
         for layer in layers:

@@ -1,4 +1,5 @@
-"""Training with Caffe's SGD: the loop of seed 000's ``rpudlTrain``.
+"""Training with Caffe's solvers (SGD by default; Nesterov, AdaGrad, RMSProp, AdaDelta, Adam): the
+loop of seed 000's ``rpudlTrain``.
 
 Every ``display`` iterations it prints ``training @iter N, cost X, accuracy Y%`` (that batch's
 loss and accuracy) and at the end ``training ends with average cost of X, and accuracy Y%``. A
@@ -15,10 +16,12 @@ from pyrpudl.errors import is_interrupt
 from pyrpudl.model import Model
 from pyrpudl.net.layers.softmax_loss import _labels
 from pyrpudl.net.net import Net
+from pyrpudl.net.param_buffer import ParamBuffer
 from pyrpudl.progress import ProgressBar, Report, make_reporter
 from pyrpudl.progress import wanted as progress_wanted
 from pyrpudl.proto import rpudl_model_pb2 as pb
 from pyrpudl.solver.lr_policy import learning_rate
+from pyrpudl.solver.solver_types import SOLVER_TYPES, rate_factor, solver_type
 
 
 class _ReportInterrupted(Exception):
@@ -61,7 +64,7 @@ def train(
     final_report: bool = True,
     device: "str | Backend | None" = None,
 ) -> TrainingOutcome:
-    """Train a copy of ``model`` for ``iterations`` SGD steps of ``batch`` examples on ``device``
+    """Train a copy of ``model`` for ``iterations`` solver steps of ``batch`` examples on ``device``
     ("auto", "cpu", "cuda"; None: ``$PYRPUDL_DEVICE`` or auto).
 
     The work runs in chunks that end at display intervals. The dataset, mean, parameters and the
@@ -76,8 +79,9 @@ def train(
     batch, iterations
         Examples per iteration, and iterations.
     solver
-        Caffe's solver settings (``SolverParameter``: learning rate and policy, momentum, weight
-        decay); by default cifar10_quick's (0.001, 0.9, 0.004, fixed).
+        Caffe's solver settings (``SolverParameter``: type, learning rate and policy, momentum,
+        weight decay, ...); by default cifar10_quick's (SGD, 0.001, 0.9, 0.004, fixed). A type other
+        than the one whose histories the model holds starts its histories afresh (and says so).
     report
         Receives the progress lines (``print`` by default, with a live bar on a terminal).
     display
@@ -97,6 +101,11 @@ def train(
     backend = get_backend(device)
     model = model.copy()
     solver = solver or pb.SolverParameter(base_lr=0.001, momentum=0.9, weight_decay=0.004, lr_policy="fixed")
+    kind = solver_type(solver)
+    if kind != model.history_type:
+        if model.iteration > model.history_start:
+            report(f"solver type {kind} replaces {model.history_type}: its histories start afresh")
+        _restart_histories(model, kind)
     run = _Run(model, backend, batch, solver, capacity=display or 1000)
     costs, hits = [], []
     stopped = None
@@ -136,6 +145,13 @@ def train(
     return TrainingOutcome(model, stopped)
 
 
+def _restart_histories(model: Model, kind: str) -> None:
+    """Zero the solver histories of ``model`` (a copy of the caller's) for a new solver type."""
+    model.params.history[...] = 0
+    model.params.history2[...] = 0
+    model.history_type, model.history_start = kind, model.iteration
+
+
 def _above(bar: ProgressBar, report: Report) -> Report:
     return lambda line: bar.line(line, report)
 
@@ -153,6 +169,7 @@ class _Run:
         self.model, self.backend, self.batch, self.solver = model, backend, batch, solver
         self.done = 0  # iterations finished in this call
         self.l1 = solver.regularization_type == "L1"
+        self.kind = solver_type(solver)
         self.params = model.params.to(backend)  # the model's own buffer on the CPU, a device copy on CUDA
         self.net = Net(model.spec, "TRAIN", model.source.shape, batch, params=self.params, seed=model.seed)
         self.dropout = any(hasattr(layer, "keys") for layer in self.net.layers)
@@ -175,7 +192,7 @@ class _Run:
             label_top: self.batch_labels,
         }
         self.losses = list(self.net.loss_weights.items())
-        self.snapshot = (backend.empty(self.params.data.shape), backend.empty(self.params.data.shape))
+        self.snapshot = {name: backend.empty(self.params.data.shape) for name in ParamBuffer.STATE}
         # the step's inputs on the device: one chunk's batch rows and rates, its logs, the counter
         self.capacity = capacity
         self.chunk_index = backend.empty((capacity * batch,), np.int32)
@@ -201,9 +218,11 @@ class _Run:
         for name, weight in others:
             ops.add_cost(self.costs, self.state, view(blobs[name], (1,)), weight)
         self.net.backward()
-        ops.scheduled_sgd_update(params.data, params.history, params.diff, params.lr_mult, params.decay_mult,
-                                 self.rates, self.state, self.solver.momentum, self.solver.weight_decay,
-                                 self.l1)  # fmt: skip
+        solver = self.solver
+        ops.scheduled_solver_update(params.data, params.history, params.history2, params.diff, params.lr_mult,
+                                    params.decay_mult, self.rates, self.state, SOLVER_TYPES.index(self.kind),
+                                    solver.momentum, solver.momentum2, solver.rms_decay, solver.delta,
+                                    solver.weight_decay, self.l1)  # fmt: skip
         ops.next_step(self.state)
 
     def _run_step(self) -> None:
@@ -223,15 +242,17 @@ class _Run:
         rows[: count * self.batch] = model.source.batch_indices(model.cursor, count * self.batch)
         backend.copy_from_host(self.chunk_index, rows)
         rates = np.zeros(self.capacity, np.float32)
-        rates[:count] = [learning_rate(self.solver, model.iteration + slot) for slot in range(count)]
+        rates[:count] = [
+            learning_rate(self.solver, it) * rate_factor(self.kind, self.solver, it - model.history_start + 1)
+            for it in range(model.iteration, model.iteration + count)
+        ]
         backend.copy_from_host(self.rates, rates)
         self._start_chunk()
 
     def chunk(self, count: int) -> tuple[list[float], list[float], str | None]:
         """Run ``count`` iterations; returns their costs and accuracies, and why training must stop."""
-        backend, model, params = self.backend, self.model, self.params
-        backend.copy(self.snapshot[0], params.data)
-        backend.copy(self.snapshot[1], params.history)
+        backend, model = self.backend, self.model
+        self._save()
         self.load_chunk(count)
         completed = 0
         try:
@@ -258,8 +279,7 @@ class _Run:
         deterministic, so the replay equals the original)."""
         backend = self.backend
         backend.synchronize()
-        backend.copy(self.params.data, self.snapshot[0])
-        backend.copy(self.params.history, self.snapshot[1])
+        self._restore()
         self._start_chunk()
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -267,11 +287,19 @@ class _Run:
                     self._run_step()
         except BaseException:  # interrupted again: the chunk's start is the last good model
             backend.synchronize()
-            backend.copy(self.params.data, self.snapshot[0])
-            backend.copy(self.params.history, self.snapshot[1])
+            self._restore()
             return
         if keep:
             self._advance(keep)
+
+    def _save(self) -> None:
+        """The chunk's start (parameters and histories), kept for a rollback."""
+        for name in ParamBuffer.STATE:
+            self.backend.copy(self.snapshot[name], getattr(self.params, name))
+
+    def _restore(self) -> None:
+        for name in ParamBuffer.STATE:
+            self.backend.copy(getattr(self.params, name), self.snapshot[name])
 
     def _advance(self, count: int) -> None:
         model = self.model

@@ -58,14 +58,19 @@ def tiny(tmp_path):
     return create_model(path, source(), seed=3)
 
 
-def test_training_on_cuda_equals_training_on_the_cpu(tiny):
-    on_cpu = train(tiny, 2, 3, solver(), report=False, display=2, device="cpu").model
-    on_cuda = train(tiny, 2, 3, solver(), report=False, display=2, device="cuda").model
+@pytest.mark.parametrize("kind", ["SGD", "Adam"])  # Adam: two histories and a corrected rate per step
+def test_training_on_cuda_equals_training_on_the_cpu(tiny, kind):
+    settings = solver()
+    settings.type = kind
+    on_cpu = train(tiny, 2, 3, settings, report=False, display=2, device="cpu").model
+    on_cuda = train(tiny, 2, 3, settings, report=False, display=2, device="cuda").model
     assert on_cuda.iteration == on_cpu.iteration == 3 and on_cuda.cursor == 6
     assert_close(on_cuda.cost_log, on_cpu.cost_log)
     assert on_cuda.accuracy_log == on_cpu.accuracy_log
     assert_close(on_cuda.params.data, on_cpu.params.data)
     assert_close(on_cuda.params.history, on_cpu.params.history)
+    assert_close(on_cuda.params.history2, on_cpu.params.history2)
+    assert on_cuda.history_type == on_cpu.history_type == kind
     assert not np.array_equal(on_cuda.params.data, tiny.params.data), "training changed nothing"
     # the model handed in is untouched, and the trained one lives on the host again
     assert tiny.iteration == 0 and isinstance(on_cuda.params.data, np.ndarray)

@@ -1,4 +1,4 @@
-"""Caffe's SGD step: CUDA against the CPU twin (the CPU twin is checked against the reference in
+"""Caffe's solver steps: CUDA against the CPU twin (the CPU twin is checked against the reference in
 tests/kernels/test_cpu_sgd.py, and here once more)."""
 
 import numpy as np
@@ -28,3 +28,23 @@ def test_sgd_update_matches_the_cpu(l1):
     gpu.sgd_update(d_data, d_history, *map(cuda.to_device, (diff, lr_mult, decay_mult)), *hyper)
     assert_close(d_data.copy_to_host(), want_data)
     assert_close(d_history.copy_to_host(), want_history)
+
+
+@pytest.mark.parametrize("kind", range(6))  # SGD, Nesterov, AdaGrad, RMSProp, AdaDelta, Adam
+def test_every_solver_type_matches_the_cpu_over_three_steps(kind):
+    rng = np.random.default_rng(kind)
+    n = 300
+    data = rng.standard_normal(n).astype(np.float32)
+    lr_mult = rng.choice([1.0, 2.0], n).astype(np.float32)
+    decay_mult = rng.choice([0.0, 1.0], n).astype(np.float32)
+    history, history2 = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    device = [cuda.to_device(a) for a in (data, history, history2)]
+    hyper = (kind, 0.0 if kind in (2, 3) else 0.9, 0.999, 0.98, 1e-6, 0.004, kind % 2 == 1)
+    for rate in (0.01, 0.03, 0.02):
+        diff = rng.standard_normal(n).astype(np.float32)
+        cpu.solver_update(data, history, history2, diff, lr_mult, decay_mult, np.float32(rate), hyper[0],
+                          *map(np.float32, hyper[1:6]), hyper[6])  # fmt: skip
+        gpu.solver_update(*device, *map(cuda.to_device, (diff, lr_mult, decay_mult)), rate, *hyper)
+    assert_close(device[0].copy_to_host(), data)
+    assert_close(device[1].copy_to_host(), history)
+    assert_close(device[2].copy_to_host(), history2)

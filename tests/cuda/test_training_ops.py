@@ -68,16 +68,21 @@ def test_record_step_and_add_cost_match_the_cpu():
     np.testing.assert_allclose(d_accuracies.copy_to_host(), accuracies, rtol=1e-6)
 
 
+@pytest.mark.parametrize("kind", [0, 5])  # SGD, Adam (tests/cuda/test_sgd.py has every type)
 @pytest.mark.parametrize("l1", [False, True])
-def test_the_scheduled_update_matches_the_cpu(l1):
+def test_the_scheduled_update_matches_the_cpu(l1, kind):
     rng = np.random.default_rng(6)
     n = 300
     data, history, diff = (rng.standard_normal(n).astype(np.float32) for _ in range(3))
+    history2 = rng.uniform(0, 1, n).astype(np.float32)
     lr_mult = rng.choice([1.0, 2.0], n).astype(np.float32)
     decay_mult = rng.choice([0.0, 1.0], n).astype(np.float32)
     rates, state = np.array([0.01, 0.02], np.float32), np.array([1], np.int32)
-    device = [cuda.to_device(a) for a in (data, history, diff, lr_mult, decay_mult, rates, state)]
-    cpu_training.scheduled_sgd_update(data, history, diff, lr_mult, decay_mult, rates, state, 0.9, 0.004, l1)
-    cuda_training.scheduled_sgd_update(*device, 0.9, 0.004, l1)
+    device = [cuda.to_device(a) for a in (data, history, history2, diff, lr_mult, decay_mult, rates, state)]
+    hyper = (kind, 0.9, 0.999, 0.99, 1e-8, 0.004, l1)
+    host = (data, history, history2, diff, lr_mult, decay_mult, rates, state)
+    cpu_training.scheduled_solver_update(*host, *hyper)
+    cuda_training.scheduled_solver_update(*device, *hyper)
     assert_close(device[0].copy_to_host(), data, 1e-6)
     assert_close(device[1].copy_to_host(), history, 1e-6)
+    assert_close(device[2].copy_to_host(), history2, 1e-6)

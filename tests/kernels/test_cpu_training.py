@@ -1,7 +1,13 @@
 import numpy as np
 
 from pyrpudl.kernels.cpu.sgd import sgd_update
-from pyrpudl.kernels.cpu.training import add_cost, next_step, record_step, scheduled_sgd_update, select_batch
+from pyrpudl.kernels.cpu.training import (
+    add_cost,
+    next_step,
+    record_step,
+    scheduled_solver_update,
+    select_batch,
+)
 from pyrpudl.kernels.cpu.transform import transform_batch
 from tests import reference
 
@@ -48,6 +54,8 @@ def test_the_scheduled_update_uses_the_rate_of_its_slot():
         want_data, want_history, diff, ones, ones, np.float32(0.3), np.float32(0.9), np.float32(0.01), False
     )
     rates, state = np.array([0.1, 0.2, 0.3], np.float32), np.array([2], np.int32)
-    scheduled_sgd_update(data, history, diff, ones, ones, rates, state, 0.9, 0.01, False)
+    history2 = np.zeros(50, np.float32)
+    hyper = (0, 0.9, 0.999, 0.99, 1e-8, 0.01, False)  # SGD
+    scheduled_solver_update(data, history, history2, diff, ones, ones, rates, state, *hyper)
     np.testing.assert_array_equal(data, want_data)
     np.testing.assert_array_equal(history, want_history)

@@ -35,19 +35,27 @@ optional_device <- function(device) {
 
 #' Train a model
 #'
-#' Runs Caffe's stochastic gradient descent: every `display` iterations it prints the cost and
-#' accuracy of that batch, and at the end the averages over the call. Returns a new model; the
+#' Runs one of Caffe's solvers (stochastic gradient descent by default): every `display`
+#' iterations it prints the cost and accuracy of that batch, and at the end the averages over
+#' the call. Returns a new model; the
 #' model given is left as it was, so you can keep a history of models. A second call resumes
-#' where the first stopped (iterations, momentum, position in the data). Pressing Ctrl-C, or a
+#' where the first stopped (iterations, the solver's histories, position in the data). Pressing Ctrl-C, or a
 #' cost that becomes NaN or infinite, ends training early and returns the last good model.
 #'
 #' @param model A model from [rpudl()] or an earlier `rpudlTrain()`.
 #' @param batch Examples per iteration.
 #' @param iter Number of iterations.
-#' @param learning.rate,momentum,weight.decay Caffe's SGD settings (defaults of Caffe's
-#'   `cifar10_quick_solver.prototxt`).
-#' @param solver Optionally a Caffe solver prototxt file; its settings (learning-rate policy
-#'   too) are used, and the arguments given here override them.
+#' @param learning.rate,momentum,weight.decay The solver's settings (defaults of Caffe's
+#'   `cifar10_quick_solver.prototxt`). For Adam `momentum` is beta1; AdaGrad and RMSProp take
+#'   none (0).
+#' @param solver Optionally a Caffe solver prototxt file; its settings (type, learning-rate
+#'   policy, `momentum2`, `delta`, `rms_decay` too) are used, and the arguments given here
+#'   override them.
+#' @param solver.type One of Caffe's solvers: `"SGD"`, `"Nesterov"`, `"AdaGrad"`, `"RMSProp"`,
+#'   `"AdaDelta"` or `"Adam"`. Without a solver file, the learning rate and momentum not given
+#'   are those of Caffe's example solver for that type (Adam: 0.001 and 0.9; AdaDelta: 1 and
+#'   0.95; AdaGrad: 0.01 and 0; RMSProp: 0.001 and 0). A type other than the model's last one
+#'   starts its histories afresh.
 #' @param display Print a progress line every `display` iterations (0 for none).
 #' @param device Where to train: `"auto"` (a usable NVIDIA GPU, else the CPU), `"cpu"` or
 #'   `"cuda"`. `NULL` uses the environment variable `PYRPUDL_DEVICE`, else `"auto"`; see
@@ -60,12 +68,18 @@ optional_device <- function(device) {
 #' model <- rpudl(file.path(rpudl.path, "lenet_train.prototxt"), data.source = ds)
 #' model <- rpudlTrain(model, batch = 64, iter = 20, learning.rate = 0.01, display = 10)
 #' model <- rpudlTrain(model, batch = 64, iter = 10, learning.rate = 0.001)  # resumes
+#' model <- rpudlTrain(model, batch = 64, iter = 10, solver.type = "Adam")
 #' length(model$cost.log)
 #' @export
 rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, momentum = 0.9,
-                       weight.decay = 0.004, solver = NULL, display = 100, device = NULL) {
+                       weight.decay = 0.004, solver = NULL, solver.type = NULL, display = 100,
+                       device = NULL) {
   check_model(model)
-  if (!is.null(solver)) {
+  if (!is.null(solver.type) && (!is.character(solver.type) || length(solver.type) != 1 ||
+                                is.na(solver.type))) {
+    rpud_abort("solver.type must be one string, e.g. \"Adam\"", "rpud_input_error")
+  }
+  if (!is.null(solver) || !is.null(solver.type)) {  # what is not given comes from them
     learning.rate <- if (missing(learning.rate)) NULL else learning.rate
     momentum <- if (missing(momentum)) NULL else momentum
     weight.decay <- if (missing(weight.decay)) NULL else weight.decay
@@ -85,7 +99,8 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
       result <- rpud_call("train_model", model = current, batch = as.integer(batch),
                           iterations = as.integer(n), learning_rate = learning.rate,
                           momentum = momentum, weight_decay = weight.decay,
-                          solver_file = optional_path(solver, "solver"), report = rpud_reporter(bar),
+                          solver_file = optional_path(solver, "solver"), solver_type = solver.type,
+                          report = rpud_reporter(bar),
                           display = as.integer(display), final_report = FALSE,
                           device = optional_device(device))
       current <- result$model

@@ -69,6 +69,26 @@ test_that("a Caffe solver file sets the training, and arguments given override i
                class = "rpud_prototxt_error")
 })
 
+test_that("Caffe's other solvers train, by type or solver file, and their mistakes are R errors", {
+  files <- make_mnist_dir()
+  model <- rpudl(lenet_file(), rpudlCreateDataSource("mnist", files$dir))
+  adam <- suppressMessages(rpudlTrain(model, batch = 2, iter = 2, solver.type = "Adam"))
+  expect_length(adam$cost.log, 2L)
+  # a different type restarts the histories, and says so
+  expect_message(rpudlTrain(adam, batch = 2, iter = 1, solver.type = "SGD"),
+                 "solver type SGD replaces Adam: its histories start afresh")
+  solver <- tempfile(fileext = ".prototxt")
+  writeLines(c('type: "RMSProp"', 'base_lr: 0.001', 'rms_decay: 0.98', 'lr_policy: "fixed"'), solver)
+  expect_length(suppressMessages(rpudlTrain(model, batch = 2, iter = 1, solver = solver))$cost.log, 1L)
+  expect_error(rpudlTrain(model, batch = 2, iter = 1, solver = solver, momentum = 0.9),
+               "momentum cannot be used with RMSProp", class = "rpud_input_error")
+  expect_error(rpudlTrain(model, iter = 1, solver.type = "Adamax"),
+               "unknown solver type 'Adamax'; use one of SGD, Nesterov, AdaGrad, RMSProp, AdaDelta, Adam",
+               class = "rpud_input_error")
+  expect_error(rpudlTrain(model, iter = 1, solver.type = 2), "solver.type must be one string",
+               class = "rpud_input_error")
+})
+
 test_that("the device is chosen per call, and an unusable one is an R error that says why", {
   files <- make_mnist_dir(n_train = 4L, n_test = 2L)
   ds <- rpudlCreateDataSource("mnist", files$dir)
