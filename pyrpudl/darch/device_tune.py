@@ -1,6 +1,7 @@
-"""Backpropagation on a backend's device (CUDA): the same updates as ``tuners.backpropagation``, with
-the network, the data and every intermediate on the device; the host reads the weights after each
-epoch and the outputs of the sets it evaluates.
+"""Backpropagation on a backend's device (CUDA): the same updates as ``tuners.backpropagation`` (or
+``tuners.rpropagation``'s resilient ones), with the network, the data and every intermediate on the
+device; the host reads the weights (and Rprop's state) after each epoch and the outputs of the sets
+it evaluates.
 
 It serves networks of the engine's deterministic units (sigmoid, tanh, linear, softmax) in single
 precision; the fine-tune loop keeps everything else on the CPU.
@@ -11,6 +12,8 @@ import numpy as np
 from pyrpudl.backend import Backend, RecordedSteps
 from pyrpudl.darch import units
 from pyrpudl.darch.model import DArch
+from pyrpudl.darch.tuners import RPROP_METHODS
+from pyrpudl.errors import InputError
 
 KINDS = {"sigmoid": (0, "sigmoid_bias"), "softmax": (0, "softmax_bias"), "tanh": (1, "tanh_bias"),
          "linear": (2, "add_bias")}  # fmt: skip
@@ -20,16 +23,22 @@ def supports(darch: DArch, backend: Backend) -> bool:
     """Whether this darch's fine-tuning can run on ``backend``'s device."""
     return (
         backend.name == "cuda"
-        and darch.fine_tune_function == "backpropagation"
+        and darch.fine_tune_function in ("backpropagation", "rpropagation")
         and darch.dtype == np.float32
         and all(units.unit_kind(layer.unit) in KINDS for layer in darch.layers)
     )
 
 
-class DeviceBackprop:
-    """Backpropagation steps of ``darch`` on ``backend``; ``download`` brings the weights back."""
+# rpropagation's settings and darch's defaults (the tuner's keyword arguments)
+RPROP_DEFAULTS = {"method": "iRprop+", "decFact": 0.5, "incFact": 1.2, "weightDecay": 0.0,
+                  "initDelta": 0.0125, "minDelta": 1e-6, "maxDelta": 50.0}  # fmt: skip
 
-    def __init__(self, darch: DArch, backend: Backend, batch: int, exact_output: bool):
+
+class DeviceBackprop:
+    """Backpropagation steps of ``darch`` on ``backend``; ``download`` brings the weights back.
+    ``tuner_args``: rpropagation's settings, when that is the darch's fine-tune function."""
+
+    def __init__(self, darch: DArch, backend: Backend, batch: int, exact_output: bool, **tuner_args):
         self.darch, self.backend, self.ops = darch, backend, backend.ops
         empty = backend.empty
         self.kinds = [KINDS[units.unit_kind(layer.unit)] for layer in darch.layers]
@@ -54,6 +63,25 @@ class DeviceBackprop:
         self.counter = empty((1,), np.int64)  # next_batch's draw counter: unused here (no sampling)
         self.epoch_data = None  # (x, t) on the device for shuffled epochs, refilled each epoch
         self.steps = RecordedSteps(backend)
+        self.rprop = self._rprop_state(tuner_args) if darch.fine_tune_function == "rpropagation" else None
+
+    def _rprop_state(self, tuner_args: dict) -> dict:
+        """Rprop's settings, and its state on the device: per layer the previous gradient, the step
+        sizes and the last change (darch's layer state, or a fresh start), and the errors."""
+        settings = RPROP_DEFAULTS | {k: v for k, v in tuner_args.items() if k in RPROP_DEFAULTS}
+        if settings["method"] not in RPROP_METHODS:
+            raise InputError(f"method must be one of {', '.join(RPROP_METHODS)}, not {settings['method']!r}")
+        layers = []
+        for layer, weights in zip(self.darch.layers, self.weights, strict=True):
+            s, shape = layer.state, weights.shape
+            fresh = "rprop_delta" not in s
+            zeros = np.zeros(shape, np.float32)
+            start = {"rprop_gradient": zeros, "rprop_change": zeros,
+                     "rprop_delta": np.full(shape, settings["initDelta"], np.float32)}  # fmt: skip
+            layers.append({k: self.backend.to_device(start[k] if fresh else np.asarray(s[k])) for k in start})
+        last = self.darch.stats.get("_rprop_error", [np.inf])[-1]
+        errors = self.backend.to_device(np.array([last, np.inf], np.float32))
+        return {"settings": settings, "layers": layers, "errors": errors}
 
     def _views(self, n):
         """Row slices of the buffers for a batch of ``n`` rows (slicing device arrays costs microseconds)."""
@@ -76,6 +104,8 @@ class DeviceBackprop:
         self.forward(x, outputs)
         top = len(self.weights) - 1
         ops.unit_delta(deltas[top], outputs[top], t, self.kinds[top][0], self.mode)
+        if self.rprop is not None:
+            ops.rprop_error(self.rprop["errors"], outputs[top], t)
         for i in range(top, -1, -1):
             below = x if i == 0 else outputs[i - 1]
             grad, weights, inc = self.grads[i], self.weights[i], self.increments[i]
@@ -84,8 +114,24 @@ class DeviceBackprop:
             if i > 0:  # the delta below, through the weights as they were in the forward pass
                 ops.gemm(backs[i - 1], deltas[i], weights[:-1], False, True, 1.0, 0.0)
                 ops.unit_delta(deltas[i - 1], outputs[i - 1], backs[i - 1], self.kinds[i - 1][0], 2)
-            ops.momentum_step(weights[:-1], inc[:-1], grad[:-1], -darch.learn_rate_weights / n, momentum, 0.0)
-            ops.momentum_step(weights[-1:], inc[-1:], grad[-1:], -darch.learn_rate_biases / n, momentum, 0.0)
+            if self.rprop is not None:
+                self._rprop_update(i, grad)
+            else:
+                ops.momentum_step(
+                    weights[:-1], inc[:-1], grad[:-1], -darch.learn_rate_weights / n, momentum, 0.0
+                )
+                ops.momentum_step(
+                    weights[-1:], inc[-1:], grad[-1:], -darch.learn_rate_biases / n, momentum, 0.0
+                )
+
+    def _rprop_update(self, i: int, grad) -> None:
+        """Layer ``i``'s resilient step from its summed gradient ``grad`` (bias row included)."""
+        state, settings = self.rprop["layers"][i], self.rprop["settings"]
+        method = RPROP_METHODS.index(settings["method"])
+        limits = (settings["incFact"], settings["decFact"], settings["minDelta"], settings["maxDelta"])
+        self.ops.rprop_step(self.weights[i], grad, state["rprop_gradient"], state["rprop_delta"],
+                            state["rprop_change"], self.rprop["errors"], method, *limits,
+                            settings["weightDecay"])  # fmt: skip
 
     def epoch(self, data, bounds, momentum: float) -> None:
         """One pass of backpropagation over device data ``(x, t)`` in ``bounds``: each batch is
@@ -130,3 +176,7 @@ class DeviceBackprop:
         for layer, weights, inc in zip(self.darch.layers, self.weights, self.increments, strict=True):
             layer.weights[...] = self.backend.to_host(weights)
             layer.increments[...] = self.backend.to_host(inc)
+        if self.rprop is not None:  # where the CPU's tuner keeps them, so either device can go on
+            for layer, state in zip(self.darch.layers, self.rprop["layers"], strict=True):
+                layer.state.update({k: self.backend.to_host(v) for k, v in state.items()})
+            self.darch.stats["_rprop_error"] = [float(self.backend.to_host(self.rprop["errors"])[0])]

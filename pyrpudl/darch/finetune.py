@@ -128,9 +128,9 @@ def fine_tune(
     """``fineTuneDArch``: ``max_epoch`` epochs of the DArch's fine-tune function over contiguous
     batches (in a new random order each epoch with ``shuffle``, a permutation seeded by the DArch's
     seed and epoch), each epoch followed by darch's testing of the training, validation and test sets.
-    ``device``: backpropagation of a single-precision network of sigmoid, tanh, linear or softmax
-    units runs on CUDA when the device (see :func:`~pyrpudl.darch.rbm.rbm_backend`) is one; the
-    other fine-tune functions run on the CPU.
+    ``device``: backpropagation and resilient backpropagation of a single-precision network of
+    sigmoid, tanh, linear or softmax units run on CUDA when the device (see
+    :func:`~pyrpudl.darch.rbm.rbm_backend`) is one; the conjugate-gradient functions run on the CPU.
 
     Parameters
     ----------
@@ -153,7 +153,7 @@ def fine_tune(
     shuffle
         A new random order of the rows each epoch.
     device
-        Where backpropagation runs (see above).
+        Where backpropagation and rpropagation run (see above).
     **tuner_args
         Settings of the fine-tune function (``method``, ``incFact``, ... for rpropagation;
         ``length``, ``switchLayers`` for the minimize functions).
@@ -190,7 +190,9 @@ def fine_tune(
     on_device = None
     if device_tune.supports(darch, backend):
         exact = output_delta_is_exact(darch)
-        on_device = device_tune.DeviceBackprop(darch, backend, bounds[0][1] - bounds[0][0], exact)
+        on_device = device_tune.DeviceBackprop(
+            darch, backend, bounds[0][1] - bounds[0][0], exact, **tuner_args
+        )
         device_sets = {key: (backend.resident(sx), backend.resident(st)) for _, sx, st, key in sets}
     log.info("Start deep architecture fine-tuning")
     log.info(f"Number of Batches: {len(bounds)}")

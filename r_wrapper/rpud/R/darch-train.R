@@ -152,9 +152,9 @@ optional_matrix <- function(x, arg) if (is.null(x)) NULL else as_py_array(x, arg
 #'   least this (101: never).
 #' @param shuffle Take the rows in a new random order each epoch (darch 0.9.1 took them in order,
 #'   which fails when the data are sorted by class).
-#' @param device Where backpropagation runs, as in [preTrainDArch()]: on `"cuda"` for a network
-#'   made with `precision = "single"` of sigmoid, tanh, linear or softmax units; the other
-#'   fine-tune functions run on the CPU.
+#' @param device Where backpropagation and rpropagation run, as in [preTrainDArch()]: on
+#'   `"cuda"` for a network made with `precision = "single"` of sigmoid, tanh, linear or softmax
+#'   units; the conjugate-gradient functions run on the CPU.
 #' @param ... Settings of the fine-tune function: for `rpropagation`, `method` (`"iRprop+"`,
 #'   `"iRprop-"`, `"Rprop+"`, `"Rprop-"`), `decFact`, `incFact`, `initDelta`, `minDelta`,
 #'   `maxDelta`, `weightDecay`; for the `minimize...` functions `length` (line searches per batch) and
