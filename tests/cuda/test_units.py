@@ -51,16 +51,22 @@ def test_backpropagation_on_cuda_equals_the_cpu(hidden, output, error):
     assert on_gpu.stats["dataErrors"] == pytest.approx(on_cpu.stats["dataErrors"], rel=1e-5)
 
 
+def five_rows():
+    """Five examples of 3 inputs and 2 classes, and a single-precision 3-4-2 sigmoid darch with
+    batches of 2 (so each epoch ends with a batch of 1)."""
+    rng = np.random.default_rng(4)
+    x = rng.random((5, 3)).astype(np.float32)
+    t = np.eye(2, dtype=np.float32)[[0, 1, 1, 0, 1]]
+    darch = dn.new_darch([3, 4, 2], batch_size=2, seed=5, precision="single", log=dn.DarchLog.make(False))
+    return x, t, darch.with_units("sigmoidUnitDerivative")
+
+
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_backpropagation_epochs_on_cuda_follow_the_cpu(shuffle):
     """Three epochs of batches of 2 and a last one of 1 (rows copied at a batch index kept on the
     device), in a new order each epoch with ``shuffle``, across the momentum switch."""
-    rng = np.random.default_rng(4)
-    x = rng.random((5, 3)).astype(np.float32)
-    t = np.eye(2, dtype=np.float32)[[0, 1, 1, 0, 1]]
+    x, t, darch = five_rows()
     quiet = dn.DarchLog.make(False)
-    darch = dn.new_darch([3, 4, 2], batch_size=2, seed=5, precision="single", log=quiet)
-    darch = darch.with_units("sigmoidUnitDerivative")
     darch.momentum_switch = 2
     on_cpu = dn.fine_tune(darch, x, t, 3, log=quiet, shuffle=shuffle, device="cpu").darch
     on_gpu = dn.fine_tune(darch, x, t, 3, log=quiet, shuffle=shuffle, device="cuda").darch
@@ -85,10 +91,26 @@ def test_fashion_sized_backpropagation_on_the_gpu_matches_the_cpu():
         assert_close(a.weights, b.weights, 1e-4)
 
 
-@pytest.mark.gpu
-def test_recorded_backpropagation_batches_replay_what_launching_each_op_computes(monkeypatch):
+def replayed_and_launched(monkeypatch, darch, x, t, epochs, **fine_tune_args) -> dict:
+    """``fine_tune`` on the GPU with each batch replayed as a CUDA graph ("1") and with every op
+    launched ("0"): the darchs, and the launches each took."""
     from pyrpudl.backend import get_backend
 
+    quiet = dn.DarchLog.make(False)
+    results = {}
+    for graphs in ("0", "1"):
+        monkeypatch.setenv("PYRPUDL_CUDA_GRAPHS", graphs)
+        before = get_backend("cuda").launches
+        results[graphs] = dn.fine_tune(darch, x, t, epochs, log=quiet, device="cuda", **fine_tune_args).darch
+        results[graphs + " launches"] = get_backend("cuda").launches - before
+    assert get_backend("cuda").capture_error is None
+    assert results["1 launches"] < results["0 launches"] / 3, results
+    assert results["1"].stats == results["0"].stats
+    return results
+
+
+@pytest.mark.gpu
+def test_recorded_backpropagation_batches_replay_what_launching_each_op_computes(monkeypatch):
     rng = np.random.default_rng(6)
     x = rng.random((1050, 784)).astype(np.float32)  # 10 batches of 100 and one of 50
     t = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 1050)]
@@ -97,14 +119,6 @@ def test_recorded_backpropagation_batches_replay_what_launching_each_op_computes
     darch = darch.with_units("sigmoidUnitDerivative").with_units("softmaxUnitDerivative", [2])
     darch.error_function = "crossEntropyError"
     darch.momentum_switch = 2
-    results = {}
-    for graphs in ("0", "1"):
-        monkeypatch.setenv("PYRPUDL_CUDA_GRAPHS", graphs)
-        before = get_backend("cuda").launches
-        results[graphs] = dn.fine_tune(darch, x, t, 4, log=quiet, shuffle=True, device="cuda").darch
-        results[graphs + " launches"] = get_backend("cuda").launches - before
-    assert get_backend("cuda").capture_error is None
-    assert results["1 launches"] < results["0 launches"] / 3, results
+    results = replayed_and_launched(monkeypatch, darch, x, t, 4, shuffle=True)
     for a, b in zip(results["1"].layers, results["0"].layers, strict=True):
         np.testing.assert_array_equal(a.weights, b.weights)
-    assert results["1"].stats == results["0"].stats
