@@ -39,7 +39,9 @@ def test_the_rpudl_vignette_follows_seed_000_on_fashion_mnist(tmp_path):
     assert "training @iter 100, cost" in text and "training ends with average cost of" in text
     assert re.search(r"sum\(\(obj\$y\) == res\)\s+\[1\] (\d+)", text)
     assert "[1] 20  1  5  5" in text
-    assert len(list(tmp_path.glob("rpudl_files/figure-*/*.png"))) == 3  # qplot, plot(model), filters
+    assert re.search(r"sum\(obj\$y == predict\(adam, obj\$x\)\)\s+\[1\] (\d+)", text)  # Adam's run
+    # qplot, plot(model), filters, SGD against Adam
+    assert len(list(tmp_path.glob("rpudl_files/figure-*/*.png"))) == 4
 
 
 def test_the_installed_rpud_lists_its_built_vignettes(tmp_path):
