@@ -300,9 +300,10 @@ def layer_weights(model: object, layer: str) -> np.ndarray:
 def model_summary(model: object) -> str:
     model = _model(model)
     layers = [f"{layer.name} ({layer.type})" for layer in model.spec.layer]
+    solver = f" ({model.history_type})" if model.iteration > model.history_start else ""
     return (
         f"rpudl model {model.spec.name or '(unnamed)'}: {model.params.data.size} parameters, "
-        f"{model.iteration} iterations trained\n  data: {model.source.data_format}, images "
+        f"{model.iteration} iterations trained{solver}\n  data: {model.source.data_format}, images "
         f"{' x '.join(map(str, model.source.shape))}\n  layers: {', '.join(layers)}"
     )
 

@@ -74,6 +74,7 @@ test_that("Caffe's other solvers train, by type or solver file, and their mistak
   model <- rpudl(lenet_file(), rpudlCreateDataSource("mnist", files$dir))
   adam <- suppressMessages(rpudlTrain(model, batch = 2, iter = 2, solver.type = "Adam"))
   expect_length(adam$cost.log, 2L)
+  expect_output(print(adam), "431080 parameters, 2 iterations trained \\(Adam\\)")
   # a different type restarts the histories, and says so
   expect_message(rpudlTrain(adam, batch = 2, iter = 1, solver.type = "SGD"),
                  "solver type SGD replaces Adam: its histories start afresh")
