@@ -77,3 +77,17 @@ def solver_update(data, history, history2, diff, lr_mult, decay_mult, rate, kind
             step = r * h / (np.sqrt(v) + delta)
         history[i] = h
         data[i] = w - step
+
+
+@numba.njit(cache=True)
+def clip_gradients(diff, threshold):
+    """Caffe's gradient clipping: when the L2 norm of all of ``diff`` (summed in float64) exceeds
+    ``threshold``, scale ``diff`` in place by threshold / norm."""
+    total = 0.0
+    for i in range(diff.shape[0]):
+        total += np.float64(diff[i]) * np.float64(diff[i])
+    norm = np.sqrt(total)
+    if norm > threshold:
+        scale = diff.dtype.type(threshold / norm)
+        for i in range(diff.shape[0]):
+            diff[i] *= scale

@@ -110,3 +110,32 @@ def solver_update(data, history, history2, diff, lr_mult, decay_mult, rate, kind
         data, history, history2, diff, lr_mult, decay_mult, np.float32(rate),
         *solver_scalars(kind, momentum, momentum2, rms_decay, delta, weight_decay, l1),
     )  # fmt: skip
+
+
+@cuda.jit(cache=True)
+def _clip_gradients(diff, threshold):
+    # one block, so the norm needs no second launch: each thread sums a fixed stride in float64,
+    # a tree in shared memory gives the norm, then each thread scales its stride
+    partial = cuda.shared.array(THREADS, np.float64)
+    t = cuda.threadIdx.x
+    total = 0.0
+    for i in range(t, diff.shape[0], THREADS):
+        total += np.float64(diff[i]) * np.float64(diff[i])
+    partial[t] = total
+    cuda.syncthreads()
+    step = THREADS // 2
+    while step > 0:
+        if t < step:
+            partial[t] += partial[t + step]
+        cuda.syncthreads()
+        step //= 2
+    norm = math.sqrt(partial[0])
+    if norm > threshold:
+        scale = np.float32(threshold / norm)
+        for i in range(t, diff.shape[0], THREADS):
+            diff[i] *= scale
+
+
+def clip_gradients(diff, threshold):
+    """Scale ``diff`` to L2 norm ``threshold`` when it is longer (see the CPU twin)."""
+    _clip_gradients[1, THREADS](diff, np.float64(threshold))

@@ -30,7 +30,7 @@ OPS = {
     "layout": ("wide_to_nchw", "nchw_to_wide", "add_bias_columns", "sum_rows", "sum_columns"),
     "im2col": ("im2col", "col2im"),
     "pooling": ("max_pool_forward", "max_pool_backward", "ave_pool_forward", "ave_pool_backward"),
-    "sgd": ("sgd_update", "solver_update"),
+    "sgd": ("sgd_update", "solver_update", "clip_gradients"),
     "elementwise": ("fill", "add", "multiply", "axpby"),
     "activations": (
         "relu_forward",

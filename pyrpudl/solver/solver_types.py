@@ -61,14 +61,12 @@ def solver_type(solver: pb.SolverParameter) -> str:
 
 
 def _check_supported(solver: pb.SolverParameter) -> None:
-    """Settings that change training and that this engine does not do: say so rather than ignore them."""
+    """A setting that changes training and that this engine does not do: say so rather than ignore it."""
     if solver.iter_size > 1:
         raise InputError(
             f"iter_size {solver.iter_size} (gradients accumulated over several batches) is not supported; "
             "use a batch that many times larger instead"
         )
-    if solver.clip_gradients >= 0:
-        raise InputError("clip_gradients is not supported; remove it from the solver file")
 
 
 def rate_factor(name: str, solver: pb.SolverParameter, step: int) -> float:

@@ -219,6 +219,8 @@ class _Run:
             ops.add_cost(self.costs, self.state, view(blobs[name], (1,)), weight)
         self.net.backward()
         solver = self.solver
+        if solver.clip_gradients >= 0:  # Caffe's ClipGradients, before regularization and the update
+            ops.clip_gradients(params.diff, solver.clip_gradients)
         ops.scheduled_solver_update(params.data, params.history, params.history2, params.diff, params.lr_mult,
                                     params.decay_mult, self.rates, self.state, SOLVER_TYPES.index(self.kind),
                                     solver.momentum, solver.momentum2, solver.rms_decay, solver.delta,

@@ -48,3 +48,17 @@ def test_every_solver_type_matches_the_cpu_over_three_steps(kind):
     assert_close(device[0].copy_to_host(), data)
     assert_close(device[1].copy_to_host(), history)
     assert_close(device[2].copy_to_host(), history2)
+
+
+@pytest.mark.parametrize("n", [300, 1000])  # fewer, and more, elements than the block's threads
+def test_clip_gradients_matches_the_cpu(n):
+    diff = np.random.default_rng(n).standard_normal(n).astype(np.float32)
+    threshold = 0.5 * np.linalg.norm(diff.astype(np.float64))
+    want = diff.copy()
+    cpu.clip_gradients(want, threshold)
+    got = cuda.to_device(diff)
+    gpu.clip_gradients(got, threshold)
+    assert_close(got.copy_to_host(), want, 1e-6)
+    kept = cuda.to_device(diff)
+    gpu.clip_gradients(kept, 3 * threshold)
+    np.testing.assert_array_equal(kept.copy_to_host(), diff)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pyrpudl.kernels.cpu.sgd import sgd_update, solver_update
+from pyrpudl.kernels.cpu.sgd import clip_gradients, sgd_update, solver_update
 from tests import reference
 
 
@@ -90,3 +90,14 @@ def test_sgd_through_the_general_update_equals_sgd_update_bit_for_bit():
     np.testing.assert_array_equal(data, want_data)
     np.testing.assert_array_equal(history, want_history)
     assert np.all(history2 == 7.0)  # SGD has one history; the second is left alone
+
+
+def test_clip_gradients_shortens_only_a_gradient_longer_than_the_threshold():
+    diff = np.random.default_rng(5).standard_normal(1000).astype(np.float32)
+    norm = np.linalg.norm(diff.astype(np.float64))
+    short = diff.copy()
+    clip_gradients(short, norm / 4)
+    np.testing.assert_allclose(short, diff / 4, rtol=1e-6)  # the same direction, a quarter as long
+    kept = diff.copy()
+    clip_gradients(kept, norm * 1.01)
+    np.testing.assert_array_equal(kept, diff)

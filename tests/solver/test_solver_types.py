@@ -46,7 +46,6 @@ def test_the_type_comes_from_type_or_the_deprecated_enum():
         ('type: "Adam" momentum: 0.9 momentum2: 1.5', r"momentum2 \(beta2\) in \[0, 1\)"),
         ('type: "AdaGrad" delta: 0', "delta must be positive"),
         ("iter_size: 4", "iter_size 4 .* is not supported; use a batch that many times larger"),
-        ("clip_gradients: 10", "clip_gradients is not supported"),
     ],
 )
 def test_settings_caffe_refuses_or_this_engine_lacks_are_clear_errors(text, message):
@@ -152,3 +151,16 @@ def test_pythons_rpudltrain_keeps_the_solver_files_settings_unless_given(model, 
     want = train(model, batch=4, iterations=3, solver=parse_solver(path), report=False).model
     np.testing.assert_array_equal(ours.params.data, want.params.data)
     assert ours.history_type == "Nesterov"
+
+
+def test_clip_gradients_scales_a_long_gradient_to_the_threshold(model):
+    # plain steps (no momentum, no decay, rate 1): the step is the clipped gradient times lr_mult
+    solver = parse('base_lr: 1 momentum: 0 weight_decay: 0 lr_policy: "fixed" clip_gradients: 0.001')
+    stepped = train(model, batch=4, iterations=1, solver=solver, report=False).model
+    step = (model.params.data - stepped.params.data) / model.params.lr_mult
+    assert np.linalg.norm(step.astype(np.float64)) == pytest.approx(0.001, rel=1e-5)
+    solver.clip_gradients = 1e6  # far above this gradient's norm: no clipping
+    unclipped = train(model, batch=4, iterations=1, solver=solver, report=False).model
+    solver.ClearField("clip_gradients")
+    plain = train(model, batch=4, iterations=1, solver=solver, report=False).model
+    np.testing.assert_array_equal(unclipped.params.data, plain.params.data)

@@ -49,8 +49,8 @@ optional_device <- function(device) {
 #'   `cifar10_quick_solver.prototxt`). For Adam `momentum` is beta1; AdaGrad and RMSProp take
 #'   none (0).
 #' @param solver Optionally a Caffe solver prototxt file; its settings (type, learning-rate
-#'   policy, `momentum2`, `delta`, `rms_decay` too) are used, and the arguments given here
-#'   override them.
+#'   policy, `momentum2`, `delta`, `rms_decay`, `clip_gradients` too) are used, and the
+#'   arguments given here override them.
 #' @param solver.type One of Caffe's solvers: `"SGD"`, `"Nesterov"`, `"AdaGrad"`, `"RMSProp"`,
 #'   `"AdaDelta"` or `"Adam"`. Without a solver file, the learning rate and momentum not given
 #'   are those of Caffe's example solver for that type (Adam: 0.001 and 0.9; AdaDelta: 1 and
