@@ -10,26 +10,14 @@ batch's summed gradient plus ``decay`` times the weight and p the previous step'
 - Rprop+ / iRprop+: where g p < 0 the previous change is undone (iRprop+: only when the batch's
   error rose, ``errors[0] > errors[1]``) and g is taken as 0; elsewhere -sign(g) step.
 
-``errors`` (2,) holds the batch's error 0.5 sum((y - t)^2) and the previous batch's (``rprop_error``).
+``errors`` (2,) holds the batch's squared error sum((y - t)^2) and the previous batch's (the caller
+fills them with ``rbm.squared_error`` and ``elementwise.axpby``; only their order matters here).
 The tuner of the same name in ``pyrpudl/darch/tuners.py`` is the NumPy reference.
 """
 
 import numba
-import numpy as np
 
 RPROP_PLUS, RPROP_MINUS, IRPROP_PLUS, IRPROP_MINUS = range(4)
-
-
-@numba.njit(cache=True)
-def rprop_error(errors, y, t):
-    """errors[1] = errors[0]; errors[0] = 0.5 * sum((y - t)^2), accumulated in float64."""
-    total = 0.0
-    for r in range(y.shape[0]):
-        for c in range(y.shape[1]):
-            d = np.float64(y[r, c]) - np.float64(t[r, c])
-            total += d * d
-    errors[1] = errors[0]
-    errors[0] = 0.5 * total
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -10,29 +10,6 @@ RPROP_PLUS, RPROP_MINUS, IRPROP_PLUS, IRPROP_MINUS = range(4)
 
 
 @cuda.jit(cache=True)
-def _rprop_error(errors, y, t):
-    # one block: each thread sums a strided share in float64, then a shared-memory sum (fixed order)
-    partial = cuda.shared.array(THREADS, np.float64)
-    tid = cuda.threadIdx.x
-    cols = y.shape[1]
-    mine = 0.0
-    for i in range(tid, y.size, THREADS):
-        d = np.float64(y[i // cols, i % cols]) - np.float64(t[i // cols, i % cols])
-        mine += d * d
-    partial[tid] = mine
-    cuda.syncthreads()
-    half = THREADS // 2
-    while half > 0:
-        if tid < half:
-            partial[tid] += partial[tid + half]
-        cuda.syncthreads()
-        half //= 2
-    if tid == 0:
-        errors[1] = errors[0]
-        errors[0] = np.float32(0.5 * partial[0])
-
-
-@cuda.jit(cache=True)
 def _rprop_step(weights, gradient, previous, step_size, change, errors, method, inc, dec, min_step, max_step,
                 decay):  # fmt: skip
     zero = np.float32(0.0)
@@ -62,10 +39,6 @@ def _rprop_step(weights, gradient, previous, step_size, change, errors, method, 
         previous[r, c] = g
         step_size[r, c] = step
         change[r, c] = moved
-
-
-def rprop_error(errors, y, t):
-    _rprop_error[1, THREADS](errors, y, t)
 
 
 def rprop_step(weights, gradient, previous, step_size, change, errors, method, inc, dec, min_step, max_step,

@@ -66,7 +66,7 @@ OPS = {
         "next_batch",
     ),
     "units": ("tanh_bias", "softmax_bias", "unit_delta"),
-    "rprop": ("rprop_error", "rprop_step"),
+    "rprop": ("rprop_step",),
 }
 
 

@@ -12,8 +12,7 @@ import numpy as np
 from pyrpudl.backend import Backend, RecordedSteps
 from pyrpudl.darch import units
 from pyrpudl.darch.model import DArch
-from pyrpudl.darch.tuners import RPROP_METHODS
-from pyrpudl.errors import InputError
+from pyrpudl.darch.tuners import RPROP_DEFAULTS, RPROP_METHODS, check_rprop_method
 
 KINDS = {"sigmoid": (0, "sigmoid_bias"), "softmax": (0, "softmax_bias"), "tanh": (1, "tanh_bias"),
          "linear": (2, "add_bias")}  # fmt: skip
@@ -27,11 +26,6 @@ def supports(darch: DArch, backend: Backend) -> bool:
         and darch.dtype == np.float32
         and all(units.unit_kind(layer.unit) in KINDS for layer in darch.layers)
     )
-
-
-# rpropagation's settings and darch's defaults (the tuner's keyword arguments)
-RPROP_DEFAULTS = {"method": "iRprop+", "decFact": 0.5, "incFact": 1.2, "weightDecay": 0.0,
-                  "initDelta": 0.0125, "minDelta": 1e-6, "maxDelta": 50.0}  # fmt: skip
 
 
 class DeviceBackprop:
@@ -67,10 +61,10 @@ class DeviceBackprop:
 
     def _rprop_state(self, tuner_args: dict) -> dict:
         """Rprop's settings, and its state on the device: per layer the previous gradient, the step
-        sizes and the last change (darch's layer state, or a fresh start), and the errors."""
+        sizes and the last change (darch's layer state, or a fresh start), and the batches' errors
+        (the squared error sums of this batch and the last; the tuner keeps half the last one)."""
         settings = RPROP_DEFAULTS | {k: v for k, v in tuner_args.items() if k in RPROP_DEFAULTS}
-        if settings["method"] not in RPROP_METHODS:
-            raise InputError(f"method must be one of {', '.join(RPROP_METHODS)}, not {settings['method']!r}")
+        check_rprop_method(settings["method"])
         layers = []
         for layer, weights in zip(self.darch.layers, self.weights, strict=True):
             s, shape = layer.state, weights.shape
@@ -79,8 +73,9 @@ class DeviceBackprop:
             start = {"rprop_gradient": zeros, "rprop_change": zeros,
                      "rprop_delta": np.full(shape, settings["initDelta"], np.float32)}  # fmt: skip
             layers.append({k: self.backend.to_device(start[k] if fresh else np.asarray(s[k])) for k in start})
-        last = self.darch.stats.get("_rprop_error", [np.inf])[-1]
-        errors = self.backend.to_device(np.array([last, np.inf], np.float32))
+        # no error yet: the largest float32 rather than infinity, which axpby's 0 * x would turn into NaN
+        last = min(2 * self.darch.stats.get("_rprop_error", [np.inf])[-1], float(np.finfo(np.float32).max))
+        errors = self.backend.to_device(np.array([last, 0.0], np.float32))
         return {"settings": settings, "layers": layers, "errors": errors}
 
     def _views(self, n):
@@ -104,8 +99,10 @@ class DeviceBackprop:
         self.forward(x, outputs)
         top = len(self.weights) - 1
         ops.unit_delta(deltas[top], outputs[top], t, self.kinds[top][0], self.mode)
-        if self.rprop is not None:
-            ops.rprop_error(self.rprop["errors"], outputs[top], t)
+        if self.rprop is not None:  # the last batch's error moves over, this one's comes in
+            errors = self.rprop["errors"]
+            ops.axpby(errors[1:], 1.0, errors[:1], 0.0, errors[1:])
+            ops.squared_error(errors, 0, outputs[top], t)
         for i in range(top, -1, -1):
             below = x if i == 0 else outputs[i - 1]
             grad, weights, inc = self.grads[i], self.weights[i], self.increments[i]
@@ -179,4 +176,4 @@ class DeviceBackprop:
         if self.rprop is not None:  # where the CPU's tuner keeps them, so either device can go on
             for layer, state in zip(self.darch.layers, self.rprop["layers"], strict=True):
                 layer.state.update({k: self.backend.to_host(v) for k, v in state.items()})
-            self.darch.stats["_rprop_error"] = [float(self.backend.to_host(self.rprop["errors"])[0])]
+            self.darch.stats["_rprop_error"] = [0.5 * float(self.backend.to_host(self.rprop["errors"])[0])]

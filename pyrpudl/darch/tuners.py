@@ -10,6 +10,8 @@
 - ``minimizeAutoencoder``: conjugate gradients on half the squared error, for autoencoders.
 """
 
+import inspect
+
 import numpy as np
 
 from pyrpudl.darch import units
@@ -79,8 +81,7 @@ def rpropagation(
     incFact: float = 1.2, weightDecay: float = 0.0, initDelta: float = 0.0125, minDelta: float = 1e-6,
     maxDelta: float = 50.0, **_,
 ) -> None:  # fmt: skip
-    if method not in RPROP_METHODS:
-        raise InputError(f"method must be one of {', '.join(RPROP_METHODS)}, not {method!r}")
+    check_rprop_method(method)
     outputs, slopes = forward(darch, x)
     error = outputs[-1] - t
     grads = gradients(darch, x, outputs, slopes, output_delta(darch, outputs[-1], slopes[-1], t))
@@ -111,6 +112,20 @@ def rpropagation(
             change = step
         layer.weights += change
         s["rprop_gradient"], s["rprop_delta"], s["rprop_change"] = g, delta, change
+
+
+def check_rprop_method(method: str) -> None:
+    if method not in RPROP_METHODS:
+        raise InputError(f"method must be one of {', '.join(RPROP_METHODS)}, not {method!r}")
+
+
+# rpropagation's settings with darch's defaults, as its signature gives them (the device's Rprop
+# takes the same)
+RPROP_DEFAULTS = {
+    name: p.default
+    for name, p in inspect.signature(rpropagation).parameters.items()
+    if p.default is not inspect.Parameter.empty
+}
 
 
 def _cg(darch, x, t, length, layers, loss):

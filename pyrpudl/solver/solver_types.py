@@ -9,6 +9,7 @@ ADAM``). Each type keeps one history per parameter (AdaDelta and Adam two); the 
 import math
 
 from pyrpudl.errors import InputError
+from pyrpudl.net import parse_solver
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 # Caffe's registered names, in the order of its SolverType enum: the code the kernels take.
@@ -87,8 +88,6 @@ def solver_settings(
     """The solver of a training call: a solver file's settings, else cifar10_quick's SGD (or, with
     ``solver_type`` alone, Caffe's example settings for that type: TYPE_DEFAULTS); then the
     arguments that are not None."""
-    from pyrpudl.net import parse_solver
-
     solver = (
         parse_solver(solver_file)
         if solver_file

@@ -170,6 +170,7 @@ class _Run:
         self.done = 0  # iterations finished in this call
         self.l1 = solver.regularization_type == "L1"
         self.kind = solver_type(solver)
+        self.kind_code = SOLVER_TYPES.index(self.kind)  # the update kernels' code for it
         self.params = model.params.to(backend)  # the model's own buffer on the CPU, a device copy on CUDA
         self.net = Net(model.spec, "TRAIN", model.source.shape, batch, params=self.params, seed=model.seed)
         self.dropout = any(hasattr(layer, "keys") for layer in self.net.layers)
@@ -222,7 +223,7 @@ class _Run:
         if solver.clip_gradients >= 0:  # Caffe's ClipGradients, before regularization and the update
             ops.clip_gradients(params.diff, solver.clip_gradients)
         ops.scheduled_solver_update(params.data, params.history, params.history2, params.diff, params.lr_mult,
-                                    params.decay_mult, self.rates, self.state, SOLVER_TYPES.index(self.kind),
+                                    params.decay_mult, self.rates, self.state, self.kind_code,
                                     solver.momentum, solver.momentum2, solver.rms_decay, solver.delta,
                                     solver.weight_decay, self.l1)  # fmt: skip
         ops.next_step(self.state)
