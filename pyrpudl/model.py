@@ -19,6 +19,7 @@ from pyrpudl.net import parse_net
 from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.net.net import Net
 from pyrpudl.net.param_buffer import ParamBuffer
+from pyrpudl.net.transform import InputTransform, data_layer, input_transform
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
@@ -41,19 +42,18 @@ class Model:
                      self.cursor, list(self.cost_log), list(self.accuracy_log), self.history_type,
                      self.history_start)  # fmt: skip
 
-    @property
-    def data_layer(self) -> pb.LayerParameter:
-        return next(layer for layer in self.spec.layer if layer.type == "Data")
+    def data_layer(self, phase: str = "TRAIN") -> pb.LayerParameter:
+        """The Data layer that feeds ``phase``'s net."""
+        return data_layer(self.spec, phase)
+
+    def transform(self, phase: str = "TRAIN") -> InputTransform:
+        """What ``phase``'s Data layer does to the source's images (mean, scale, crop, mirror)."""
+        return input_transform(self.spec, self.source, phase)
 
     def net(self, phase: str, batch: int) -> Net:
         """A net of ``phase`` over this model's parameters (shared, not copied)."""
-        return Net(self.spec, phase, self.source.shape, batch, params=self.params, seed=self.seed)
-
-    def mean_image(self) -> np.ndarray:
-        """The mean subtracted from every image (float32): the data source's, or zeros without one."""
-        if self.source.mean is None:
-            return np.zeros(self.source.shape, np.float32)
-        return self.source.mean.astype(np.float32, copy=False)
+        shape = self.transform(phase).shape
+        return Net(self.spec, phase, shape, batch, params=self.params, seed=self.seed)
 
     def layer_weights(self, layer: str, index: int = 0) -> np.ndarray:
         if layer not in self.params.slots or not self.params.slots[layer]:
@@ -97,25 +97,25 @@ def predict(
         x = x[None]
     per_image = int(np.prod(x.shape[1:])) if x.ndim >= 2 else x.size
     if x.ndim < 2 or per_image != size:
+        crop = model.transform("TEST").crop
         raise InputError(
             f"x holds images of {per_image} values, but the model's data are "
-            f"{' x '.join(map(str, model.source.shape))} = {size} values each"
+            f"{_dims(model.source.shape)} = {size} values each"
+            + (f" (give whole images: the model cuts their {crop} x {crop} centre itself)" if crop else "")
         )
     backend = get_backend(device)
     params = model.params.to(backend)
-    transform = model.data_layer.transform_param
-    mean = model.mean_image()
+    transform = model.transform("TEST")
     scores_name = next(layer for layer in model.spec.layer if layer.type == "SoftmaxWithLoss").bottom[0]
-    data_top, label_top = model.data_layer.top[0], model.data_layer.top[1]
+    data = model.data_layer("TEST")
+    data_top, label_top = data.top[0], data.top[1]
     nets: dict[int, Net] = {}  # one per chunk size: nets keep their buffers
     results = []
     for start in range(0, len(x), chunk):
-        part = (x[start : start + chunk].reshape(-1, *model.source.shape) - mean) * np.float32(
-            transform.scale
-        )
+        part = transform.apply(x[start : start + chunk].reshape(-1, *model.source.shape))
         count = len(part)
         if count not in nets:
-            nets[count] = Net(model.spec, "TEST", model.source.shape, count, params=params, seed=model.seed)
+            nets[count] = Net(model.spec, "TEST", transform.shape, count, params=params, seed=model.seed)
         inputs = {data_top: backend.to_device(part), label_top: backend.to_device(np.zeros(count, np.int32))}
         blobs = nets[count].forward(inputs, train=False)
         scores = backend.to_host(blobs[scores_name]).reshape(count, -1)
@@ -152,14 +152,16 @@ def create_model(prototxt: str | Path, source: DataSource, seed: int = 0) -> Mod
         raise InputError(
             "the model's prototxt has no Data layer to read the data source; use a train/test net"
         )
-    transform = next(layer for layer in spec.layer if layer.type == "Data").transform_param
-    if transform.mean_file and source.mean is None:
+    train_shape, test_shape = (input_transform(spec, source, phase).shape for phase in ("TRAIN", "TEST"))
+    if train_shape != test_shape:
         raise InputError(
-            f"the model subtracts a mean image ({transform.mean_file}); compute it first with "
-            "rpudlFindTrainingDataMean() (or load one with rpudlLoadTrainingDataMean())"
+            f"the TRAIN phase's Data layer gives the net images of {_dims(train_shape)} but the TEST "
+            f"phase's {_dims(test_shape)}; give both the same crop_size"
         )
-    if transform.crop_size or transform.mirror:
-        raise InputError("crop_size and mirror in transform_param are not supported yet; remove them")
-    train = Net(spec, "TRAIN", source.shape, 1, seed=seed)
-    Net(spec, "TEST", source.shape, 1, params=train.params)  # the TEST net must fit the same weights
+    train = Net(spec, "TRAIN", train_shape, 1, seed=seed)
+    Net(spec, "TEST", test_shape, 1, params=train.params)  # the TEST net must fit the same weights
     return Model(spec, source, train.params, seed)
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return " x ".join(map(str, shape))

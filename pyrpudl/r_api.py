@@ -301,10 +301,16 @@ def model_summary(model: object) -> str:
     model = _model(model)
     layers = [f"{layer.name} ({layer.type})" for layer in model.spec.layer]
     solver = f" ({model.history_type})" if model.iteration > model.history_start else ""
+    transform = model.transform("TRAIN")
+    images = " x ".join(map(str, model.source.shape))
+    if transform.crop:
+        images += f", cropped to {' x '.join(map(str, transform.shape))}"
+    if transform.mirror:
+        images += ", mirrored at random"
     return (
         f"rpudl model {model.spec.name or '(unnamed)'}: {model.params.data.size} parameters, "
         f"{model.iteration} iterations trained{solver}\n  data: {model.source.data_format}, images "
-        f"{' x '.join(map(str, model.source.shape))}\n  layers: {', '.join(layers)}"
+        f"{images}\n  layers: {', '.join(layers)}"
     )
 
 
@@ -318,7 +324,7 @@ def model_layers(model: object) -> dict:
 
     model = _model(model)
     layers = layers_for_phase(model.spec, "TRAIN")
-    shapes = infer_shapes(layers, tuple(model.source.shape), batch=1)
+    shapes = infer_shapes(layers, model.transform("TRAIN").shape, batch=1)
     return {
         "layer": [layer.name for layer in layers],
         "type": [layer.type for layer in layers],

@@ -8,6 +8,25 @@ def transform_u8(pixels: np.ndarray, mean: np.ndarray, scale: float) -> np.ndarr
     return ((pixels.astype(np.float32) - mean.astype(np.float32)) * np.float32(scale)).astype(np.float32)
 
 
+def caffe_transform(datum, scale, mean=None, mean_values=(), crop=0, h_off=0, w_off=0, mirror=False):
+    """Caffe's DataTransformer::Transform(Datum) for one uint8 image (C, H, W), element by element:
+    the mean (a full-size image, or one value per channel) is taken under the crop, before the flip."""
+    channels, height, width = datum.shape
+    out_h, out_w = (crop, crop) if crop else (height, width)
+    out = np.empty((channels, out_h, out_w), np.float32)
+    for c in range(channels):
+        for h in range(out_h):
+            for w in range(out_w):
+                top_w = out_w - 1 - w if mirror else w
+                value = np.float32(datum[c, h_off + h, w_off + w])
+                if mean is not None:
+                    value = value - np.float32(mean[c, h_off + h, w_off + w])
+                elif mean_values:
+                    value = value - np.float32(mean_values[c])
+                out[c, h, top_w] = value * np.float32(scale)
+    return out
+
+
 def sgd_update(data, history, diff, lr_mult, decay_mult, rate, momentum, weight_decay, l1=False):
     """Caffe's SGDSolver step (Regularize, ComputeUpdateValue, Update), returning new (data, history)."""
     regular = np.sign(data) if l1 else data

@@ -29,3 +29,32 @@ def transform_batch(out, labels_out, dataset, labels, index, mean, scale):
         labels_out[b] = labels[row]
         for i in range(size):
             out[b, i] = (np.float32(dataset[row, i]) - mean[i]) * scale
+
+
+@numba.njit(parallel=True, cache=True)
+def transform_crop_batch(out, labels_out, dataset, labels, index, offsets, state, mean, scale, channels,
+                         height, width, crop_h, crop_w):  # fmt: skip
+    """The training batch with Caffe's augmentation: a ``crop_h`` x ``crop_w`` window of each image, at
+    that example's offsets, mirrored left to right where its flag says, minus the mean under it.
+
+    The step's examples are rows ``slot * batch ...`` of ``index`` and ``offsets`` (slot = ``state[0]``),
+    so one recorded step serves a whole chunk. out: float32 (batch, channels * crop_h * crop_w);
+    dataset: uint8 (n, channels * height * width); index: int32 (chunk,); offsets: int32 (chunk, 3)
+    = (top, left, mirror); mean: float32 (channels * height * width,), the full-size mean image.
+    """
+    batch = out.shape[0]
+    start = state[0] * batch
+    for b in numba.prange(batch):
+        k = start + b
+        row = index[k]
+        labels_out[b] = labels[row]
+        top, left, flip = offsets[k, 0], offsets[k, 1], offsets[k, 2]
+        for c in range(channels):
+            for h in range(crop_h):
+                source = (c * height + top + h) * width + left
+                target = (c * crop_h + h) * crop_w
+                for w in range(crop_w):
+                    column = crop_w - 1 - w if flip else w
+                    out[b, target + column] = (
+                        np.float32(dataset[row, source + w]) - mean[source + w]
+                    ) * scale

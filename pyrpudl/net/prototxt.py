@@ -1,7 +1,8 @@
 """Reading Caffe's protobuf text format: nets (V2 ``layer {}`` and V1 ``layers {}``) and solvers.
 
 V1 layers are upgraded to V2 as Caffe's upgrade_proto does: the type enum becomes the type
-name, ``blobs_lr`` and ``weight_decay`` become ``param { lr_mult decay_mult }``.
+name, ``blobs_lr`` and ``weight_decay`` become ``param { lr_mult decay_mult }``, and a Data layer's
+transform settings move from ``data_param`` to ``transform_param``.
 """
 
 from pathlib import Path
@@ -81,7 +82,18 @@ def upgrade_v1_layer(old: pb.V1LayerParameter) -> pb.LayerParameter:
     for field in SHARED_FIELDS:
         if old.HasField(field):
             getattr(layer, field).CopyFrom(getattr(old, field))
+    _move_data_transform(layer)
     return layer
+
+
+def _move_data_transform(layer: pb.LayerParameter) -> None:
+    """Old nets set scale, mean_file, crop_size and mirror in data_param; Caffe's upgrade moves them
+    to transform_param."""
+    data, transform = layer.data_param, layer.transform_param
+    for name in ("scale", "mean_file", "crop_size", "mirror"):
+        if data.HasField(name):
+            setattr(transform, name, getattr(data, name))
+            data.ClearField(name)
 
 
 def parse_net(source: str | Path) -> pb.NetParameter:

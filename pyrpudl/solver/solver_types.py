@@ -62,11 +62,11 @@ def solver_type(solver: pb.SolverParameter) -> str:
 
 
 def _check_supported(solver: pb.SolverParameter) -> None:
-    """A setting that changes training and that this engine does not do: say so rather than ignore it."""
-    if solver.iter_size > 1:
+    """A setting that cannot work: say so rather than fail later."""
+    if solver.iter_size < 1:
         raise InputError(
-            f"iter_size {solver.iter_size} (gradients accumulated over several batches) is not supported; "
-            "use a batch that many times larger instead"
+            f"iter_size is the number of batches whose gradients each update sums: at least 1, "
+            f"not {solver.iter_size}"
         )
 
 

@@ -64,7 +64,8 @@ def train(
     final_report: bool = True,
     device: "str | Backend | None" = None,
 ) -> TrainingOutcome:
-    """Train a copy of ``model`` for ``iterations`` solver steps of ``batch`` examples on ``device``
+    """Train a copy of ``model`` for ``iterations`` solver steps of ``batch`` examples (times the
+    solver's ``iter_size``) on ``device``
     ("auto", "cpu", "cuda"; None: ``$PYRPUDL_DEVICE`` or auto).
 
     The work runs in chunks that end at display intervals. The dataset, mean, parameters and the
@@ -80,8 +81,10 @@ def train(
         Examples per iteration, and iterations.
     solver
         Caffe's solver settings (``SolverParameter``: type, learning rate and policy, momentum,
-        weight decay, ...); by default cifar10_quick's (SGD, 0.001, 0.9, 0.004, fixed). A type other
-        than the one whose histories the model holds starts its histories afresh (and says so).
+        weight decay, clip_gradients, iter_size, ...); by default cifar10_quick's (SGD, 0.001, 0.9,
+        0.004, fixed). A type other than the one whose histories the model holds starts its
+        histories afresh (and says so). With ``iter_size`` n each iteration reads n batches and
+        updates once with their mean gradient (Caffe's; an iteration's cost is their mean loss).
     report
         Receives the progress lines (``print`` by default, with a live bar on a terminal).
     display
@@ -172,11 +175,13 @@ class _Run:
         self.kind = solver_type(solver)
         self.kind_code = SOLVER_TYPES.index(self.kind)  # the update kernels' code for it
         self.params = model.params.to(backend)  # the model's own buffer on the CPU, a device copy on CUDA
-        self.net = Net(model.spec, "TRAIN", model.source.shape, batch, params=self.params, seed=model.seed)
+        self.transform = transform = model.transform("TRAIN")
+        self.net = Net(model.spec, "TRAIN", transform.shape, batch, params=self.params, seed=model.seed)
         self.dropout = any(hasattr(layer, "keys") for layer in self.net.layers)
         scores_name, _ = _scores_blob(model)
         self.scores_name = scores_name
-        data_top, label_top = model.data_layer.top[0], model.data_layer.top[1]
+        data = model.data_layer("TRAIN")
+        data_top, label_top = data.top[0], data.top[1]
         source = model.source
         size = int(np.prod(source.shape))
         if backend.name != "cpu":  # on the host the loss layer checks each batch; here, the data once
@@ -184,49 +189,73 @@ class _Run:
             _labels(loss_layer, source.train_labels, self.net.shapes.blobs[scores_name][1])
         self.images = backend.view(backend.resident(source.train_images), (len(source.train_images), size))
         self.labels = backend.resident(source.train_labels, np.int32)
-        self.mean = backend.to_device(model.mean_image().ravel())
-        self.scale = model.data_layer.transform_param.scale
-        self.data = backend.empty((batch, size))
+        self.mean = backend.to_device(transform.mean.ravel())
+        self.data = backend.empty((batch, int(np.prod(transform.shape))))
         self.batch_labels = backend.empty((batch,), np.int32)
         self.inputs = {
-            data_top: backend.view(self.data, (batch, *source.shape)),
+            data_top: backend.view(self.data, (batch, *transform.shape)),
             label_top: self.batch_labels,
         }
         self.losses = list(self.net.loss_weights.items())
         self.snapshot = {name: backend.empty(self.params.data.shape) for name in ParamBuffer.STATE}
         # the step's inputs on the device: one chunk's batch rows and rates, its logs, the counter
-        self.capacity = capacity
-        self.chunk_index = backend.empty((capacity * batch,), np.int32)
+        # (with iter_size > 1 an iteration reads several batches: rows, draws and logs are per batch)
+        self.capacity, self.iter_size = capacity, solver.iter_size
+        batches = capacity * self.iter_size
+        self.chunk_index = backend.empty((batches * batch,), np.int32)
         self.batch_index = backend.empty((batch,), np.int32)
+        # each example's crop and mirror, (top, left, mirror), beside its row
+        self.chunk_offsets = backend.empty((batches * batch, 3), np.int32) if transform.augments else None
         self.rates = backend.empty((capacity,))
-        self.costs, self.accuracies = backend.empty((capacity,)), backend.empty((capacity,))
-        self.state = backend.empty((1,), np.int32)
+        self.costs, self.accuracies = backend.empty((batches,)), backend.empty((batches,))
+        self.state = backend.empty((1,), np.int32)  # the iteration's slot in the chunk
+        # the batch's slot: the iteration's, unless an iteration reads several
+        self.batch_state = self.state if self.iter_size == 1 else backend.empty((1,), np.int32)
+        self.gradient_sum = backend.empty(self.params.diff.shape) if self.iter_size > 1 else None
         self.slot = 0  # the host's copy of the counter (for Dropout's keys)
         self.steps = RecordedSteps(backend, enabled=not self.dropout)  # Dropout's keys change each step
 
     def _step(self) -> None:
-        batch, ops, view, params = self.batch, self.backend.ops, self.backend.view, self.params
-        ops.select_batch(self.batch_index, self.chunk_index, self.state)
-        ops.transform_batch(self.data, self.batch_labels, self.images, self.labels, self.batch_index,
-                            self.mean, self.scale)  # fmt: skip
-        if self.dropout:
-            self.net.reseed(self.model.iteration + self.slot)
-        blobs = self.net.forward(self.inputs, train=True)
-        scores = blobs[self.scores_name]
-        (first, weight), *others = self.losses
-        ops.record_step(self.costs, self.accuracies, self.state, view(blobs[first], (1,)), weight,
-                        view(scores, (batch, scores.size // batch)), self.batch_labels)  # fmt: skip
-        for name, weight in others:
-            ops.add_cost(self.costs, self.state, view(blobs[name], (1,)), weight)
-        self.net.backward()
-        solver = self.solver
-        if solver.clip_gradients >= 0:  # Caffe's ClipGradients, before regularization and the update
-            ops.clip_gradients(params.diff, solver.clip_gradients)
+        ops, params, solver = self.backend.ops, self.params, self.solver
+        for part in range(self.iter_size):
+            self._forward_backward(part)
+            if self.iter_size > 1:  # Caffe accumulates the batches' gradients, then divides the sum
+                ops.axpby(self.gradient_sum, 1.0, params.diff, 1.0 if part else 0.0,
+                          self.gradient_sum if part else params.diff)  # fmt: skip
+                ops.next_step(self.batch_state)
+        gradient = params.diff if self.iter_size == 1 else self.gradient_sum
+        if solver.clip_gradients >= 0:  # Caffe's ClipGradients: on the sum, before it is divided
+            ops.clip_gradients(gradient, solver.clip_gradients)
+        if self.iter_size > 1:
+            ops.axpby(params.diff, 1.0 / self.iter_size, gradient, 0.0, gradient)
         ops.scheduled_solver_update(params.data, params.history, params.history2, params.diff, params.lr_mult,
                                     params.decay_mult, self.rates, self.state, self.kind_code,
                                     solver.momentum, solver.momentum2, solver.rms_decay, solver.delta,
                                     solver.weight_decay, self.l1)  # fmt: skip
         ops.next_step(self.state)
+
+    def _forward_backward(self, part: int) -> None:
+        """One batch: its rows transformed, the loss and its gradient (into ``params.diff``), its
+        cost and accuracy logged in the batch's slot."""
+        batch, ops, view, transform = self.batch, self.backend.ops, self.backend.view, self.transform
+        if transform.augments:
+            ops.transform_crop_batch(self.data, self.batch_labels, self.images, self.labels, self.chunk_index,
+                                     self.chunk_offsets, self.batch_state, self.mean, transform.scale,
+                                     *transform.image_shape, *transform.shape[1:])  # fmt: skip
+        else:
+            ops.select_batch(self.batch_index, self.chunk_index, self.batch_state)
+            ops.transform_batch(self.data, self.batch_labels, self.images, self.labels, self.batch_index,
+                                self.mean, transform.scale)  # fmt: skip
+        if self.dropout:
+            self.net.reseed((self.model.iteration + self.slot) * self.iter_size + part)
+        blobs = self.net.forward(self.inputs, train=True)
+        scores = blobs[self.scores_name]
+        (first, weight), *others = self.losses
+        ops.record_step(self.costs, self.accuracies, self.batch_state, view(blobs[first], (1,)), weight,
+                        view(scores, (batch, scores.size // batch)), self.batch_labels)  # fmt: skip
+        for name, weight in others:
+            ops.add_cost(self.costs, self.batch_state, view(blobs[name], (1,)), weight)
+        self.net.backward()
 
     def _run_step(self) -> None:
         self.steps.run(None, self._step)
@@ -236,14 +265,22 @@ class _Run:
         """Back to slot 0, and the parameters as they were (used again by a rollback)."""
         backend = self.backend
         backend.copy_from_host(self.state, np.zeros(1, np.int32))
+        if self.batch_state is not self.state:
+            backend.copy_from_host(self.batch_state, np.zeros(1, np.int32))
         self.slot = 0
 
     def load_chunk(self, count: int) -> None:
         """The next ``count`` iterations' batch rows and learning rates on the device, slot 0."""
         model, backend = self.model, self.backend
-        rows = np.zeros(self.capacity * self.batch, np.int32)
-        rows[: count * self.batch] = model.source.batch_indices(model.cursor, count * self.batch)
+        per_iteration = self.iter_size * self.batch  # examples
+        rows = np.zeros(self.capacity * per_iteration, np.int32)
+        rows[: count * per_iteration] = model.source.batch_indices(model.cursor, count * per_iteration)
         backend.copy_from_host(self.chunk_index, rows)
+        if self.chunk_offsets is not None:
+            offsets = np.zeros((self.capacity * per_iteration, 3), np.int32)
+            draws = self.transform.draws(model.seed, model.iteration, count, per_iteration)
+            offsets[: count * per_iteration] = draws
+            backend.copy_from_host(self.chunk_offsets, offsets)
         rates = np.zeros(self.capacity, np.float32)
         rates[:count] = [
             learning_rate(self.solver, it) * rate_factor(self.kind, self.solver, it - model.history_start + 1)
@@ -254,7 +291,7 @@ class _Run:
 
     def chunk(self, count: int) -> tuple[list[float], list[float], str | None]:
         """Run ``count`` iterations; returns their costs and accuracies, and why training must stop."""
-        backend, model = self.backend, self.model
+        model = self.model
         self._save()
         self.load_chunk(count)
         completed = 0
@@ -267,7 +304,7 @@ class _Run:
             # an interrupt may land mid-step: go back to the chunk's start and redo the finished steps
             self._rollback(completed)
             raise
-        cost_values = backend.to_host(self.costs)[:count].astype(float).tolist()
+        cost_values = self._log(self.costs, count)
         bad = next((i for i, cost in enumerate(cost_values) if not np.isfinite(cost)), None)
         if bad is not None:
             where = model.iteration + bad + 1
@@ -307,10 +344,16 @@ class _Run:
     def _advance(self, count: int) -> None:
         model = self.model
         model.iteration += count
-        model.cursor += count * self.batch
-        model.cost_log += self.backend.to_host(self.costs)[:count].astype(float).tolist()
-        model.accuracy_log += self.backend.to_host(self.accuracies)[:count].astype(float).tolist()
+        model.cursor += count * self.iter_size * self.batch
+        model.cost_log += self._log(self.costs, count)
+        model.accuracy_log += self._log(self.accuracies, count)
         self.done += count
+
+    def _log(self, values, count: int) -> list[float]:
+        """The first ``count`` iterations' values of a per-batch log: each iteration's mean over its
+        batches (Caffe's loss with iter_size)."""
+        per_batch = self.backend.to_host(values)[: count * self.iter_size].astype(float)
+        return per_batch.reshape(count, self.iter_size).mean(axis=1).tolist()
 
     def finish(self) -> None:
         """Bring the trained values home (a no-op on the CPU, where the model's buffer was used)."""

@@ -77,6 +77,20 @@ def test_training_on_cuda_equals_training_on_the_cpu(tiny, kind, steps, display)
     assert tiny.iteration == 0 and isinstance(on_cuda.params.data, np.ndarray)
 
 
+def test_crops_mirrors_and_summed_batches_train_alike_on_both_backends(tmp_path):
+    path = tmp_path / "augmented.prototxt"
+    path.write_text(TINY.replace("scale: 0.01", "scale: 0.01 crop_size: 4 mirror: true"))
+    model = create_model(path, source(), seed=3)
+    settings = solver()
+    settings.iter_size = 2  # each update sums two batches' gradients
+    # one update of two batches: the simulator's time goes by launches (the CPU tests run more steps)
+    on_cpu = train(model, 2, 1, settings, report=False, device="cpu").model
+    on_cuda = train(model, 2, 1, settings, report=False, device="cuda").model
+    assert on_cuda.cursor == on_cpu.cursor == 4
+    assert_close(on_cuda.cost_log, on_cpu.cost_log)
+    assert_close(on_cuda.params.data, on_cpu.params.data)
+
+
 def test_a_model_trained_on_one_backend_predicts_alike_on_the_other(tiny):
     trained = train(tiny, 2, 2, solver(), report=False, device="cuda").model
     x = tiny.source.test_images.reshape(4, -1)
@@ -108,6 +122,25 @@ def test_cifar10_quick_trains_alike_on_both_backends_for_200_steps():
     x = data.test_images.reshape(len(data.test_images), -1)
     agree = predict(on_cuda, x, device="cpu") == predict(on_cpu, x, device="cpu")
     assert agree.mean() > 0.99
+
+
+@pytest.mark.gpu
+def test_augmented_cifar10_quick_with_summed_batches_trains_alike_on_both_backends(tmp_path):
+    caffe = Path(__file__).resolve().parents[1] / "net" / "caffe"
+    text = (caffe / "cifar10_quick_train_test.prototxt").read_text()
+    path = tmp_path / "augmented.prototxt"
+    mean = 'mean_file: "examples/cifar10/mean.binaryproto"'
+    path.write_text(text.replace(mean, f"{mean} crop_size: 28 mirror: true"))
+    assert "crop_size" in path.read_text()
+    data = source(1000, (3, 32, 32), 10)
+    model = create_model(path, data, seed=0)
+    quick = pb.SolverParameter(
+        base_lr=0.001, momentum=0.9, weight_decay=0.004, lr_policy="fixed", iter_size=2
+    )
+    on_cpu = train(model, 50, 40, quick, report=False, display=20, device="cpu").model
+    on_cuda = train(model, 50, 40, quick, report=False, display=20, device="cuda").model
+    assert_close(on_cuda.cost_log, on_cpu.cost_log, 1e-3)
+    assert_close(on_cuda.params.data, on_cpu.params.data, 1e-3)
 
 
 @pytest.mark.gpu

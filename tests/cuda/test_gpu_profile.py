@@ -33,7 +33,8 @@ def test_every_op_of_a_step_gets_a_labelled_row(tiny, monkeypatch, capsys):  # n
     assert sum(calls for _, calls, _, _, _ in rows) == launches
     labels = [label for label, *_ in rows]
     assert len(labels) == len(set(labels))
-    assert "conv.forward.im2col" in labels and "step._step.select_batch" in labels
+    assert "conv.forward.im2col" in labels and "step._forward_backward.select_batch" in labels
+    assert "step._step.scheduled_solver_update" in labels
     gemms = {label.split(" ")[0]: label for label in labels if ".gemm " in label}
     # the convolution's three products, named by the pass that runs them, with their sizes
     assert set(gemms) >= {"conv.forward.gemm", "conv.backward.gemm", "ip1.forward.gemm"}

@@ -86,3 +86,41 @@ def test_the_scheduled_update_matches_the_cpu(l1, kind):
     assert_close(device[0].copy_to_host(), data, 1e-6)
     assert_close(device[1].copy_to_host(), history, 1e-6)
     assert_close(device[2].copy_to_host(), history2, 1e-6)
+
+
+@pytest.mark.parametrize("crop", [3, 0])
+def test_transform_crop_batch_matches_the_cpu(crop):
+    from tests.kernels.test_cpu_transform import SHAPE, crop_case
+
+    dataset, labels, mean, index, offsets, window = crop_case(crop, seed=3)
+    state = np.array([1], np.int32)
+    size = SHAPE[0] * window[0] * window[1]
+    want, want_labels = np.empty((3, size), np.float32), np.empty(3, np.int32)
+    cpu_transform.transform_crop_batch(want, want_labels, dataset, labels, index, offsets, state,
+                                       mean.ravel(), np.float32(0.25), *SHAPE, *window)  # fmt: skip
+    out, out_labels = poisoned((3, size)), poisoned((3,), np.int32)
+    arrays = map(cuda.to_device, (dataset, labels, index, offsets, state, mean.ravel()))
+    cuda_transform.transform_crop_batch(out, out_labels, *arrays, 0.25, *SHAPE, *window)
+    assert_close(out.copy_to_host(), want)
+    np.testing.assert_array_equal(out_labels.copy_to_host(), want_labels)
+
+
+@pytest.mark.gpu
+def test_transform_crop_batch_at_cifar_size_matches_the_cpu():
+    rng = np.random.default_rng(4)
+    shape, crop, batch = (3, 32, 32), 28, 100
+    dataset = rng.integers(0, 256, (500, np.prod(shape)), dtype=np.uint8)
+    labels = rng.integers(0, 10, 500).astype(np.int32)
+    index = rng.integers(0, 500, 3 * batch).astype(np.int32)
+    offsets = np.stack([rng.integers(0, 5, 3 * batch), rng.integers(0, 5, 3 * batch),
+                        rng.integers(0, 2, 3 * batch)], axis=1).astype(np.int32)  # fmt: skip
+    mean = rng.uniform(0, 255, np.prod(shape)).astype(np.float32)
+    state = np.array([2], np.int32)
+    want, want_labels = np.empty((batch, 3 * crop * crop), np.float32), np.empty(batch, np.int32)
+    cpu_transform.transform_crop_batch(want, want_labels, dataset, labels, index, offsets, state, mean,
+                                       np.float32(0.5), *shape, crop, crop)  # fmt: skip
+    out, out_labels = poisoned(want.shape), poisoned((batch,), np.int32)
+    arrays = map(cuda.to_device, (dataset, labels, index, offsets, state, mean))
+    cuda_transform.transform_crop_batch(out, out_labels, *arrays, 0.5, *shape, crop, crop)
+    assert_close(out.copy_to_host(), want)
+    np.testing.assert_array_equal(out_labels.copy_to_host(), want_labels)

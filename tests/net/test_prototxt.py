@@ -67,6 +67,15 @@ def test_v1_layers_are_upgraded_to_v2():
     assert not net.layers
 
 
+def test_a_v1_data_layers_transform_settings_move_to_transform_param():
+    old = pb.V1LayerParameter(name="d", type=pb.V1LayerParameter.DATA)
+    old.data_param.CopyFrom(pb.DataParameter(source="x", scale=0.5, mean_file="m", crop_size=3, mirror=True))
+    layer = upgrade_v1_layer(old)
+    assert (layer.transform_param.scale, layer.transform_param.mean_file) == (0.5, "m")
+    assert (layer.transform_param.crop_size, layer.transform_param.mirror) == (3, True)
+    assert layer.data_param.source == "x" and not layer.data_param.HasField("crop_size")
+
+
 def test_an_unknown_v1_type_keeps_a_name_the_registry_can_reject():
     old = pb.V1LayerParameter(name="s", type=pb.V1LayerParameter.SPLIT)
     assert upgrade_v1_layer(old).type == "Split"

@@ -45,10 +45,10 @@ def test_the_type_comes_from_type_or_the_deprecated_enum():
         ('type: "RMSProp" rms_decay: 1.0', r"rms_decay must lie in \[0, 1\), not 1.0"),
         ('type: "Adam" momentum: 0.9 momentum2: 1.5', r"momentum2 \(beta2\) in \[0, 1\)"),
         ('type: "AdaGrad" delta: 0', "delta must be positive"),
-        ("iter_size: 4", "iter_size 4 .* is not supported; use a batch that many times larger"),
+        ("iter_size: 0", "iter_size is the number of batches whose gradients each update sums: at least 1"),
     ],
 )
-def test_settings_caffe_refuses_or_this_engine_lacks_are_clear_errors(text, message):
+def test_settings_caffe_refuses_are_clear_errors(text, message):
     with pytest.raises(InputError, match=message):
         solver_type(parse(text))
 

@@ -95,3 +95,72 @@ def test_a_failing_progress_callback_stops_training_like_an_interrupt(model):
     outcome = train(model, batch=4, iterations=10, solver=sgd(), report=failing, display=1)
     assert outcome.stopped == "interrupted after iteration 2"
     assert outcome.model.iteration == 2
+
+
+def _augmented(tmp_path, n_train=8):
+    write_idx_set(tmp_path, n_train=n_train, n_test=2)
+    source = create_data_source("mnist", tmp_path, download=False)
+    text = LENET.read_text().replace("scale: 0.00390625", "scale: 0.00390625 crop_size: 24 mirror: true")
+    return create_model(text, source, seed=2)
+
+
+def test_each_step_trains_on_caffes_crops_and_mirrors_of_its_batch(tmp_path):
+    from pyrpudl.backend import get_backend
+    from pyrpudl.solver.trainer import _Run
+    from tests import reference
+
+    model = _augmented(tmp_path)
+    run = _Run(model, get_backend("cpu"), 4, sgd(), capacity=3)
+    run.load_chunk(2)
+    run._run_step()
+    run._run_step()  # the second step's batch: examples 4..7 with the draws of iteration 1
+    draws = model.transform("TRAIN").draws(model.seed, 1, 1, 4)
+    assert draws[:, 2].any() and len(set(map(tuple, draws[:, :2]))) > 1
+    images = model.source.train_images[4:8]
+    want = [reference.caffe_transform(image, 0.00390625, crop=24, h_off=top, w_off=left, mirror=bool(flip))
+            for image, (top, left, flip) in zip(images, draws, strict=True)]  # fmt: skip
+    np.testing.assert_allclose(run.data.reshape(4, 1, 24, 24), np.stack(want), rtol=1e-6)
+
+
+def test_augmented_runs_resume_exactly(tmp_path):
+    model = _augmented(tmp_path)
+    whole = train(model, batch=4, iterations=5, solver=sgd(), report=False, display=2).model
+    half = train(model, batch=4, iterations=3, solver=sgd(), report=False, display=2).model
+    resumed = train(half, batch=4, iterations=2, solver=sgd(), report=False, display=1).model
+    np.testing.assert_array_equal(resumed.params.data, whole.params.data)
+    plain = create_model(LENET, model.source, seed=2)
+    assert plain.transform().shape == (1, 28, 28)
+    with pytest.raises(InputError, match=r"1 x 28 x 28 = 784 values each \(give whole images: .* 24 x 24"):
+        predict(whole, np.zeros((1, 24 * 24)))  # prediction takes whole images, and crops them itself
+
+
+@pytest.mark.parametrize("clip", [-1, 0.02])
+def test_iter_size_batches_sum_their_gradients_like_one_batch_that_many_times_larger(model, clip):
+    accumulated, whole = sgd(), sgd()
+    accumulated.iter_size = 2
+    # Caffe clips the sum of the batches' gradients, before dividing it: half the threshold for the mean
+    accumulated.clip_gradients, whole.clip_gradients = clip, clip / 2 if clip > 0 else clip
+    two = train(model, batch=4, iterations=3, solver=accumulated, report=False, display=2).model
+    one = train(model, batch=8, iterations=3, solver=whole, report=False, display=2).model
+    assert two.cursor == one.cursor == 24 and len(two.cost_log) == 3
+    np.testing.assert_allclose(two.cost_log, one.cost_log, rtol=1e-5)
+    np.testing.assert_allclose(two.accuracy_log, one.accuracy_log)
+    np.testing.assert_allclose(two.params.data, one.params.data, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(two.params.data, model.params.data)
+
+
+def test_iter_size_runs_with_dropout_resume_exactly(tmp_path):
+    write_idx_set(tmp_path, n_train=8, n_test=2)
+    source = create_data_source("mnist", tmp_path, download=False)
+    text = LENET.read_text().replace(
+        'layer {\n  name: "ip2"',
+        'layer {\n  name: "drop" type: "Dropout" bottom: "ip1" top: "ip1"\n}\nlayer {\n  name: "ip2"',
+    )
+    model = create_model(text, source, seed=3)
+    solver = sgd()
+    solver.iter_size = 3
+    whole = train(model, batch=2, iterations=4, solver=solver, report=False, display=3).model
+    half = train(model, batch=2, iterations=1, solver=solver, report=False).model
+    resumed = train(half, batch=2, iterations=3, solver=solver, report=False, display=2).model
+    np.testing.assert_array_equal(resumed.params.data, whole.params.data)
+    assert resumed.cost_log == whole.cost_log and resumed.cursor == 24

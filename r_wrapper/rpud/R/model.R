@@ -4,6 +4,11 @@
 #' V1 `layers {}` blocks), whose `Data` layers read `data.source`. The R package ships example
 #' files in `file.path(path.package("rpud"), "rpudl")`.
 #'
+#' A Data layer's `transform_param` is Caffe's: images are scaled by `scale` after subtracting the
+#' data source's mean image (when one was computed or loaded) or the per-channel `mean_value`s;
+#' `crop_size` trains on a random square window of each image and tests and predicts on the centre
+#' one; `mirror: true` flips training images left to right at random. `predict()` takes whole images.
+#'
 #' @param prototxt Path of a train/test prototxt file.
 #' @param data.source A data source from [rpudlCreateDataSource()]. If the net subtracts a mean
 #'   image (`transform_param { mean_file }`), compute it first with [rpudlFindTrainingDataMean()].

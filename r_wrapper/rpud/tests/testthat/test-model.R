@@ -44,6 +44,23 @@ test_that("model mistakes are explained", {
   expect_error(rpudlTrain(list(), iter = 1), "rpudl()", class = "rpud_input_error")
 })
 
+test_that("a prototxt's crop and mirror augment training, and prediction takes whole images", {
+  files <- make_mnist_dir(n_train = 6L, n_test = 2L)
+  ds <- rpudlCreateDataSource("mnist", files$dir)
+  text <- gsub("scale: 0.00390625", "scale: 0.00390625 crop_size: 24 mirror: true",
+               readLines(lenet_file()), fixed = TRUE)
+  prototxt <- tempfile(fileext = ".prototxt")
+  writeLines(text, prototxt)
+  model <- rpudl(prototxt, ds)
+  expect_output(print(model), "images 1 x 28 x 28, cropped to 1 x 24 x 24, mirrored at random")
+  trained <- suppressMessages(rpudlTrain(model, batch = 2, iter = 2))
+  expect_length(predict(trained, rpudlGetTestingDataSamples(ds, c(1, 2))$x), 2L)
+  expect_error(predict(trained, matrix(0, 1, 576)), "cuts their 24 x 24 centre itself",
+               class = "rpud_input_error")
+  writeLines(gsub("crop_size: 24", "crop_size: 30", text, fixed = TRUE), prototxt)
+  expect_error(rpudl(prototxt, ds), "crop_size 30 is larger than the images", class = "rpud_input_error")
+})
+
 test_that("a model is saved and loaded, and keeps its training state", {
   files <- make_mnist_dir()
   ds <- rpudlCreateDataSource("mnist", files$dir)
