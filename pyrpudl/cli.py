@@ -32,7 +32,8 @@ def _train(args: argparse.Namespace) -> int:
     source.find_training_mean(args.mean)
     model = create_model(args.prototxt, source, seed=args.seed)
     solver = solver_settings(args.solver, args.solver_type, args.learning_rate)
-    outcome = train(model, args.batch, args.iterations, solver, display=args.display, device=args.device)
+    outcome = train(model, args.batch, args.iterations, solver, display=args.display, device=args.device,
+                    test_interval=args.test_interval)  # fmt: skip
     if args.output:
         print(f"saved {save_model(outcome.model, args.output)}")
     count = min(args.test, len(source.test_images))
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--solver-type", help="SGD (default), Nesterov, AdaGrad, RMSProp, AdaDelta or Adam")
     train.add_argument("--learning-rate", type=float, help="overrides the solver's base_lr")
     train.add_argument("--display", type=int, default=100, help="print progress every N iterations")
+    train.add_argument("--test-interval", type=int, help="test every N iterations (default: the solver's)")
     train.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: $PYRPUDL_DEVICE or auto")
     train.add_argument("--mean", default="mean.binaryproto", help="the mean image's file in the data folder")
     train.add_argument("--output", help="save the trained model to this .npz file")

@@ -35,12 +35,13 @@ class Model:
     accuracy_log: list[float] = field(default_factory=list)
     history_type: str = "SGD"  # the solver type whose histories params holds
     history_start: int = 0  # the iteration those histories began at (Adam's step count starts there)
+    test_log: list[tuple[int, float, float]] = field(default_factory=list)  # (iteration, cost, accuracy)
 
     def copy(self) -> "Model":
         """An independent model: same values, its own parameter memory."""
         return Model(self.spec, self.source, copy.deepcopy(self.params), self.seed, self.iteration,
                      self.cursor, list(self.cost_log), list(self.accuracy_log), self.history_type,
-                     self.history_start)  # fmt: skip
+                     self.history_start, list(self.test_log))  # fmt: skip
 
     def data_layer(self, phase: str = "TRAIN") -> pb.LayerParameter:
         """The Data layer that feeds ``phase``'s net."""
@@ -104,24 +105,39 @@ def predict(
             + (f" (give whole images: the model cuts their {crop} x {crop} centre itself)" if crop else "")
         )
     backend = get_backend(device)
-    params = model.params.to(backend)
-    transform = model.transform("TEST")
-    scores_name = next(layer for layer in model.spec.layer if layer.type == "SoftmaxWithLoss").bottom[0]
-    data = model.data_layer("TEST")
-    data_top, label_top = data.top[0], data.top[1]
-    nets: dict[int, Net] = {}  # one per chunk size: nets keep their buffers
-    results = []
-    for start in range(0, len(x), chunk):
-        part = transform.apply(x[start : start + chunk].reshape(-1, *model.source.shape))
-        count = len(part)
-        if count not in nets:
-            nets[count] = Net(model.spec, "TEST", transform.shape, count, params=params, seed=model.seed)
-        inputs = {data_top: backend.to_device(part), label_top: backend.to_device(np.zeros(count, np.int32))}
-        blobs = nets[count].forward(inputs, train=False)
-        scores = backend.to_host(blobs[scores_name]).reshape(count, -1)
-        results.append(softmax(scores))
-    probabilities = np.concatenate(results) if results else np.empty((0, 0), np.float32)
+    probabilities = Scorer(model, model.params.to(backend), chunk).probabilities(x)
     return probabilities if kind == "prob" else probabilities.argmax(axis=1).astype(np.int32)
+
+
+class Scorer:
+    """The TEST net over ``params`` (the model's, or a training run's on its device): class
+    probabilities of whole images, ``chunk`` at a time. It keeps its nets (one per chunk size, each
+    with its buffers) for the next call."""
+
+    def __init__(self, model: Model, params: ParamBuffer, chunk: int = 100):
+        self.model, self.params, self.chunk = model, params, chunk
+        self.transform = model.transform("TEST")
+        self.scores = next(layer for layer in model.spec.layer if layer.type == "SoftmaxWithLoss").bottom[0]
+        data = model.data_layer("TEST")
+        self.data_top, self.label_top = data.top[0], data.top[1]
+        self.nets: dict[int, Net] = {}
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """float32 (n, classes) for images ``x`` (n, ...) of the source's shape."""
+        model, backend, results = self.model, self.params.backend, []
+        for start in range(0, len(x), self.chunk):
+            part = self.transform.apply(
+                np.asarray(x[start : start + self.chunk]).reshape(-1, *model.source.shape)
+            )
+            count = len(part)
+            if count not in self.nets:
+                self.nets[count] = Net(model.spec, "TEST", self.transform.shape, count, params=self.params,
+                                       seed=model.seed)  # fmt: skip
+            labels = backend.to_device(np.zeros(count, np.int32))
+            blobs = self.nets[count].forward({self.data_top: backend.to_device(part), self.label_top: labels},
+                                             train=False)  # fmt: skip
+            results.append(softmax(backend.to_host(blobs[self.scores]).reshape(count, -1)))
+        return np.concatenate(results) if results else np.empty((0, 0), np.float32)
 
 
 def create_model(prototxt: str | Path, source: DataSource, seed: int = 0) -> Model:

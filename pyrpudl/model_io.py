@@ -1,7 +1,7 @@
 """Saving and loading models without pickle: one .npz holding arrays and plain text only.
 
 The file keeps the net's prototxt text, the flat parameters and the solver's histories (and which
-solver type wrote them), the iteration, the data cursor, the seed and the cost log. The data
+solver type wrote them), the iteration, the data cursor, the seed, the cost log and the test log. The data
 source is not stored (it can be large and lives on disk already): loading binds the model to a
 data source of the same image shape.
 """
@@ -61,6 +61,7 @@ def save_model(model: Model, path: str | Path) -> Path:
             history2=model.params.history2,
             cost_log=np.asarray(model.cost_log, dtype=np.float64),
             accuracy_log=np.asarray(model.accuracy_log, dtype=np.float64),
+            test_log=np.asarray(model.test_log, dtype=np.float64).reshape(-1, 3),
         )
         os.replace(temporary, path)
     except BaseException:
@@ -91,6 +92,7 @@ def load_model(path: str | Path, source: DataSource) -> Model:
             prototxt = str(stored["prototxt"])
             arrays = {k: stored[k] for k in ("data", "history", "cost_log", "accuracy_log")}
             arrays["history2"] = stored["history2"] if "history2" in stored.files else None
+            arrays["test_log"] = stored["test_log"] if "test_log" in stored.files else np.empty((0, 3))
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"{path} is not a saved pyrpudl model ({exc})") from None
     if meta.get("format") not in READABLE:
@@ -114,4 +116,5 @@ def load_model(path: str | Path, source: DataSource) -> Model:
     model.iteration, model.cursor = int(meta["iteration"]), int(meta["cursor"])
     model.cost_log = arrays["cost_log"].tolist()
     model.accuracy_log = arrays["accuracy_log"].tolist()
+    model.test_log = [(int(it), float(cost), float(accuracy)) for it, cost, accuracy in arrays["test_log"]]
     return model

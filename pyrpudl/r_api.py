@@ -43,6 +43,7 @@ EXPORTS = (
     "training_summary",
     "predict_model",
     "model_cost_log",
+    "model_test_log",
     "last_cost",
     "layer_weights",
     "model_summary",
@@ -251,6 +252,7 @@ def train_model(
     final_report: bool = True,
     device: str | None = None,
     solver_type: str | None = None,
+    test_interval: int | None = None,
 ) -> dict:
     """``rpudlTrain`` (one chunk of it): a new model. The solver: a solver file's settings, else
     cifar10_quick's SGD (or, with ``solver_type`` alone, Caffe's example settings for that type),
@@ -261,9 +263,9 @@ def train_model(
     if int(batch) < 1 or int(iterations) < 0:
         raise InputError("batch must be at least 1 and iter at least 0")
     solver = solver_settings(solver_file, solver_type, learning_rate, momentum, weight_decay)
-    outcome = train(
-        _model(model), int(batch), int(iterations), solver, report, int(display), bool(final_report), device
-    )
+    interval = None if test_interval is None else int(test_interval)
+    outcome = train(_model(model), int(batch), int(iterations), solver, report, int(display),
+                    bool(final_report), device, interval)  # fmt: skip
     return {"model": outcome.model, "stopped": outcome.stopped}
 
 
@@ -284,6 +286,16 @@ def predict_model(model: object, x: object, type: str = "class", device: str | N
 
 def model_cost_log(model: object) -> np.ndarray:
     return np.asarray(_model(model).cost_log, dtype=np.float64)
+
+
+def model_test_log(model: object) -> dict:
+    """``model$test.log``: the columns of an R data frame, one row per test pass."""
+    log = _model(model).test_log
+    return {
+        "iteration": [int(it) for it, _, _ in log],
+        "cost": [float(cost) for _, cost, _ in log],
+        "accuracy": [float(accuracy) for _, _, accuracy in log],
+    }
 
 
 def last_cost(model: object) -> float:

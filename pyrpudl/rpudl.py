@@ -181,6 +181,7 @@ def rpudlTrain(
     solver: str | Path | None = None,
     display: int = 100,
     solver_type: str | None = None,
+    test_interval: int | None = None,
 ) -> Model:
     """As R's ``rpudlTrain``: a new, trained model (the one given is unchanged).
 
@@ -199,6 +200,9 @@ def rpudlTrain(
         A progress line every ``display`` iterations.
     solver_type
         One of Caffe's solver types: "SGD", "Nesterov", "AdaGrad", "RMSProp", "AdaDelta", "Adam".
+    test_interval
+        Test on the data source's test images every ``test_interval`` iterations (the results in
+        ``model.test_log``); None: the solver file's setting, else none.
 
     Returns
     -------
@@ -207,7 +211,7 @@ def rpudlTrain(
     """
     result = r_api.train_model(model, batch, iter, learning_rate, momentum, weight_decay,
                                None if solver is None else str(solver), None, display,
-                               solver_type=solver_type)  # fmt: skip
+                               solver_type=solver_type, test_interval=test_interval)  # fmt: skip
     return result["model"]
 
 

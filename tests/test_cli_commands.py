@@ -44,3 +44,11 @@ def test_train_takes_a_solver_type_and_refuses_an_unknown_one(tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(args + ["--solver-type", "LBFGS"]) == 2
     assert "unknown solver type 'LBFGS'" in capsys.readouterr().err
+
+
+def test_train_tests_every_test_interval(tmp_path, capsys):
+    write_idx_set(tmp_path / "mnist", n_train=8, n_test=4)
+    args = ["train", str(LENET), "mnist", str(tmp_path / "mnist"), "--iterations", "4", "--batch", "4"]
+    assert cli.main(args + ["--display", "2", "--test-interval", "2", "--test", "0"]) == 0
+    tests = [line for line in capsys.readouterr().out.splitlines() if line.startswith("testing")]
+    assert [line.split(",")[0] for line in tests] == ["testing @iter 0", "testing @iter 2", "testing @iter 4"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pyrpudl.backend import Backend, RecordedSteps, get_backend
-from pyrpudl.errors import is_interrupt
+from pyrpudl.errors import InputError, is_interrupt
 from pyrpudl.model import Model
 from pyrpudl.net.layers.softmax_loss import _labels
 from pyrpudl.net.net import Net
@@ -22,6 +22,7 @@ from pyrpudl.progress import wanted as progress_wanted
 from pyrpudl.proto import rpudl_model_pb2 as pb
 from pyrpudl.solver.lr_policy import learning_rate
 from pyrpudl.solver.solver_types import SOLVER_TYPES, rate_factor, solver_type
+from pyrpudl.solver.testing import Evaluator, evaluation_line
 
 
 class _ReportInterrupted(Exception):
@@ -63,6 +64,7 @@ def train(
     display: int = 100,
     final_report: bool = True,
     device: "str | Backend | None" = None,
+    test_interval: int | None = None,
 ) -> TrainingOutcome:
     """Train a copy of ``model`` for ``iterations`` solver steps of ``batch`` examples (times the
     solver's ``iter_size``) on ``device``
@@ -93,6 +95,12 @@ def train(
         End with the seed's summary line.
     device
         "cpu", "cuda" or "auto"; None: ``$PYRPUDL_DEVICE``, else auto.
+    test_interval
+        Every ``test_interval`` iterations (and before the first, with the solver's
+        ``test_initialization``), the TEST net's cost and accuracy on the source's test images
+        (the solver's ``test_iter`` batches of the TEST layer's ``batch_size``, or all): a line
+        ``testing @iter N, ...`` and an entry (iteration, cost, accuracy) in ``model.test_log``.
+        None: the solver's ``test_interval`` (0: no testing).
 
     Returns
     -------
@@ -109,16 +117,26 @@ def train(
         if model.iteration > model.history_start:
             report(f"solver type {kind} replaces {model.history_type}: its histories start afresh")
         _restart_histories(model, kind)
+    test_interval = solver.test_interval if test_interval is None else int(test_interval)
+    if test_interval < 0:
+        raise InputError(
+            f"test_interval must be 0 (no testing) or a number of iterations, not {test_interval}"
+        )
     run = _Run(model, backend, batch, solver, capacity=display or 1000)
+    tester = _Tester(run, solver, report) if test_interval else None  # checks the test data first
     costs, hits = [], []
     stopped = None
     try:
+        if tester and model.iteration == 0 and solver.test_initialization and iterations:
+            tester.test()
         while run.done < iterations:
             count = iterations - run.done
             if display:
                 count = min(count, display - model.iteration % display)
             else:
                 count = min(count, 1000)
+            if test_interval:
+                count = min(count, test_interval - model.iteration % test_interval)
             chunk_costs, chunk_hits, stopped = run.chunk(count)
             costs += chunk_costs
             hits += chunk_hits
@@ -131,6 +149,8 @@ def train(
                     f"training @iter {model.iteration}, cost {_fmt(chunk_costs[-1])}, "
                     f"accuracy {chunk_hits[-1]:.0%}"
                 )
+            if tester and model.iteration % test_interval == 0:
+                tester.test()
     except (KeyboardInterrupt, _ReportInterrupted, RuntimeError) as exc:
         if isinstance(exc, RuntimeError) and not is_interrupt(exc):
             raise
@@ -146,6 +166,20 @@ def train(
     except _ReportInterrupted:
         pass  # the model is what matters now; the caller shows the summary itself if it can
     return TrainingOutcome(model, stopped)
+
+
+class _Tester:
+    """The test phase of a training run, on the run's parameters (the device's copy on CUDA)."""
+
+    def __init__(self, run: "_Run", solver: pb.SolverParameter, report: Report):
+        self.run, self.report = run, report
+        self.evaluator = Evaluator.for_run(run.model, run.params, solver)
+
+    def test(self) -> None:
+        model = self.run.model
+        cost, accuracy = self.evaluator.run()
+        model.test_log.append((model.iteration, cost, accuracy))
+        self.report(evaluation_line(model.iteration, cost, accuracy, len(self.evaluator.labels)))
 
 
 def _restart_histories(model: Model, kind: str) -> None:

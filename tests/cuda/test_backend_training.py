@@ -77,18 +77,21 @@ def test_training_on_cuda_equals_training_on_the_cpu(tiny, kind, steps, display)
     assert tiny.iteration == 0 and isinstance(on_cuda.params.data, np.ndarray)
 
 
-def test_crops_mirrors_and_summed_batches_train_alike_on_both_backends(tmp_path):
+def test_crops_mirrors_summed_batches_and_tests_run_alike_on_both_backends(tmp_path):
     path = tmp_path / "augmented.prototxt"
     path.write_text(TINY.replace("scale: 0.01", "scale: 0.01 crop_size: 4 mirror: true"))
     model = create_model(path, source(), seed=3)
     settings = solver()
     settings.iter_size = 2  # each update sums two batches' gradients
+    settings.test_interval = 1  # and the test phase, on the device's parameters, before and after
     # one update of two batches: the simulator's time goes by launches (the CPU tests run more steps)
     on_cpu = train(model, 2, 1, settings, report=False, device="cpu").model
     on_cuda = train(model, 2, 1, settings, report=False, device="cuda").model
     assert on_cuda.cursor == on_cpu.cursor == 4
     assert_close(on_cuda.cost_log, on_cpu.cost_log)
     assert_close(on_cuda.params.data, on_cpu.params.data)
+    assert [it for it, _, _ in on_cuda.test_log] == [0, 1]
+    assert_close(np.array(on_cuda.test_log), np.array(on_cpu.test_log))
 
 
 def test_a_model_trained_on_one_backend_predicts_alike_on_the_other(tiny):

@@ -43,3 +43,6 @@ def test_the_seed_session_model_steps_in_python(tmp_path, capsys):
     assert rpudlGetLayerWeights(trained, "conv1").shape == (20, 1, 5, 5)
     x, _ = rpudlGetTestingDataSamples(ds, (1, 3))
     assert predict(trained, x).shape == (3,)
+    tested = rpudlTrain(model, batch=4, iter=2, display=0, test_interval=1)
+    assert [it for it, _, _ in tested.test_log] == [0, 1, 2]
+    assert "testing @iter 2, cost " in capsys.readouterr().out

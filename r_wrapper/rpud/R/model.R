@@ -62,6 +62,11 @@ optional_device <- function(device) {
 #'   0.95; AdaGrad: 0.01 and 0; RMSProp: 0.001 and 0). A type other than the model's last one
 #'   starts its histories afresh.
 #' @param display Print a progress line every `display` iterations (0 for none).
+#' @param test.interval Every `test.interval` iterations, test the model on the data source's test
+#'   images and print `testing @iter N, cost X, accuracy Y% on M test images` (Caffe's test phase;
+#'   with a solver file's `test_iter`, that many batches of the TEST layer's `batch_size`).
+#'   `NULL`: the solver file's `test_interval`, else none; 0: none. The results accumulate in
+#'   `model$test.log`, a data frame of iteration, cost and accuracy.
 #' @param device Where to train: `"auto"` (a usable NVIDIA GPU, else the CPU), `"cpu"` or
 #'   `"cuda"`. `NULL` uses the environment variable `PYRPUDL_DEVICE`, else `"auto"`; see
 #'   [rpudlInfo()]. A model trained on one device predicts and trains further on the other.
@@ -78,8 +83,12 @@ optional_device <- function(device) {
 #' @export
 rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, momentum = 0.9,
                        weight.decay = 0.004, solver = NULL, solver.type = NULL, display = 100,
-                       device = NULL) {
+                       device = NULL, test.interval = NULL) {
   check_model(model)
+  if (!is.null(test.interval) && (!is.numeric(test.interval) || length(test.interval) != 1 ||
+                                  is.na(test.interval) || test.interval < 0)) {
+    rpud_abort("test.interval must be one number of iterations (0 for no testing)", "rpud_input_error")
+  }
   if (!is.null(solver.type) && (!is.character(solver.type) || length(solver.type) != 1 ||
                                 is.na(solver.type))) {
     rpud_abort("solver.type must be one string, e.g. \"Adam\"", "rpud_input_error")
@@ -107,7 +116,8 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
                           solver_file = optional_path(solver, "solver"), solver_type = solver.type,
                           report = rpud_reporter(bar),
                           display = as.integer(display), final_report = FALSE,
-                          device = optional_device(device))
+                          device = optional_device(device),
+                          test_interval = if (is.null(test.interval)) NULL else as.integer(test.interval))
       current <- result$model
       stopped <- result$stopped
       done <- done + n
@@ -182,6 +192,11 @@ rpudlGetLayerWeights <- function(model, layer) {
 `$.rpudl_model` <- function(x, name) {
   if (identical(name, "cost.log")) {
     return(as.vector(rpud_call("model_cost_log", model = unclass(x)$py)))
+  }
+  if (identical(name, "test.log")) {
+    log <- rpud_call("model_test_log", model = unclass(x)$py)
+    return(data.frame(iteration = as.integer(unlist(log$iteration)), cost = as.numeric(unlist(log$cost)),
+                      accuracy = as.numeric(unlist(log$accuracy))))
   }
   unclass(x)[[name]]
 }

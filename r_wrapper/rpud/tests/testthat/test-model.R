@@ -61,6 +61,22 @@ test_that("a prototxt's crop and mirror augment training, and prediction takes w
   expect_error(rpudl(prototxt, ds), "crop_size 30 is larger than the images", class = "rpud_input_error")
 })
 
+test_that("training tests on the test images every test.interval iterations", {
+  files <- make_mnist_dir(n_train = 6L, n_test = 3L)
+  model <- rpudl(lenet_file(), rpudlCreateDataSource("mnist", files$dir))
+  messages <- capture_messages(trained <- rpudlTrain(model, batch = 2, iter = 4, display = 2,
+                                                     test.interval = 2))
+  expect_match(messages, "^testing @iter 0, cost [0-9.e-]+, accuracy [0-9.]+% on 3 test images", all = FALSE)
+  expect_match(messages, "^testing @iter 4, ", all = FALSE)
+  log <- trained$test.log
+  expect_s3_class(log, "data.frame")
+  expect_equal(log$iteration, c(0L, 2L, 4L))
+  expect_true(all(log$accuracy >= 0 & log$accuracy <= 1) && all(log$cost > 0))
+  expect_equal(nrow(model$test.log), 0L)
+  expect_error(rpudlTrain(model, iter = 1, test.interval = -1), "test.interval must be one number",
+               class = "rpud_input_error")
+})
+
 test_that("a model is saved and loaded, and keeps its training state", {
   files <- make_mnist_dir()
   ds <- rpudlCreateDataSource("mnist", files$dir)
