@@ -14,6 +14,7 @@ import numpy as np
 
 from pyrpudl.backend import Backend, get_backend
 from pyrpudl.data import DataSource
+from pyrpudl.data.source import dims
 from pyrpudl.errors import InputError
 from pyrpudl.net import parse_net
 from pyrpudl.net.layers.softmax_loss import softmax
@@ -50,11 +51,6 @@ class Model:
     def transform(self, phase: str = "TRAIN") -> InputTransform:
         """What ``phase``'s Data layer does to the source's images (mean, scale, crop, mirror)."""
         return input_transform(self.spec, self.source, phase)
-
-    def net(self, phase: str, batch: int) -> Net:
-        """A net of ``phase`` over this model's parameters (shared, not copied)."""
-        shape = self.transform(phase).shape
-        return Net(self.spec, phase, shape, batch, params=self.params, seed=self.seed)
 
     def layer_weights(self, layer: str, index: int = 0) -> np.ndarray:
         if layer not in self.params.slots or not self.params.slots[layer]:
@@ -101,7 +97,7 @@ def predict(
         crop = model.transform("TEST").crop
         raise InputError(
             f"x holds images of {per_image} values, but the model's data are "
-            f"{_dims(model.source.shape)} = {size} values each"
+            f"{dims(model.source.shape)} = {size} values each"
             + (f" (give whole images: the model cuts their {crop} x {crop} centre itself)" if crop else "")
         )
     backend = get_backend(device)
@@ -120,7 +116,7 @@ class Scorer:
         self.scores = next(layer for layer in model.spec.layer if layer.type == "SoftmaxWithLoss").bottom[0]
         data = model.data_layer("TEST")
         self.data_top, self.label_top = data.top[0], data.top[1]
-        self.nets: dict[int, Net] = {}
+        self.nets: dict[int, tuple[Net, object]] = {}
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """float32 (n, classes) for images ``x`` (n, ...) of the source's shape."""
@@ -130,12 +126,13 @@ class Scorer:
                 np.asarray(x[start : start + self.chunk]).reshape(-1, *model.source.shape)
             )
             count = len(part)
-            if count not in self.nets:
-                self.nets[count] = Net(model.spec, "TEST", self.transform.shape, count, params=self.params,
-                                       seed=model.seed)  # fmt: skip
-            labels = backend.to_device(np.zeros(count, np.int32))
-            blobs = self.nets[count].forward({self.data_top: backend.to_device(part), self.label_top: labels},
-                                             train=False)  # fmt: skip
+            if count not in self.nets:  # a net per chunk size, with the (unused) labels it reads
+                net = Net(
+                    model.spec, "TEST", self.transform.shape, count, params=self.params, seed=model.seed
+                )
+                self.nets[count] = net, backend.to_device(np.zeros(count, np.int32))
+            net, labels = self.nets[count]
+            blobs = net.forward({self.data_top: backend.to_device(part), self.label_top: labels}, train=False)
             results.append(softmax(backend.to_host(blobs[self.scores]).reshape(count, -1)))
         return np.concatenate(results) if results else np.empty((0, 0), np.float32)
 
@@ -171,13 +168,9 @@ def create_model(prototxt: str | Path, source: DataSource, seed: int = 0) -> Mod
     train_shape, test_shape = (input_transform(spec, source, phase).shape for phase in ("TRAIN", "TEST"))
     if train_shape != test_shape:
         raise InputError(
-            f"the TRAIN phase's Data layer gives the net images of {_dims(train_shape)} but the TEST "
-            f"phase's {_dims(test_shape)}; give both the same crop_size"
+            f"the TRAIN phase's Data layer gives the net images of {dims(train_shape)} but the TEST "
+            f"phase's {dims(test_shape)}; give both the same crop_size"
         )
     train = Net(spec, "TRAIN", train_shape, 1, seed=seed)
     Net(spec, "TEST", test_shape, 1, params=train.params)  # the TEST net must fit the same weights
     return Model(spec, source, train.params, seed)
-
-
-def _dims(shape: tuple[int, ...]) -> str:
-    return " x ".join(map(str, shape))

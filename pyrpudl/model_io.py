@@ -1,9 +1,9 @@
 """Saving and loading models without pickle: one .npz holding arrays and plain text only.
 
 The file keeps the net's prototxt text, the flat parameters and the solver's histories (and which
-solver type wrote them), the iteration, the data cursor, the seed, the cost log and the test log. The data
-source is not stored (it can be large and lives on disk already): loading binds the model to a
-data source of the same image shape.
+solver type wrote them), the iteration, the data cursor, the seed, the cost log and the test log.
+The data source is not stored (it can be large and lives on disk already): loading binds the model
+to a data source of the same image shape.
 """
 
 import json

@@ -12,6 +12,7 @@ import traceback
 import numpy as np
 
 from pyrpudl import data, r_interrupts
+from pyrpudl.data.source import dims
 from pyrpudl.errors import InputError, r_condition_classes
 from pyrpudl.progress import make_reporter
 from pyrpudl.r_convert import as_index_range, as_labels, as_matrix
@@ -314,9 +315,9 @@ def model_summary(model: object) -> str:
     layers = [f"{layer.name} ({layer.type})" for layer in model.spec.layer]
     solver = f" ({model.history_type})" if model.iteration > model.history_start else ""
     transform = model.transform("TRAIN")
-    images = " x ".join(map(str, model.source.shape))
+    images = dims(model.source.shape)
     if transform.crop:
-        images += f", cropped to {' x '.join(map(str, transform.shape))}"
+        images += f", cropped to {dims(transform.shape)}"
     if transform.mirror:
         images += ", mirrored at random"
     return (

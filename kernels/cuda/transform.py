@@ -58,18 +58,6 @@ def transform_batch(out, labels_out, dataset, labels, index, mean, scale):
 def transform_crop_batch(out, labels_out, dataset, labels, index, offsets, state, mean, scale, channels,
                          height, width, crop_h, crop_w):  # fmt: skip
     _transform_crop_batch[_blocks(out.size), THREADS](
-        out,
-        labels_out,
-        dataset,
-        labels,
-        index,
-        offsets,
-        state,
-        mean,
-        np.float32(scale),
-        channels,
-        height,
-        width,
-        crop_h,
-        crop_w,
-    )
+        out, labels_out, dataset, labels, index, offsets, state, mean, np.float32(scale), channels, height,
+        width, crop_h, crop_w,
+    )  # fmt: skip

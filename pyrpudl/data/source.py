@@ -69,8 +69,8 @@ class DataSource:
         mean = read_mean(path)
         if mean.shape != self.shape:
             raise InputError(
-                f"{path}: the mean image is {_dims(mean.shape)} but this data source's images are "
-                f"{_dims(self.shape)}; compute a mean for this data with find_training_mean()"
+                f"{path}: the mean image is {dims(mean.shape)} but this data source's images are "
+                f"{dims(self.shape)}; compute a mean for this data with find_training_mean()"
             )
         self.mean, self.mean_file = mean, path
         return mean
@@ -122,7 +122,7 @@ class DataSource:
         return (
             f"{self.data_format} data source in {self.files_dir}\n"
             f"  training: {len(self.train_images)} images, test: {len(self.test_images)} images, "
-            f"each {_dims(self.shape)} (channels x height x width), uint8\n"
+            f"each {dims(self.shape)} (channels x height x width), uint8\n"
             f"  labels: {_label_summary(self)}\n  {mean}"
             + (f"; training order shuffled each epoch (seed {self.seed})" if self.shuffle else "")
         )
@@ -131,7 +131,8 @@ class DataSource:
         return f"<DataSource {self.summary()}>"
 
 
-def _dims(shape) -> str:
+def dims(shape) -> str:
+    """``3 x 32 x 32``: a shape as messages write it."""
     return " x ".join(map(str, shape))
 
 
@@ -232,8 +233,8 @@ def _open_lmdb(data_dir: Path, train_db, test_db, shape) -> DataSource:
     test_images, test_labels = lmdb_io.read_lmdb(test_db, shape)
     if train_images.shape[1:] != test_images.shape[1:]:
         raise InputError(
-            f"the images of {train_db} are {_dims(train_images.shape[1:])} but those of {test_db} are "
-            f"{_dims(test_images.shape[1:])}"
+            f"the images of {train_db} are {dims(train_images.shape[1:])} but those of {test_db} are "
+            f"{dims(test_images.shape[1:])}"
         )
     return DataSource(
         "lmdb", data_dir, Path(train_db).parent, train_images, train_labels, test_images, test_labels

@@ -27,9 +27,8 @@ _STREAM = 0xC809  # keeps the augmentation's draws apart from the other seeded s
 class InputTransform:
     phase: str
     image_shape: tuple[int, int, int]  # (channels, height, width) of the source's images
-    mean: np.ndarray = field(
-        repr=False
-    )  # float32 image_shape: what is subtracted from each pixel (zeros: nothing)
+    # float32 image_shape: what is subtracted from each pixel (zeros: nothing)
+    mean: np.ndarray = field(repr=False)
     scale: float
     crop: int  # the window's side; 0: the whole image
     mirror: bool

@@ -240,6 +240,7 @@ class _Run:
         self.batch_index = backend.empty((batch,), np.int32)
         # each example's crop and mirror, (top, left, mirror), beside its row
         self.chunk_offsets = backend.empty((batches * batch, 3), np.int32) if transform.augments else None
+        self.crop_shape = (*transform.image_shape, *transform.shape[1:])  # the crop op's sizes
         self.rates = backend.empty((capacity,))
         self.costs, self.accuracies = backend.empty((batches,)), backend.empty((batches,))
         self.state = backend.empty((1,), np.int32)  # the iteration's slot in the chunk
@@ -275,7 +276,7 @@ class _Run:
         if transform.augments:
             ops.transform_crop_batch(self.data, self.batch_labels, self.images, self.labels, self.chunk_index,
                                      self.chunk_offsets, self.batch_state, self.mean, transform.scale,
-                                     *transform.image_shape, *transform.shape[1:])  # fmt: skip
+                                     *self.crop_shape)  # fmt: skip
         else:
             ops.select_batch(self.batch_index, self.chunk_index, self.batch_state)
             ops.transform_batch(self.data, self.batch_labels, self.images, self.labels, self.batch_index,
