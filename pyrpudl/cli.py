@@ -25,15 +25,27 @@ def _train(args: argparse.Namespace) -> int:
 
     from pyrpudl.model import create_model, predict
     from pyrpudl.model_io import save_model
+    from pyrpudl.net.caffemodel import load_weights
+    from pyrpudl.solver.snapshot import plan_snapshots, restore_snapshot
     from pyrpudl.solver.solver_types import solver_settings
     from pyrpudl.solver.trainer import train
 
     source = _source(args)
     source.find_training_mean(args.mean)
     model = create_model(args.prototxt, source, seed=args.seed)
+    if args.weights:
+        model, report = load_weights(model, args.weights)
+        print(report.describe(args.weights))
+    if args.restore:
+        model = restore_snapshot(model, args.restore, args.solver_type)
+        print(f"restored {args.restore} at iteration {model.iteration}")
     solver = solver_settings(args.solver, args.solver_type, args.learning_rate)
+    plan = plan_snapshots(solver, args.snapshot, args.snapshot_prefix, args.solver, model.spec.name)
+    if plan.note:
+        print(plan.note)
     outcome = train(model, args.batch, args.iterations, solver, display=args.display, device=args.device,
-                    test_interval=args.test_interval)  # fmt: skip
+                    test_interval=args.test_interval, snapshot=plan.every,
+                    snapshot_prefix=plan.prefix)  # fmt: skip
     if args.output:
         print(f"saved {save_model(outcome.model, args.output)}")
     count = min(args.test, len(source.test_images))
@@ -82,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: $PYRPUDL_DEVICE or auto")
     train.add_argument("--mean", default="mean.binaryproto", help="the mean image's file in the data folder")
     train.add_argument("--output", help="save the trained model to this .npz file")
+    train.add_argument("--weights", help="start from a Caffe .caffemodel's trained layers (matched by name)")
+    train.add_argument("--restore", help="resume from a snapshot's .solverstate (pyrpudl's or Caffe's)")
+    train.add_argument("--snapshot", type=int, help="snapshot every N iterations (default: the solver's)")
+    train.add_argument(
+        "--snapshot-prefix", help="snapshot files' prefix: PREFIX_iter_N.caffemodel, .solverstate"
+    )
     train.add_argument("--test", type=int, default=1000, help="test images to report accuracy on (0: none)")
     train.add_argument("--seed", type=int, default=0, help="seed of the initial weights")
     train.set_defaults(handler=_train)

@@ -40,6 +40,9 @@ EXPORTS = (
     "write_lmdb",
     "convert_to_lmdb",
     "create_model",
+    "load_caffe_weights",
+    "restore_snapshot",
+    "snapshot_plan",
     "train_model",
     "training_summary",
     "predict_model",
@@ -240,6 +243,40 @@ def create_model(prototxt: str, source: object, seed: int = 0):
     return create(prototxt, _data_source(source, "data.source"), seed=int(seed))
 
 
+def load_caffe_weights(model: object, path: str) -> dict:
+    """``rpudl(weights =)``: the model with a .caffemodel's trained layers (matched by name), and
+    a line saying which layers took them."""
+    from pyrpudl.net.caffemodel import load_weights
+
+    loaded, report = load_weights(_model(model), str(path))
+    return {"model": loaded, "note": report.describe(path)}
+
+
+def restore_snapshot(model: object, path: str, solver_type: str | None = None):
+    """``rpudlRestoreSnapshot``: the model as the .solverstate ``path`` left it."""
+    from pyrpudl.solver.snapshot import restore_snapshot as restore
+
+    return restore(_model(model), str(path), solver_type)
+
+
+def snapshot_plan(
+    model: object,
+    solver_file: str | None = None,
+    snapshot: int | None = None,
+    snapshot_prefix: str | None = None,
+    solver_type: str | None = None,
+) -> dict:
+    """Where a training call snapshots, worked out once (R trains in chunks): every, prefix, and a
+    note to show before training (or None)."""
+    from pyrpudl.solver.snapshot import plan_snapshots
+    from pyrpudl.solver.solver_types import solver_settings
+
+    solver = solver_settings(solver_file, solver_type)
+    every = None if snapshot is None else int(snapshot)
+    plan = plan_snapshots(solver, every, snapshot_prefix, solver_file, _model(model).spec.name)
+    return {"every": plan.every, "prefix": plan.prefix, "note": plan.note}
+
+
 def train_model(
     model: object,
     batch: int = 100,
@@ -254,6 +291,8 @@ def train_model(
     device: str | None = None,
     solver_type: str | None = None,
     test_interval: int | None = None,
+    snapshot: int | None = None,
+    snapshot_prefix: str | None = None,
 ) -> dict:
     """``rpudlTrain`` (one chunk of it): a new model. The solver: a solver file's settings, else
     cifar10_quick's SGD (or, with ``solver_type`` alone, Caffe's example settings for that type),
@@ -265,8 +304,14 @@ def train_model(
         raise InputError("batch must be at least 1 and iter at least 0")
     solver = solver_settings(solver_file, solver_type, learning_rate, momentum, weight_decay)
     interval = None if test_interval is None else int(test_interval)
+    if solver_file:  # an empty or folder prefix is completed with the solver file's name
+        plan = snapshot_plan(model, solver_file, snapshot, snapshot_prefix, solver_type)
+        snapshot, snapshot_prefix = plan["every"], plan["prefix"]
+        if plan["note"]:
+            make_reporter(report)(plan["note"])
+    every = None if snapshot is None else int(snapshot)
     outcome = train(_model(model), int(batch), int(iterations), solver, report, int(display),
-                    bool(final_report), device, interval)  # fmt: skip
+                    bool(final_report), device, interval, every, snapshot_prefix)  # fmt: skip
     return {"model": outcome.model, "stopped": outcome.stopped}
 
 
@@ -350,9 +395,13 @@ def model_layers(model: object) -> dict:
 
 
 def save_model(model: object, path: str) -> str:
-    """``rpudlSaveModel``: the file written (an .npz of arrays and text, no pickle)."""
+    """``rpudlSaveModel``: the file written (an .npz of arrays and text, no pickle; a path ending in
+    .caffemodel: Caffe's weights file)."""
     from pyrpudl.model_io import save_model as save
+    from pyrpudl.net.caffemodel import save_weights
 
+    if str(path).endswith(".caffemodel"):
+        return str(save_weights(_model(model), path))
     return str(save(_model(model), path))
 
 

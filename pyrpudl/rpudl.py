@@ -27,6 +27,8 @@ __all__ = [
     "rpudlFindTrainingDataMean",
     "rpudlGetTestingDataSamples",
     "rpudlLoadTrainingDataMean",
+    "rpudlRestoreSnapshot",
+    "rpudlSaveModel",
     "rpudlWriteLMDB",
 ]
 
@@ -151,7 +153,9 @@ def rpudlConvertToLMDB(ds: DataSource, dir: str | Path, format: str = "caffe") -
     return [Path(p) for p in r_api.convert_to_lmdb(ds, str(dir), format)]
 
 
-def rpudl(prototxt: str | Path, data_source: DataSource, seed: int = 0) -> Model:
+def rpudl(
+    prototxt: str | Path, data_source: DataSource, seed: int = 0, weights: str | Path | None = None
+) -> Model:
     """As R's ``rpudl``: a model from a train/test prototxt bound to ``data_source``.
 
     Parameters
@@ -162,13 +166,21 @@ def rpudl(prototxt: str | Path, data_source: DataSource, seed: int = 0) -> Model
         The data its Data layers read.
     seed
         Seed of the initial weights.
+    weights
+        A Caffe ``.caffemodel`` whose trained layers (matched by name) replace the initial
+        weights, as ``caffe train --weights``; prints which layers took them.
 
     Returns
     -------
     Model
-        An untrained model.
+        An untrained model (or one starting from ``weights``).
     """
-    return r_api.create_model(str(prototxt), data_source, seed)
+    model = r_api.create_model(str(prototxt), data_source, seed)
+    if weights is None:
+        return model
+    loaded = r_api.load_caffe_weights(model, str(weights))
+    print(loaded["note"])
+    return loaded["model"]
 
 
 def rpudlTrain(
@@ -182,6 +194,8 @@ def rpudlTrain(
     display: int = 100,
     solver_type: str | None = None,
     test_interval: int | None = None,
+    snapshot: int | None = None,
+    snapshot_prefix: str | Path | None = None,
 ) -> Model:
     """As R's ``rpudlTrain``: a new, trained model (the one given is unchanged).
 
@@ -203,16 +217,55 @@ def rpudlTrain(
     test_interval
         Test on the data source's test images every ``test_interval`` iterations (the results in
         ``model.test_log``); None: the solver file's setting, else none.
+    snapshot, snapshot_prefix
+        Every ``snapshot`` iterations write Caffe's ``{snapshot_prefix}_iter_{N}.caffemodel`` and
+        ``.solverstate`` (the prefix's folder is made); None: the solver file's settings.
 
     Returns
     -------
     Model
         The trained model.
     """
+    prefix = None if snapshot_prefix is None else str(snapshot_prefix)
     result = r_api.train_model(model, batch, iter, learning_rate, momentum, weight_decay,
                                None if solver is None else str(solver), None, display,
-                               solver_type=solver_type, test_interval=test_interval)  # fmt: skip
+                               solver_type=solver_type, test_interval=test_interval, snapshot=snapshot,
+                               snapshot_prefix=prefix)  # fmt: skip
     return result["model"]
+
+
+def rpudlSaveModel(model: Model, file: str | Path) -> Path:
+    """As R's ``rpudlSaveModel``: the whole model as an ``.npz`` (resumable with R's or
+    :func:`pyrpudl.model_io.load_model`), or, for a name ending in ``.caffemodel``, its weights as
+    Caffe's file.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    return Path(r_api.save_model(model, str(file)))
+
+
+def rpudlRestoreSnapshot(model: Model, file: str | Path, solver_type: str | None = None) -> Model:
+    """As R's ``rpudlRestoreSnapshot``: ``model`` (made by :func:`rpudl` from the same prototxt)
+    as the snapshot ``file`` (a ``.solverstate``, pyrpudl's or Caffe's) left it, ready to train on.
+
+    Parameters
+    ----------
+    model
+        A model of the net that was snapshotted.
+    file
+        The ``.solverstate``; its ``.caffemodel`` is found where the state names it, or beside it.
+    solver_type
+        For a state Caffe wrote with AdaDelta or Adam, which of the two (Caffe's file does not say).
+
+    Returns
+    -------
+    Model
+        The restored model.
+    """
+    return r_api.restore_snapshot(model, str(file), solver_type)
 
 
 def rpudlGetLayerWeights(model: Model, layer: str) -> np.ndarray:

@@ -52,3 +52,32 @@ def test_train_tests_every_test_interval(tmp_path, capsys):
     assert cli.main(args + ["--display", "2", "--test-interval", "2", "--test", "0"]) == 0
     tests = [line for line in capsys.readouterr().out.splitlines() if line.startswith("testing")]
     assert [line.split(",")[0] for line in tests] == ["testing @iter 0", "testing @iter 2", "testing @iter 4"]
+
+
+def test_train_snapshots_resumes_from_a_snapshot_and_starts_from_caffe_weights(tmp_path, capsys):
+    write_idx_set(tmp_path / "mnist", n_train=8, n_test=4)
+    args = [
+        "train",
+        str(LENET),
+        "mnist",
+        str(tmp_path / "mnist"),
+        "--batch",
+        "4",
+        "--test",
+        "0",
+        "--display",
+        "0",
+    ]
+    prefix = tmp_path / "runs" / "lenet"
+    assert cli.main(args + ["--iterations", "2", "--snapshot", "2", "--snapshot-prefix", str(prefix)]) == 0
+    assert f"snapshot @iter 2: {prefix}_iter_2.caffemodel" in capsys.readouterr().out
+    state = f"{prefix}_iter_2.solverstate"
+    assert (
+        cli.main(args + ["--iterations", "1", "--restore", state, "--output", str(tmp_path / "m.npz")]) == 0
+    )
+    assert f"restored {state} at iteration 2" in capsys.readouterr().out
+    from pyrpudl.model_io import load_model
+
+    assert load_model(tmp_path / "m.npz", create_data_source("mnist", tmp_path / "mnist")).iteration == 3
+    assert cli.main(args + ["--iterations", "0", "--weights", f"{prefix}_iter_2.caffemodel"]) == 0
+    assert "weights from " in capsys.readouterr().out

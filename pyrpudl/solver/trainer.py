@@ -21,6 +21,7 @@ from pyrpudl.progress import ProgressBar, Report, make_reporter
 from pyrpudl.progress import wanted as progress_wanted
 from pyrpudl.proto import rpudl_model_pb2 as pb
 from pyrpudl.solver.lr_policy import learning_rate
+from pyrpudl.solver.snapshot import plan_snapshots, write_snapshot
 from pyrpudl.solver.solver_types import SOLVER_TYPES, rate_factor, solver_type
 from pyrpudl.solver.testing import Evaluator, evaluation_line
 
@@ -65,6 +66,8 @@ def train(
     final_report: bool = True,
     device: "str | Backend | None" = None,
     test_interval: int | None = None,
+    snapshot: int | None = None,
+    snapshot_prefix: str | None = None,
 ) -> TrainingOutcome:
     """Train a copy of ``model`` for ``iterations`` solver steps of ``batch`` examples (times the
     solver's ``iter_size``) on ``device``
@@ -101,6 +104,10 @@ def train(
         (the solver's ``test_iter`` batches of the TEST layer's ``batch_size``, or all): a line
         ``testing @iter N, ...`` and an entry (iteration, cost, accuracy) in ``model.test_log``.
         None: the solver's ``test_interval`` (0: no testing).
+    snapshot, snapshot_prefix
+        Every ``snapshot`` iterations (counted from the model's first), write Caffe's snapshot pair
+        ``{snapshot_prefix}_iter_{N}.caffemodel`` and ``.solverstate`` (see
+        :mod:`pyrpudl.solver.snapshot`; a folder given here is made). None: the solver's.
 
     Returns
     -------
@@ -122,6 +129,9 @@ def train(
         raise InputError(
             f"test_interval must be 0 (no testing) or a number of iterations, not {test_interval}"
         )
+    plan = plan_snapshots(solver, snapshot, snapshot_prefix, net_name=model.spec.name)
+    if plan.note:
+        report(plan.note)
     run = _Run(model, backend, batch, solver, capacity=display or 1000)
     tester = _Tester(run, solver, report) if test_interval else None  # checks the test data first
     costs, hits = [], []
@@ -137,6 +147,8 @@ def train(
                 count = min(count, 1000)
             if test_interval:
                 count = min(count, test_interval - model.iteration % test_interval)
+            if plan.every:
+                count = min(count, plan.every - model.iteration % plan.every)
             chunk_costs, chunk_hits, stopped = run.chunk(count)
             costs += chunk_costs
             hits += chunk_hits
@@ -151,6 +163,8 @@ def train(
                 )
             if tester and model.iteration % test_interval == 0:
                 tester.test()
+            if plan.every and model.iteration % plan.every == 0:
+                _snapshot(run, plan.prefix, solver, report)  # after the test, so its log holds it
     except (KeyboardInterrupt, _ReportInterrupted, RuntimeError) as exc:
         if isinstance(exc, RuntimeError) and not is_interrupt(exc):
             raise
@@ -180,6 +194,18 @@ class _Tester:
         cost, accuracy = self.evaluator.run()
         model.test_log.append((model.iteration, cost, accuracy))
         self.report(evaluation_line(model.iteration, cost, accuracy, len(self.evaluator.labels)))
+
+
+def _snapshot(run: "_Run", prefix: str, solver: pb.SolverParameter, report: Report) -> None:
+    """Caffe's snapshot pair of the run's model now; a failed write is said, and training goes on
+    (the model is still in memory)."""
+    run.finish()  # the device's values into the model's host buffer
+    try:
+        weights, state = write_snapshot(run.model, prefix, solver)
+    except OSError as exc:
+        report(f"snapshot @iter {run.model.iteration} failed: {exc.strerror or exc}; training goes on")
+        return
+    report(f"snapshot @iter {run.model.iteration}: {weights}, {state}")
 
 
 def _restart_histories(model: Model, kind: str) -> None:
@@ -231,7 +257,7 @@ class _Run:
             label_top: self.batch_labels,
         }
         self.losses = list(self.net.loss_weights.items())
-        self.snapshot = {name: backend.empty(self.params.data.shape) for name in ParamBuffer.STATE}
+        self.chunk_start = {name: backend.empty(self.params.data.shape) for name in ParamBuffer.STATE}
         # the step's inputs on the device: one chunk's batch rows and rates, its logs, the counter
         # (with iter_size > 1 an iteration reads several batches: rows, draws and logs are per batch)
         self.capacity, self.iter_size = capacity, solver.iter_size
@@ -370,11 +396,11 @@ class _Run:
     def _save(self) -> None:
         """The chunk's start (parameters and histories), kept for a rollback."""
         for name in ParamBuffer.STATE:
-            self.backend.copy(self.snapshot[name], getattr(self.params, name))
+            self.backend.copy(self.chunk_start[name], getattr(self.params, name))
 
     def _restore(self) -> None:
         for name in ParamBuffer.STATE:
-            self.backend.copy(getattr(self.params, name), self.snapshot[name])
+            self.backend.copy(getattr(self.params, name), self.chunk_start[name])
 
     def _advance(self, count: int) -> None:
         model = self.model

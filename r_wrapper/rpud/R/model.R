@@ -13,6 +13,10 @@
 #' @param data.source A data source from [rpudlCreateDataSource()]. If the net subtracts a mean
 #'   image (`transform_param { mean_file }`), compute it first with [rpudlFindTrainingDataMean()].
 #' @param seed Seed of the initial weights.
+#' @param weights Optionally a Caffe `.caffemodel` file (trained by Caffe, or written by
+#'   [rpudlSaveModel()]) to start from, as `caffe train --weights`: each layer of the net takes the
+#'   weights of the file's layer of the same name; layers the file lacks keep their initial
+#'   weights, and the file's other layers are ignored. A message says which layers took weights.
 #' @return A model (class `rpudl_model`).
 #' @examples
 #' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
@@ -21,10 +25,15 @@
 #' model <- rpudl(file.path(rpudl.path, "lenet_train.prototxt"), data.source = ds)
 #' model
 #' @export
-rpudl <- function(prototxt, data.source, seed = 0L) {
+rpudl <- function(prototxt, data.source, seed = 0L, weights = NULL) {
   check_data_source(data.source)
   py <- rpud_call("create_model", prototxt = path.expand(as_scalar_string(prototxt, "prototxt")),
                   source = data.source$py, seed = as.integer(seed))
+  if (!is.null(weights)) {
+    loaded <- rpud_call("load_caffe_weights", model = py, path = optional_path(weights, "weights"))
+    message(loaded$note)
+    py <- loaded$model
+  }
   new_model(py)
 }
 
@@ -67,6 +76,12 @@ optional_device <- function(device) {
 #'   with a solver file's `test_iter`, that many batches of the TEST layer's `batch_size`).
 #'   `NULL`: the solver file's `test_interval`, else none; 0: none. The results accumulate in
 #'   `model$test.log`, a data frame of iteration, cost and accuracy.
+#' @param snapshot,snapshot.prefix Every `snapshot` iterations (counted from the model's first),
+#'   write Caffe's snapshot files `<snapshot.prefix>_iter_<N>.caffemodel` (the weights) and
+#'   `.solverstate` (the solver's state), which Caffe reads too; resume from one with
+#'   [rpudlRestoreSnapshot()] after a crash. The prefix's folder is made. `NULL`: the solver
+#'   file's `snapshot` and `snapshot_prefix` (a prefix whose folder does not exist turns them off,
+#'   with a message), else none.
 #' @param device Where to train: `"auto"` (a usable NVIDIA GPU, else the CPU), `"cpu"` or
 #'   `"cuda"`. `NULL` uses the environment variable `PYRPUDL_DEVICE`, else `"auto"`; see
 #'   [rpudlInfo()]. A model trained on one device predicts and trains further on the other.
@@ -83,8 +98,12 @@ optional_device <- function(device) {
 #' @export
 rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, momentum = 0.9,
                        weight.decay = 0.004, solver = NULL, solver.type = NULL, display = 100,
-                       device = NULL, test.interval = NULL) {
+                       device = NULL, test.interval = NULL, snapshot = NULL, snapshot.prefix = NULL) {
   check_model(model)
+  if (!is.null(snapshot) && (!is.numeric(snapshot) || length(snapshot) != 1 || is.na(snapshot) ||
+                             snapshot < 0)) {
+    rpud_abort("snapshot must be one number of iterations (0 for no snapshots)", "rpud_input_error")
+  }
   if (!is.null(test.interval) && (!is.numeric(test.interval) || length(test.interval) != 1 ||
                                   is.na(test.interval) || test.interval < 0)) {
     rpud_abort("test.interval must be one number of iterations (0 for no testing)", "rpud_input_error")
@@ -99,6 +118,12 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
     weight.decay <- if (missing(weight.decay)) NULL else weight.decay
   }
   current <- model$py
+  # worked out once: the chunks below all snapshot to the same place
+  plan <- rpud_call("snapshot_plan", model = current, solver_file = optional_path(solver, "solver"),
+                    snapshot = if (is.null(snapshot)) NULL else as.integer(snapshot),
+                    snapshot_prefix = optional_path(snapshot.prefix, "snapshot.prefix"),
+                    solver_type = solver.type)
+  if (!is.null(plan$note)) message(plan$note)
   since <- length(rpud_call("model_cost_log", model = current))
   chunk <- if (display > 0) display else 100
   done <- 0
@@ -117,7 +142,8 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
                           report = rpud_reporter(bar),
                           display = as.integer(display), final_report = FALSE,
                           device = optional_device(device),
-                          test_interval = if (is.null(test.interval)) NULL else as.integer(test.interval))
+                          test_interval = if (is.null(test.interval)) NULL else as.integer(test.interval),
+                          snapshot = as.integer(plan$every), snapshot_prefix = plan$prefix)
       current <- result$model
       stopped <- result$stopped
       done <- done + n
@@ -218,7 +244,8 @@ check_model <- function(model) {
 #' `rpudlSaveModel()` writes the net, its parameters, the training state (iterations, momentum,
 #' position in the data) and the cost log to one file (NumPy `.npz`, plain arrays and text, no
 #' code). `rpudlLoadModel()` reads it back, bound to a data source of the same image shape, and
-#' training can resume from it.
+#' training can resume from it. A file name ending in `.caffemodel` writes the weights alone as
+#' Caffe's file instead, for Caffe or for `rpudl(weights = )`.
 #'
 #' @param model A model.
 #' @param file The file to write or read.
@@ -238,6 +265,41 @@ check_model <- function(model) {
 rpudlSaveModel <- function(model, file) {
   check_model(model)
   invisible(rpud_call("save_model", model = model$py, path = path.expand(as_scalar_string(file, "file"))))
+}
+
+#' Resume from a snapshot
+#'
+#' A snapshot that [rpudlTrain()] wrote (`snapshot =`), or that Caffe wrote: the model's weights,
+#' solver histories and iteration, and for pyrpudl's snapshots its position in the data and its
+#' logs, so that training on resumes as if it had never stopped. A state written by Caffe resumes
+#' at iteration x the TRAIN layer's `batch_size` in the data, with empty logs.
+#'
+#' @param model A model made by [rpudl()] from the prototxt of the snapshotted net.
+#' @param file The `.solverstate` file; its `.caffemodel` is found where the state names it, or
+#'   beside it.
+#' @param solver.type For a state Caffe wrote with AdaDelta or Adam, which of the two (Caffe's file
+#'   does not say).
+#' @return The restored model.
+#' @examples
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' rpudlFindTrainingDataMean(ds, filename = "fashion-data.mean")
+#' rpudl.path <- file.path(path.package(package = "rpud"), "rpudl")
+#' prototxt <- file.path(rpudl.path, "lenet_train.prototxt")
+#' model <- rpudl(prototxt, data.source = ds)
+#' prefix <- file.path(tempdir(), "snapshots", "lenet")
+#' model <- rpudlTrain(model, batch = 64, iter = 20, learning.rate = 0.01, display = 10,
+#'                     snapshot = 10, snapshot.prefix = prefix)
+#' again <- rpudlRestoreSnapshot(rpudl(prototxt, ds), paste0(prefix, "_iter_20.solverstate"))
+#' identical(again$cost.log, model$cost.log)
+#' @export
+rpudlRestoreSnapshot <- function(model, file, solver.type = NULL) {
+  check_model(model)
+  if (!is.null(solver.type) && (!is.character(solver.type) || length(solver.type) != 1 ||
+                                is.na(solver.type))) {
+    rpud_abort("solver.type must be one string, e.g. \"Adam\"", "rpud_input_error")
+  }
+  new_model(rpud_call("restore_snapshot", model = model$py, path = optional_path(file, "file"),
+                      solver_type = solver.type))
 }
 
 #' @rdname rpudlSaveModel

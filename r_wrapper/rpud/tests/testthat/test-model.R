@@ -89,6 +89,40 @@ test_that("a model is saved and loaded, and keeps its training state", {
   expect_error(rpudlLoadModel(tempfile(), ds), "not a saved pyrpudl model", class = "rpud_input_error")
 })
 
+test_that("snapshots are Caffe's files, and training resumes from one as if it never stopped", {
+  files <- make_mnist_dir(n_train = 6L)
+  ds <- rpudlCreateDataSource("mnist", files$dir)
+  model <- rpudl(lenet_file(), ds)
+  prefix <- file.path(tempfile("runs"), "lenet")
+  messages <- capture_messages(whole <- rpudlTrain(model, batch = 2, iter = 5, display = 2, snapshot = 2,
+                                                   snapshot.prefix = prefix))
+  expect_match(messages, paste0("^snapshot @iter 4: ", prefix, "_iter_4.caffemodel"), all = FALSE)
+  expect_true(all(file.exists(paste0(prefix, "_iter_", c(2, 4), c(".caffemodel", ".solverstate")))))
+  restored <- rpudlRestoreSnapshot(rpudl(lenet_file(), ds), paste0(prefix, "_iter_2.solverstate"))
+  expect_equal(length(restored$cost.log), 2L)
+  resumed <- suppressMessages(rpudlTrain(restored, batch = 2, iter = 3, display = 2))
+  expect_identical(resumed$cost.log, whole$cost.log)
+  expect_identical(rpudlGetLayerWeights(resumed, "conv1"), rpudlGetLayerWeights(whole, "conv1"))
+  expect_error(rpudlTrain(model, iter = 1, snapshot = -2), "snapshot must be one number",
+               class = "rpud_input_error")
+  expect_error(rpudlTrain(model, iter = 1, snapshot = 1), "need a snapshot prefix", class = "rpud_input_error")
+  expect_error(rpudlRestoreSnapshot(model, tempfile()), "cannot read the solver state",
+               class = "rpud_input_error")
+})
+
+test_that("weights go to and come from Caffe's .caffemodel files", {
+  files <- make_mnist_dir()
+  ds <- rpudlCreateDataSource("mnist", files$dir)
+  model <- suppressMessages(rpudlTrain(rpudl(lenet_file(), ds), batch = 2, iter = 2))
+  file <- tempfile(fileext = ".caffemodel")
+  rpudlSaveModel(model, file)
+  expect_message(started <- rpudl(lenet_file(), ds, weights = file), "^weights from .*: conv1, conv2, ip1, ip2")
+  expect_identical(rpudlGetLayerWeights(started, "ip1"), rpudlGetLayerWeights(model, "ip1"))
+  expect_identical(predict(started, files$test), predict(model, files$test))
+  expect_error(rpudl(lenet_file(), ds, weights = lenet_file()), "is not a Caffe .caffemodel",
+               class = "rpud_input_error")
+})
+
 test_that("a Caffe solver file sets the training, and arguments given override it", {
   files <- make_mnist_dir()
   model <- rpudl(lenet_file(), rpudlCreateDataSource("mnist", files$dir))

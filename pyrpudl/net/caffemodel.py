@@ -1,0 +1,192 @@
+"""Caffe's ``.caffemodel`` files: trained weights as a binary ``NetParameter``, each layer with its
+parameter blobs (weights, then bias).
+
+Reading copies weights into a model layer by layer, matched by name, as Caffe's
+``Net::CopyTrainedLayersFrom`` does (``caffe train --weights``): a source layer the net lacks is
+ignored, a net layer the file lacks keeps its initial values, and a shape that differs is an error
+that names both shapes. Writing is Caffe's ``Net::ToProto``: the TRAIN net's layers with their
+blobs, which Caffe (and this module) can load. Our parameter shapes are Caffe's, so blobs copy as
+they are.
+"""
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from google.protobuf.message import DecodeError
+
+from pyrpudl.errors import InputError
+from pyrpudl.net.prototxt import upgrade_v1_layer
+from pyrpudl.net.state import layers_for_phase
+from pyrpudl.proto import rpudl_model_pb2 as pb
+
+
+def blob_array(blob: pb.BlobProto) -> tuple[tuple[int, ...], np.ndarray]:
+    """A blob's shape and values (float32). Blobs without ``shape`` carry Caffe's legacy 4-D
+    (num, channels, height, width)."""
+    if blob.HasField("shape"):
+        shape = tuple(int(d) for d in blob.shape.dim)
+    else:
+        shape = (blob.num, blob.channels, blob.height, blob.width)
+    values = np.asarray(blob.data if len(blob.data) else blob.double_data, dtype=np.float32)
+    if values.size != math.prod(shape):
+        raise InputError(f"a blob of shape {list(shape)} holds {values.size} values; the file is damaged")
+    return shape, values
+
+
+def array_blob(values: np.ndarray) -> pb.BlobProto:
+    """A blob with an N-D ``shape`` and float data (Caffe's ``Blob::ToProto``)."""
+    blob = pb.BlobProto()
+    blob.shape.dim.extend(int(d) for d in values.shape)
+    blob.data.extend(np.asarray(values, dtype=np.float32).ravel().tolist())
+    return blob
+
+
+def same_shape(source: tuple[int, ...], target: tuple[int, ...], legacy: bool) -> bool:
+    """Caffe's Blob::ShapeEquals: a legacy 4-D blob matches a target of up to four axes padded
+    with leading ones."""
+    if not legacy:
+        return tuple(source) == tuple(target)
+    return len(target) <= 4 and tuple(source) == (1,) * (4 - len(target)) + tuple(target)
+
+
+def parse_binary(path: Path, message, what: str, not_one: str):
+    """``message`` parsed from the binary file ``path``; errors name ``what`` the file should be."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
+    try:
+        message.ParseFromString(raw)
+    except DecodeError:
+        raise InputError(f"{path} is not {not_one}") from None
+    return message
+
+
+def read_net(path: str | Path) -> pb.NetParameter:
+    """The binary NetParameter in ``path``, V1 ``layers`` upgraded to ``layer``."""
+    path = Path(path).expanduser()
+    not_one = (
+        "a Caffe .caffemodel (a binary NetParameter); a prototxt describes a net, a .caffemodel holds "
+        "its trained weights"
+    )
+    net = parse_binary(path, pb.NetParameter(), "weights file", not_one)
+    for old in net.layers:
+        layer = upgrade_v1_layer(old)
+        layer.blobs.extend(old.blobs)
+        net.layer.append(layer)
+    del net.layers[:]
+    if not any(layer.blobs for layer in net.layer):
+        raise InputError(f"{path} holds no trained weights (no layer has blobs)")
+    return net
+
+
+@dataclass
+class CopyReport:
+    copied: list[str]  # net layers that took the file's weights
+    kept: list[str]  # net layers with parameters the file lacks (initial values kept)
+    ignored: list[str]  # file layers the net does not have
+
+    def describe(self, path: str | Path) -> str:
+        line = f"weights from {path}: {', '.join(self.copied) or 'no layer'}"
+        if self.kept:
+            line += f"; {', '.join(self.kept)} keep{'s' if len(self.kept) == 1 else ''} their initial values"
+        if self.ignored:
+            line += f"; ignored (not in the net): {', '.join(self.ignored)}"
+        return line
+
+
+def copy_trained_layers(
+    params, net: pb.NetParameter, path: str | Path, require_all: bool = False
+) -> CopyReport:
+    """Copy ``net``'s blobs into ``params`` (a host ParamBuffer) layer by layer, matched by name.
+
+    With ``require_all`` every layer with parameters must be in the file (a snapshot resumes).
+    """
+    copied, ignored = [], []
+    seen = set()
+    for layer in net.layer:
+        if not layer.blobs:
+            continue
+        if layer.name not in params.slots or not params.slots[layer.name]:
+            if layer.name not in seen:
+                ignored.append(layer.name)
+            continue
+        if layer.name in seen:
+            continue  # the TEST copy of a layer in an older file: the first one wins, as in Caffe
+        seen.add(layer.name)
+        slots = params.slots[layer.name]
+        if len(layer.blobs) != len(slots):
+            raise InputError(
+                f"layer {layer.name!r} has {len(layer.blobs)} parameter blobs in {path} but "
+                f"{len(slots)} in the net (a bias_term that differs?)"
+            )
+        values = []
+        for index, (blob, (_, target)) in enumerate(zip(layer.blobs, slots, strict=True)):
+            shape, data = blob_array(blob)
+            if not same_shape(shape, target, legacy=not blob.HasField("shape")):
+                what = "weights" if index == 0 else "bias"
+                raise InputError(
+                    f"cannot copy the {what} of layer {layer.name!r}: its shape in {path} is "
+                    f"{list(shape)}, the net's is {list(target)}. To learn this layer from scratch "
+                    "instead, give it another name in the prototxt"
+                )
+            values.append(data)
+        for index, data in enumerate(values):
+            params.weights(layer.name, index)[...] = data.reshape(slots[index][1])
+        copied.append(layer.name)
+    kept = [name for name, slots in params.slots.items() if slots and name not in seen]
+    if require_all and kept:
+        raise InputError(f"{path} lacks the weights of layer{'s' if len(kept) > 1 else ''} {', '.join(kept)}")
+    return CopyReport(copied, kept, ignored)
+
+
+def load_weights(model, path: str | Path):
+    """A copy of ``model`` whose layers take the trained weights in the .caffemodel ``path``
+    (Caffe's ``--weights``), and the report of what was copied."""
+    net = read_net(path)
+    model = model.copy()
+    report = copy_trained_layers(model.params, net, path)
+    if not report.copied:
+        raise InputError(
+            f"no layer of {path} has the name of a layer with parameters in the net "
+            f"(file: {', '.join(layer.name for layer in net.layer if layer.blobs)}; net: "
+            f"{', '.join(report.kept)})"
+        )
+    return model, report
+
+
+def trained_net(model) -> pb.NetParameter:
+    """Caffe's Net::ToProto for the TRAIN net: its layers (phase set) with their blobs."""
+    net = pb.NetParameter(name=model.spec.name)
+    for spec in layers_for_phase(model.spec, "TRAIN"):
+        layer = net.layer.add()
+        layer.CopyFrom(spec)
+        if not layer.HasField("phase"):
+            layer.phase = pb.TRAIN
+        del layer.blobs[:]
+        for index in range(len(model.params.slots.get(spec.name, []))):
+            layer.blobs.append(array_blob(model.params.weights(spec.name, index)))
+    return net
+
+
+def write_atomically(path: Path, payload: bytes) -> Path:
+    """Write ``payload`` to ``path`` through a temporary file, so a failure leaves no half file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(payload)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_weights(model, path: str | Path) -> Path:
+    """Write the model's weights as a Caffe .caffemodel at ``path``."""
+    path = Path(path).expanduser()
+    return write_atomically(path, trained_net(model).SerializeToString())
