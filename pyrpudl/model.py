@@ -118,22 +118,34 @@ class Scorer:
         self.data_top, self.label_top = data.top[0], data.top[1]
         self.nets: dict[int, tuple[Net, object]] = {}
 
-    def probabilities(self, x: np.ndarray) -> np.ndarray:
-        """float32 (n, classes) for images ``x`` (n, ...) of the source's shape."""
-        model, backend, results = self.model, self.params.backend, []
+    def batches(self, x: np.ndarray, labels=None):
+        """The TEST net's forward passes over images ``x`` (n, ...) of the source's shape, a chunk at
+        a time: yields (images in the chunk, the blobs, on the device). ``labels``: the images'
+        labels on the device, for the net's loss and accuracy layers (else placeholders)."""
+        model, backend = self.model, self.params.backend
         for start in range(0, len(x), self.chunk):
             part = self.transform.apply(
                 np.asarray(x[start : start + self.chunk]).reshape(-1, *model.source.shape)
             )
             count = len(part)
-            if count not in self.nets:  # a net per chunk size, with the (unused) labels it reads
+            if count not in self.nets:  # a net per chunk size, with placeholder labels
                 net = Net(
                     model.spec, "TEST", self.transform.shape, count, params=self.params, seed=model.seed
                 )
                 self.nets[count] = net, backend.to_device(np.zeros(count, np.int32))
-            net, labels = self.nets[count]
-            blobs = net.forward({self.data_top: backend.to_device(part), self.label_top: labels}, train=False)
-            results.append(softmax(backend.to_host(blobs[self.scores]).reshape(count, -1)))
+            net, placeholder = self.nets[count]
+            feed = placeholder if labels is None else labels[start : start + count]
+            yield (
+                count,
+                net.forward({self.data_top: backend.to_device(part), self.label_top: feed}, train=False),
+            )
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """float32 (n, classes) for images ``x`` (n, ...) of the source's shape."""
+        to_host = self.params.backend.to_host
+        results = [
+            softmax(to_host(blobs[self.scores]).reshape(count, -1)) for count, blobs in self.batches(x)
+        ]
         return np.concatenate(results) if results else np.empty((0, 0), np.float32)
 
 

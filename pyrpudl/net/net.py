@@ -72,17 +72,7 @@ class Net:
                 layer.keys = (self.seed, index, iteration)
 
     def _loss_weights(self) -> dict[str, float]:
-        """Top name -> weight in the objective: loss_weight if given, else 1 for *Loss layers."""
-        weights = {}
-        for layer in self.layers:
-            given = list(layer.spec.loss_weight)
-            for index, top in enumerate(layer.spec.top):
-                weight = (
-                    given[index] if index < len(given) else (1.0 if layer.spec.type.endswith("Loss") else 0.0)
-                )
-                if weight:
-                    weights[top] = weight
-        return weights
+        return loss_weights(layer.spec for layer in self.layers)
 
     def forward(self, inputs: dict[str, np.ndarray], train: bool) -> dict[str, np.ndarray]:
         """Run every layer; ``inputs`` holds the sources' tops (data, label). Returns all blobs."""
@@ -160,3 +150,16 @@ class Net:
                     )
                     diff = total
                 diffs[name] = diff
+
+
+def loss_weights(layers) -> dict[str, float]:
+    """Top name -> weight in the objective of ``layers`` (specs): loss_weight if given, else 1 for
+    *Loss layers (Caffe's)."""
+    weights = {}
+    for layer in layers:
+        given = list(layer.loss_weight)
+        for index, top in enumerate(layer.top):
+            weight = given[index] if index < len(given) else (1.0 if layer.type.endswith("Loss") else 0.0)
+            if weight:
+                weights[top] = weight
+    return weights

@@ -1,15 +1,25 @@
-"""Caffe's test phase during training: every ``test_interval`` iterations, the TEST net's loss and
-accuracy over the data source's test images (the first ``test_iter`` batches of the TEST Data layer's
-``batch_size``, or all of them), on the training run's own parameters and device."""
+"""Caffe's test phase during training: every ``test_interval`` iterations, the TEST net's outputs
+over the data source's test images (the first ``test_iter`` batches of the TEST Data layer's
+``batch_size``, or all of them), on the training run's own parameters and device.
 
-from dataclasses import dataclass
+As in Caffe, the outputs are the TEST net's scalar blobs that no layer reads (its losses and
+accuracies), each averaged over the batches. The cost is the losses' weighted sum (loss_weight),
+the accuracy the first Accuracy layer's (with its top_k and ignore_label); the other outputs are
+reported beside them. A TEST net without a loss or an Accuracy layer is scored from its class
+scores (cross-entropy, top-1).
+"""
+
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from pyrpudl.errors import InputError
 from pyrpudl.model import Model, Scorer
+from pyrpudl.net.layers.softmax_loss import softmax
+from pyrpudl.net.net import loss_weights
 from pyrpudl.net.param_buffer import ParamBuffer
-from pyrpudl.net.shapes import infer_shapes
+from pyrpudl.net.shapes import SOURCE_TYPES, infer_shapes
 from pyrpudl.net.state import layers_for_phase
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
@@ -17,10 +27,34 @@ FLT_MIN = np.finfo(np.float32).tiny  # SoftmaxWithLoss takes log(max(p, FLT_MIN)
 
 
 @dataclass
+class Evaluation:
+    cost: float
+    accuracy: float
+    others: dict[str, float] = field(default_factory=dict)  # the net's other outputs, by blob name
+    top_k: int = 1  # of the accuracy
+
+
+def _outputs(layers: list[pb.LayerParameter], shapes) -> list[str]:
+    """Caffe's net outputs: blobs no layer reads, here the scalar ones, in the order made."""
+    read = {bottom for layer in layers for bottom in layer.bottom}
+    names = []
+    for layer in layers:
+        for top in layer.top:
+            if layer.type not in SOURCE_TYPES and top not in read and top not in names:
+                if math.prod(shapes.blobs[top]) == 1:
+                    names.append(top)
+    return names
+
+
+@dataclass
 class Evaluator:
     scorer: Scorer
     images: np.ndarray
     labels: np.ndarray
+    outputs: list[str]
+    losses: dict[str, float]  # loss outputs -> weight
+    accuracy: str | None  # the first Accuracy layer's output
+    top_k: int = 1
 
     @classmethod
     def for_run(cls, model: Model, params: ParamBuffer, solver: pb.SolverParameter) -> "Evaluator":
@@ -34,23 +68,67 @@ class Evaluator:
             raise InputError("the data source has no test images to test on; set test_interval to 0")
         scorer = Scorer(model, params, batch)
         labels = source.test_labels[:count]
-        shapes = infer_shapes(layers_for_phase(model.spec, "TEST"), scorer.transform.shape, 1)
+        layers = layers_for_phase(model.spec, "TEST")
+        shapes = infer_shapes(layers, scorer.transform.shape, 1)
         classes = shapes.blobs[scorer.scores][1]
         if labels.max() >= classes or labels.min() < 0:
             raise InputError(
                 f"the test labels run from {labels.min()} to {labels.max()}, but the net scores "
                 f"{classes} classes (0 to {classes - 1})"
             )
-        return cls(scorer, source.test_images[:count], labels)
+        outputs = _outputs(layers, shapes)
+        losses = {name: weight for name, weight in loss_weights(layers).items() if name in outputs}
+        accuracy = next(
+            (layer for layer in layers if layer.type == "Accuracy" and layer.top[0] in outputs), None
+        )
+        return cls(
+            scorer,
+            source.test_images[:count],
+            labels,
+            outputs,
+            losses,
+            accuracy.top[0] if accuracy else None,
+            accuracy.accuracy_param.top_k if accuracy else 1,
+        )
 
-    def run(self) -> tuple[float, float]:
-        """(mean loss, accuracy) of the TEST net on the test images."""
-        probabilities = self.scorer.probabilities(self.images)
-        picked = probabilities[np.arange(len(self.labels)), self.labels]
-        cost = float(-np.mean(np.log(np.maximum(picked, FLT_MIN), dtype=np.float64)))
-        accuracy = float(np.mean(probabilities.argmax(axis=1) == self.labels))
-        return cost, accuracy
+    def run(self) -> Evaluation:
+        """The TEST net's outputs on the test images, each the mean over its batches."""
+        backend = self.scorer.params.backend
+        labels = backend.to_device(self.labels.astype(np.int32))
+        from_scores = not self.losses or self.accuracy is None
+        sums = dict.fromkeys(self.outputs, 0.0)
+        cross_entropy = right = 0.0
+        offset = 0
+        for count, blobs in self.scorer.batches(self.images, labels):
+            for name in self.outputs:
+                sums[name] += count * float(backend.to_host(blobs[name]).ravel()[0])
+            if from_scores:
+                probabilities = softmax(backend.to_host(blobs[self.scorer.scores]).reshape(count, -1))
+                truth = self.labels[offset : offset + count]
+                picked = probabilities[np.arange(count), truth]
+                cross_entropy -= float(np.sum(np.log(np.maximum(picked, FLT_MIN), dtype=np.float64)))
+                right += float(np.sum(probabilities.argmax(axis=1) == truth))
+            offset += count
+        means = {name: total / offset for name, total in sums.items()}
+        cost = sum(weight * means[name] for name, weight in self.losses.items()) if self.losses else None
+        accuracy = means[self.accuracy] if self.accuracy else None
+        others = {
+            name: value for name, value in means.items() if name not in self.losses and name != self.accuracy
+        }
+        return Evaluation(
+            cross_entropy / offset if cost is None else cost,
+            right / offset if accuracy is None else accuracy,
+            others,
+            self.top_k,
+        )
 
 
-def evaluation_line(iteration: int, cost: float, accuracy: float, count: int) -> str:
-    return f"testing @iter {iteration}, cost {cost:.6g}, accuracy {accuracy:.2%} on {count} test images"
+def evaluation_line(iteration: int, result: Evaluation, count: int) -> str:
+    top = f" (top {result.top_k})" if result.top_k > 1 else ""
+    line = (
+        f"testing @iter {iteration}, cost {result.cost:.6g}, accuracy {result.accuracy:.2%}{top} on "
+        f"{count} test images"
+    )
+    if result.others:
+        line += "; " + ", ".join(f"{name} = {value:.6g}" for name, value in result.others.items())
+    return line

@@ -191,9 +191,9 @@ class _Tester:
 
     def test(self) -> None:
         model = self.run.model
-        cost, accuracy = self.evaluator.run()
-        model.test_log.append((model.iteration, cost, accuracy))
-        self.report(evaluation_line(model.iteration, cost, accuracy, len(self.evaluator.labels)))
+        result = self.evaluator.run()
+        model.test_log.append((model.iteration, result.cost, result.accuracy))
+        self.report(evaluation_line(model.iteration, result, len(self.evaluator.labels)))
 
 
 def _snapshot(run: "_Run", prefix: str, solver: pb.SolverParameter, report: Report) -> None:

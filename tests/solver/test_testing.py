@@ -81,3 +81,51 @@ def test_test_labels_the_net_cannot_score_are_refused_before_training(model):
     model.source.test_labels[2] = 12  # LeNet scores 10 classes
     with pytest.raises(InputError, match="test labels run from .* to 12, but the net scores 10 classes"):
         train(model, batch=4, iterations=1, solver=sgd(), report=False, test_interval=1)
+
+
+def _top_k(model, k, count=7):
+    probabilities = predict(model, model.source.test_images[:count].reshape(count, -1), "prob")
+    ranks = (probabilities > probabilities[np.arange(count), model.source.test_labels[:count]][:, None]).sum(
+        1
+    )
+    return np.mean(ranks < k)
+
+
+TOP3 = 'layer { name: "top3" type: "Accuracy" bottom: "ip2" bottom: "label" top: "accuracy_top3"\n'
+TOP3 += "  accuracy_param { top_k: 3 } include { phase: TEST } }\n"
+
+
+def test_the_test_phase_reports_each_output_of_the_test_net_as_the_net_defines_it(model):
+    text = LENET.read_text().replace('  top: "loss"\n', '  top: "loss"\n  loss_weight: 2\n') + TOP3
+    net = create_model(text, model.source, seed=1)
+    lines = []
+    solver = sgd()
+    solver.test_interval = 2
+    trained = train(net, batch=4, iterations=2, solver=solver, report=lines.append, display=0).model
+    cost, accuracy = expected(trained)
+    assert trained.test_log[-1][1:] == (pytest.approx(2 * cost, rel=1e-5), accuracy)  # loss_weight counts
+    line = lines[-2]
+    assert line.startswith("testing @iter 2, ") and "on 7 test images; accuracy_top3 = " in line
+    assert float(line.rsplit("= ", 1)[1]) == pytest.approx(_top_k(trained, 3), abs=1e-6)
+
+
+def test_the_accuracy_is_the_first_accuracy_layers_with_its_top_k_or_top_1_without_one(model):
+    first_top3 = LENET.read_text().replace(
+        'top: "accuracy"\n', 'top: "accuracy"\n  accuracy_param { top_k: 3 }\n'
+    )
+    lines = []
+    solver = sgd()
+    solver.test_interval = 1
+    trained = train(create_model(first_top3, model.source, seed=1), batch=4, iterations=1, solver=solver,
+                    report=lines.append, display=0).model  # fmt: skip
+    assert trained.test_log[-1][2] == pytest.approx(_top_k(trained, 3))
+    assert "% (top 3) on 7 test images" in lines[-2]
+    block = 'layer {\n  name: "accuracy"\n  type: "Accuracy"\n  bottom: "ip2"\n  bottom: "label"\n'
+    block += '  top: "accuracy"\n  include {\n    phase: TEST\n  }\n}\n'
+    assert block in LENET.read_text()
+    without = LENET.read_text().replace(
+        block, ""
+    )  # a TEST net without an Accuracy layer: top-1 of its scores
+    trained = train(create_model(without, model.source, seed=1), batch=4, iterations=1, solver=solver,
+                    report=False).model  # fmt: skip
+    assert trained.test_log[-1][1:] == (pytest.approx(expected(trained)[0], rel=1e-5), expected(trained)[1])

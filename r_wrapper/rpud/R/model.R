@@ -74,7 +74,9 @@ optional_device <- function(device) {
 #' @param test.interval Every `test.interval` iterations, test the model on the data source's test
 #'   images and print `testing @iter N, cost X, accuracy Y% on M test images` (Caffe's test phase;
 #'   with a solver file's `test_iter`, that many batches of the TEST layer's `batch_size`).
-#'   `NULL`: the solver file's `test_interval`, else none; 0: none. The results accumulate in
+#'   `NULL`: the solver file's `test_interval`, else none; 0: none. The cost and accuracy are
+#'   the TEST net's outputs (its losses times their `loss_weight`; its first Accuracy layer, with
+#'   its `top_k`), and its other outputs follow on the line. The results accumulate in
 #'   `model$test.log`, a data frame of iteration, cost and accuracy.
 #' @param snapshot,snapshot.prefix Every `snapshot` iterations (counted from the model's first),
 #'   write Caffe's snapshot files `<snapshot.prefix>_iter_<N>.caffemodel` (the weights) and
