@@ -195,3 +195,23 @@ def backprop_step(weights, increments, x, t, lr_w, lr_b, momentum):
         if i > 0:
             delta = (delta @ weights[i][:-1].T) * outputs[i] * (1 - outputs[i])
     return new_w, new_inc
+
+
+def batch_norm(x, running_mean, running_var, factor, eps, fraction, global_stats):
+    """Caffe's BatchNormLayer::Forward_cpu on x (N, C, ...): (y, running_mean, running_var, factor)
+    after the pass (the blobs change only with batch statistics)."""
+    axes = (0, *range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    if global_stats:
+        scale = 0.0 if factor[0] == 0 else 1.0 / factor[0]
+        mean, var = running_mean * scale, running_var * scale
+    else:
+        mean = x.mean(axis=axes)
+        var = ((x - mean.reshape(shape)) ** 2).mean(axis=axes)
+        m = x.size // x.shape[1]
+        correction = m / (m - 1) if m > 1 else 1.0
+        running_mean = running_mean * fraction + mean
+        running_var = running_var * fraction + correction * var
+        factor = factor * fraction + 1
+    y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps)
+    return y, running_mean, running_var, factor

@@ -50,6 +50,14 @@ OPS = {
     "training": ("select_batch", "record_step", "add_cost", "scheduled_solver_update", "next_step"),
     "dropout": ("dropout_forward",),
     "lrn": ("lrn_across_forward", "lrn_across_backward", "lrn_within_forward", "lrn_within_backward"),
+    "batch_norm": (
+        "batch_norm_statistics",
+        "batch_norm_global",
+        "batch_norm_forward",
+        "batch_norm_backward",
+        "scale_forward",
+        "scale_backward",
+    ),
     "combine": ("concat_forward", "concat_backward", "eltwise_max_forward", "eltwise_max_backward"),
     "rbm": (
         "sigmoid_bias",

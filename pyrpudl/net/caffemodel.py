@@ -84,6 +84,11 @@ def read_net(path: str | Path) -> pb.NetParameter:
     return net
 
 
+# what a layer type's parameter blobs are, for messages
+BLOB_NAMES = {"": ("weights", "bias"), "BatchNorm": ("mean", "variance", "moving-average factor"),
+              "Scale": ("scale", "bias")}  # fmt: skip
+
+
 @dataclass
 class CopyReport:
     copied: list[str]  # net layers that took the file's weights
@@ -107,17 +112,13 @@ def copy_trained_layers(
     With ``require_all`` every layer with parameters must be in the file (a snapshot resumes).
     """
     copied, ignored = [], []
-    seen = set()
     for layer in net.layer:
         if not layer.blobs:
             continue
         if layer.name not in params.slots or not params.slots[layer.name]:
-            if layer.name not in seen:
+            if layer.name not in ignored:
                 ignored.append(layer.name)
             continue
-        if layer.name in seen:
-            continue  # the TEST copy of a layer in an older file: the first one wins, as in Caffe
-        seen.add(layer.name)
         slots = params.slots[layer.name]
         if len(layer.blobs) != len(slots):
             raise InputError(
@@ -128,17 +129,18 @@ def copy_trained_layers(
         for index, (blob, (_, target)) in enumerate(zip(layer.blobs, slots, strict=True)):
             shape, data = blob_array(blob)
             if not same_shape(shape, target, legacy=not blob.HasField("shape")):
-                what = "weights" if index == 0 else "bias"
+                what = BLOB_NAMES.get(layer.type, BLOB_NAMES[""])[index]
                 raise InputError(
                     f"cannot copy the {what} of layer {layer.name!r}: its shape in {path} is "
                     f"{list(shape)}, the net's is {list(target)}. To learn this layer from scratch "
                     "instead, give it another name in the prototxt"
                 )
             values.append(data)
-        for index, data in enumerate(values):
+        for index, data in enumerate(values):  # a name met again overwrites, as in Caffe
             params.weights(layer.name, index)[...] = data.reshape(slots[index][1])
-        copied.append(layer.name)
-    kept = [name for name, slots in params.slots.items() if slots and name not in seen]
+        if layer.name not in copied:
+            copied.append(layer.name)
+    kept = [name for name, slots in params.slots.items() if slots and name not in copied]
     if require_all and kept:
         raise InputError(f"{path} lacks the weights of layer{'s' if len(kept) > 1 else ''} {', '.join(kept)}")
     return CopyReport(copied, kept, ignored)

@@ -16,7 +16,7 @@ from pyrpudl.errors import InputError
 from pyrpudl.net.layers import LAYER_TYPES
 from pyrpudl.net.param_buffer import ParamBuffer
 from pyrpudl.net.shapes import SOURCE_TYPES, infer_shapes
-from pyrpudl.net.state import layers_for_phase
+from pyrpudl.net.state import PHASES, layers_for_phase
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
@@ -56,6 +56,7 @@ class Net:
             bottom_shapes = [self.shapes.blobs[b] for b in layer_spec.bottom]
             layer = LAYER_TYPES[layer_spec.type](layer_spec, bottom_shapes, views, grads, self.backend)
             layer.propagate_down = [b in needs_grad for b in layer_spec.bottom]
+            layer.phase = PHASES[phase]  # BatchNorm's statistics depend on it
             if count or any(layer.propagate_down):
                 needs_grad.update(layer_spec.top)
             self.layers.append(layer)

@@ -21,6 +21,20 @@ from pyrpudl.proto import rpudl_model_pb2 as pb
 FILLER_FIELDS = {"Convolution": "convolution_param", "InnerProduct": "inner_product_param"}
 
 
+def _filler(layer: pb.LayerParameter, index: int) -> pb.FillerParameter | None:
+    """The filler of parameter ``index`` (0: weights, 1: bias) of ``layer``; None: constant 0."""
+    if layer.type == "BatchNorm":
+        return None
+    if layer.type == "Scale":  # Caffe's default scale is 1
+        p = layer.scale_param
+        if index == 0:
+            return p.filler if p.HasField("filler") else pb.FillerParameter(type="constant", value=1)
+        return p.bias_filler if p.HasField("bias_filler") else None
+    fillers = getattr(layer, FILLER_FIELDS[layer.type])
+    name = "weight_filler" if index == 0 else "bias_filler"
+    return getattr(fillers, name) if fillers.HasField(name) else None
+
+
 @dataclass
 class ParamBuffer:
     data: np.ndarray
@@ -70,15 +84,14 @@ class ParamBuffer:
         offset = 0
         for layer in layers:
             param_shapes = shapes.params.get(layer.name, [])
-            fillers = getattr(layer, FILLER_FIELDS[layer.type]) if param_shapes else None
             buffer.slots[layer.name] = []
             for index, shape in enumerate(param_shapes):
                 count = math.prod(shape)
                 part = slice(offset, offset + count)
-                filler = fillers.weight_filler if index == 0 else fillers.bias_filler
-                has_filler = fillers.HasField("weight_filler" if index == 0 else "bias_filler")
-                buffer.data[part] = fill(filler if has_filler else None, shape, rng).ravel()
-                if index < len(layer.param):
+                buffer.data[part] = fill(_filler(layer, index), shape, rng).ravel()
+                if layer.type == "BatchNorm":  # statistics, not learned (Caffe forces lr_mult 0)
+                    buffer.lr_mult[part] = buffer.decay_mult[part] = 0
+                elif index < len(layer.param):
                     buffer.lr_mult[part] = layer.param[index].lr_mult
                     buffer.decay_mult[part] = layer.param[index].decay_mult
                 buffer.slots[layer.name].append((offset, shape))

@@ -207,10 +207,34 @@ def _check_labels(layer, bottoms: list[Shape]) -> None:
         )
 
 
+def _batch_norm(layer: pb.LayerParameter, bottoms: list[Shape]):
+    if len(bottoms[0]) < 2:
+        raise ShapeError(f"layer {layer.name!r} (BatchNorm) needs a bottom with channels, not {bottoms[0]}")
+    channels = bottoms[0][1]
+    return [bottoms[0]], [(channels,), (channels,), (1,)]
+
+
+def _scale(layer: pb.LayerParameter, bottoms: list[Shape]):
+    p = layer.scale_param
+    if len(bottoms) != 1:
+        raise ShapeError(
+            f"layer {layer.name!r}: a Scale layer with a second bottom (the factors as a blob) is not "
+            "supported; use one bottom and learn the factors"
+        )
+    if p.axis != 1 or p.num_axes != 1 or len(bottoms[0]) < 2:
+        raise ShapeError(
+            f"layer {layer.name!r}: Scale is supported per channel (axis 1, num_axes 1, a bottom with "
+            f"channels), not axis {p.axis}, num_axes {p.num_axes} on {bottoms[0]}"
+        )
+    channels = bottoms[0][1]
+    return [bottoms[0]], [(channels,)] + ([(channels,)] if p.bias_term else [])
+
+
 # Layer type -> (top shapes, parameter shapes) from bottom shapes. Data and Input layers make
 # blobs from outside the net and are handled by infer_shapes.
 SHAPE_RULES: dict[str, Callable] = {
     "Accuracy": _accuracy,
+    "BatchNorm": _batch_norm,
     "Concat": _concat,
     "Convolution": _convolution,
     "Dropout": _same,
@@ -220,6 +244,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "LRN": _same,
     "Pooling": _pooling,
     "ReLU": _same,
+    "Scale": _scale,
     "Sigmoid": _same,
     "Softmax": _same,
     "SoftmaxWithLoss": _softmax_loss,

@@ -147,6 +147,21 @@ def test_augmented_cifar10_quick_with_summed_batches_trains_alike_on_both_backen
 
 
 @pytest.mark.gpu
+def test_lenet_with_batch_norm_trains_and_predicts_alike_on_both_backends():
+    net = Path(__file__).resolve().parents[2] / "benchmarks" / "nets" / "lenet_bn_train_test.prototxt"
+    data = source(1000, (1, 28, 28), 10)
+    data.mean = None
+    model = create_model(net, data, seed=0)
+    lenet = pb.SolverParameter(base_lr=0.01, momentum=0.9, weight_decay=0.0005, lr_policy="fixed")
+    on_cpu = train(model, 64, 60, lenet, report=False, display=20, device="cpu").model
+    on_cuda = train(model, 64, 60, lenet, report=False, display=20, device="cuda").model
+    assert_close(on_cuda.cost_log, on_cpu.cost_log, 1e-3)
+    assert_close(on_cuda.params.data, on_cpu.params.data, 1e-3)  # the moving averages too
+    x = data.test_images.reshape(len(data.test_images), -1)
+    assert_close(predict(on_cuda, x, "prob", device="cuda"), predict(on_cuda, x, "prob", device="cpu"))
+
+
+@pytest.mark.gpu
 def test_a_step_replayed_as_a_cuda_graph_equals_launching_its_ops(monkeypatch):
     caffe = Path(__file__).resolve().parents[1] / "net" / "caffe"
     data = source(1000, (1, 28, 28), 10)

@@ -4,20 +4,12 @@ N-D blobs) load layer by layer by name, and bad files say what is wrong."""
 import numpy as np
 import pytest
 
-from pyrpudl.data import create_data_source
 from pyrpudl.errors import InputError
-from pyrpudl.model import create_model, predict
+from pyrpudl.model import predict
 from pyrpudl.net.caffemodel import load_weights, save_weights
 from pyrpudl.solver.trainer import train
 from tests import protowire as w
-from tests.data.files import write_idx_set
-from tests.solver.conftest import LENET, sgd
-
-
-@pytest.fixture
-def model(tmp_path):
-    write_idx_set(tmp_path, n_train=12, n_test=4)
-    return create_model(LENET, create_data_source("mnist", tmp_path, download=False), seed=1)
+from tests.solver.conftest import sgd
 
 
 def test_the_written_file_is_caffes_net_with_each_layers_blobs(model, tmp_path):

@@ -59,7 +59,9 @@ def net(*layers: str):
 
 
 def test_unknown_types_list_the_known_ones():
-    with pytest.raises(ShapeError, match="type 'Deconvolution'.*known types: Accuracy, Concat, Convolution"):
+    with pytest.raises(
+        ShapeError, match="type 'Deconvolution'.*known types: Accuracy, BatchNorm, Concat, Convolution"
+    ):
         infer_shapes(net(layer("d", "Deconvolution", "x", "y")))
 
 

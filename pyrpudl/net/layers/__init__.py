@@ -2,6 +2,7 @@
 
 from pyrpudl.net.layers import (  # noqa: F401
     activations,
+    batch_norm,
     convolution,
     dropout,
     inner_product,
