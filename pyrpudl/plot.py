@@ -16,7 +16,8 @@ from pyrpudl.errors import InputError
 
 def cost_curve(model) -> object:
     """The training cost of every iteration of ``model`` (a :class:`~pyrpudl.model.Model`), with a
-    smoothed curve through it.
+    smoothed curve through it, and the test phase's cost where the model was tested (orange; the
+    last test accuracy in the caption).
 
     Parameters
     ----------
@@ -34,13 +35,27 @@ def cost_curve(model) -> object:
     if costs.size == 0:
         raise InputError("the model has not been trained yet: train it first")
     frame = pd.DataFrame({"iteration": np.arange(1, costs.size + 1), "cost": costs})
-    return (
+    picture = (
         p9.ggplot(frame, p9.aes("iteration", "cost"))
         + p9.geom_point(alpha=0.2, size=0.5)
         + p9.geom_smooth(
             method="mavg", method_args={"window": max(1, costs.size // 20)}, color="steelblue", se=False
         )
         + p9.labs(x="iteration", y="training cost", title="rpudl training")
+    )
+    if not model.test_log:
+        return picture
+    tests = pd.DataFrame(model.test_log, columns=["iteration", "cost", "accuracy"])
+    last = tests.iloc[-1]
+    return (
+        picture
+        + p9.geom_line(tests, p9.aes("iteration", "cost"), color="darkorange")
+        + p9.geom_point(tests, p9.aes("iteration", "cost"), color="darkorange", size=1.5)
+        + p9.labs(
+            y="cost",
+            subtitle="training (grey, smoothed in blue) and test (orange)",
+            caption=f"test accuracy {last.accuracy:.2%} at iteration {int(last.iteration)}",
+        )
     )
 
 

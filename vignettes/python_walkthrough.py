@@ -21,6 +21,7 @@ from pyrpudl.rpudl import (
     rpudlFindTrainingDataMean,
     rpudlGetLayerWeights,
     rpudlGetTestingDataSamples,
+    rpudlSaveModel,
     rpudlTrain,
 )
 
@@ -38,6 +39,13 @@ model = rpudlTrain(model, batch=64, iter=200 if QUICK else 2000, learning_rate=0
 
 x, y = rpudlGetTestingDataSamples(ds, (1, 12))
 print("12 test images, predicted right:", int(np.sum(predict(model, x) == y)))
+
+# The weights as Caffe's .caffemodel (Caffe reads it; rpudl(weights=) starts a model from one).
+rpudlSaveModel(model, OUT / "lenet.caffemodel")
+again = rpudl(PROTOTXTS / "lenet_train.prototxt", ds, weights=OUT / "lenet.caffemodel")
+print(
+    "the same predictions from the .caffemodel:", bool(np.array_equal(predict(again, x), predict(model, x)))
+)
 
 plot.cost_curve(model).save(OUT / "cost.png", width=6, height=4, dpi=100, verbose=False)
 plot.layer_filters(rpudlGetLayerWeights(model, "conv1")).save(OUT / "filters.png", width=5, height=4, dpi=100,

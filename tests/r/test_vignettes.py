@@ -42,6 +42,9 @@ def test_the_rpudl_vignette_follows_seed_000_on_fashion_mnist(tmp_path):
     assert re.search(r"sum\(obj\$y == predict\(adam, obj\$x\)\)\s+\[1\] (\d+)", text)  # Adam's run
     # qplot, plot(model), filters, SGD against Adam
     assert len(list(tmp_path.glob("rpudl_files/figure-*/*.png"))) == 4
+    # Caffe's files: the .caffemodel predicts alike, the snapshot resumes to the same costs
+    assert re.search(r"identical\(predict\(again, obj\$x\), res\)\s+\[1\] TRUE", text)
+    assert re.search(r"identical\(resumed\$cost\.log, twenty\$cost\.log\)\s+\[1\] TRUE", text)
 
 
 def test_the_installed_rpud_lists_its_built_vignettes(tmp_path):

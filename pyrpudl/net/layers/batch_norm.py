@@ -3,8 +3,10 @@
 BatchNorm only normalizes each channel; its three blobs (mean, variance, moving-average factor)
 are statistics the forward pass keeps, not learned: Caffe forces their lr_mult to 0, and so do we
 (``ParamBuffer.build``). With ``use_global_stats`` unset it normalizes by the batch's statistics in
-the TRAIN phase (updating the blobs) and by the blobs' in TEST. Scale, usually right after it,
-learns the per-channel factor (and with ``bias_term`` the shift).
+the TRAIN phase (updating the blobs) and by the blobs' in TEST. Only training passes update them:
+a test pass or a prediction with ``use_global_stats: false`` uses its batch's statistics but keeps
+the blobs (Caffe's would fold the test batches into them). Scale, usually right after it, learns
+the per-channel factor (and with ``bias_term`` the shift).
 """
 
 import math

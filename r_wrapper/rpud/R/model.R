@@ -315,7 +315,8 @@ rpudlLoadModel <- function(file, data.source) {
 #' Plot a model's training cost
 #'
 #' The cost of every training iteration so far (all `rpudlTrain()` calls), with a smoothed curve
-#' (`lowess`) through it.
+#' (`lowess`) through it, and where the model was tested (`rpudlTrain(test.interval = )`), the
+#' test cost (orange) with the last test accuracy below the plot.
 #'
 #' @param x A trained model.
 #' @param y Unused.
@@ -334,9 +335,21 @@ plot.rpudl_model <- function(x, y, ...) {
   costs <- x$cost.log
   if (!length(costs)) rpud_abort("the model has not been trained yet: run rpudlTrain() first.")
   iterations <- seq_along(costs)
-  graphics::plot(iterations, costs, pch = 16, cex = 0.3, col = grDevices::grey(0.6), xlab = "iteration",
-                 ylab = "training cost", main = "rpudl training", ...)
+  tests <- x$test.log
+  args <- list(...)
+  if (is.null(args$ylim)) args$ylim <- range(costs, tests$cost, finite = TRUE)
+  do.call(graphics::plot, c(list(iterations, costs, pch = 16, cex = 0.3, col = grDevices::grey(0.6),
+                                 xlab = "iteration", ylab = "cost", main = "rpudl training"), args))
   if (length(costs) > 2) graphics::lines(lowess(iterations, costs, f = 0.2), col = "steelblue", lwd = 2)
+  if (nrow(tests)) {
+    graphics::lines(tests$iteration, tests$cost, type = "o", pch = 16, col = "darkorange", lwd = 2)
+    graphics::legend("topright", c("training", "smoothed", "test"), bty = "n",
+                     col = c(grDevices::grey(0.6), "steelblue", "darkorange"), pch = c(16, NA, 16),
+                     lty = c(NA, 1, 1), lwd = c(NA, 2, 2))
+    last <- tests[nrow(tests), ]
+    graphics::mtext(sprintf("test accuracy %.2f%% at iteration %d", 100 * last$accuracy, last$iteration),
+                    side = 1, line = 4, cex = 0.8)
+  }
   invisible(x)
 }
 

@@ -73,6 +73,11 @@ test_that("training tests on the test images every test.interval iterations", {
   expect_equal(log$iteration, c(0L, 2L, 4L))
   expect_true(all(log$accuracy >= 0 & log$accuracy <= 1) && all(log$cost > 0))
   expect_equal(nrow(model$test.log), 0L)
+  picture <- tempfile(fileext = ".png")
+  grDevices::png(picture)
+  plot(trained)  # the training cost, with the test costs and the last accuracy
+  grDevices::dev.off()
+  expect_gt(file.size(picture), 2000)
   expect_error(rpudlTrain(model, iter = 1, test.interval = -1), "test.interval must be one number",
                class = "rpud_input_error")
 })
