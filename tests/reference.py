@@ -215,3 +215,26 @@ def batch_norm(x, running_mean, running_var, factor, eps, fraction, global_stats
         factor = factor * fraction + 1
     y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps)
     return y, running_mean, running_var, factor
+
+
+def deconv2d(image, weights, bias, pad, stride, dilation=(1, 1), group=1):
+    """Caffe's Deconvolution written as a scatter: every input pixel adds its value times its kernel
+    (weights (C, outputs / group, kh, kw)) into the output, which then loses ``pad`` at each border."""
+    n, c, h, w = image.shape
+    _, per_group, kh, kw = weights.shape
+    (ph, pw), (sh, sw), (dh, dw) = pad, stride, dilation
+    full = np.zeros(
+        (n, per_group * group, sh * (h - 1) + dh * (kh - 1) + 1, sw * (w - 1) + dw * (kw - 1) + 1)
+    )
+    inputs_per_group = c // group
+    for ch in range(c):
+        g = ch // inputs_per_group
+        for y in range(h):
+            for x in range(w):
+                for i in range(kh):
+                    for j in range(kw):
+                        full[:, g * per_group : (g + 1) * per_group, y * sh + i * dh, x * sw + j * dw] += (
+                            image[:, ch, y, x][:, None] * weights[ch, :, i, j][None, :]
+                        )
+    out = full[:, :, ph : full.shape[2] - ph, pw : full.shape[3] - pw]
+    return out + (0 if bias is None else bias[None, :, None, None])

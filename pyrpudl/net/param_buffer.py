@@ -18,7 +18,11 @@ from pyrpudl.net.shapes import NetShapes
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 # Which parameter message holds a layer type's fillers.
-FILLER_FIELDS = {"Convolution": "convolution_param", "InnerProduct": "inner_product_param"}
+FILLER_FIELDS = {
+    "Convolution": "convolution_param",
+    "Deconvolution": "convolution_param",
+    "InnerProduct": "inner_product_param",
+}
 
 
 def _filler(layer: pb.LayerParameter, index: int) -> pb.FillerParameter | None:

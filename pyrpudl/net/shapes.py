@@ -207,6 +207,27 @@ def _check_labels(layer, bottoms: list[Shape]) -> None:
         )
 
 
+def _deconvolution(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """Caffe's: output stride·(in − 1) + dilation·(kernel − 1) + 1 − 2·pad, the size a convolution
+    with the same window maps back to the input's."""
+    p = layer.convolution_param
+    n, c, h, w = _image(layer, bottoms[0])
+    win = conv_window(layer)
+    if not p.num_output:
+        raise ShapeError(f"layer {layer.name!r}: convolution_param needs num_output")
+    if c % p.group or p.num_output % p.group:
+        raise ShapeError(
+            f"layer {layer.name!r}: group {p.group} must divide the {c} input channels and the "
+            f"{p.num_output} outputs"
+        )
+    oh = win.sh * (h - 1) + win.dh * (win.kh - 1) + 1 - 2 * win.ph
+    ow = win.sw * (w - 1) + win.dw * (win.kw - 1) + 1 - 2 * win.pw
+    if oh < 1 or ow < 1:
+        raise ShapeError(f"layer {layer.name!r}: the padding leaves no output for its {h}x{w} input")
+    params = [(c, p.num_output // p.group, win.kh, win.kw)] + ([(p.num_output,)] if p.bias_term else [])
+    return [(n, p.num_output, oh, ow)], params
+
+
 def _batch_norm(layer: pb.LayerParameter, bottoms: list[Shape]):
     if len(bottoms[0]) < 2:
         raise ShapeError(f"layer {layer.name!r} (BatchNorm) needs a bottom with channels, not {bottoms[0]}")
@@ -237,6 +258,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "BatchNorm": _batch_norm,
     "Concat": _concat,
     "Convolution": _convolution,
+    "Deconvolution": _deconvolution,
     "Dropout": _same,
     "Eltwise": _eltwise,
     "Flatten": _flatten,

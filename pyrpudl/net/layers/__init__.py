@@ -4,6 +4,7 @@ from pyrpudl.net.layers import (  # noqa: F401
     activations,
     batch_norm,
     convolution,
+    deconvolution,
     dropout,
     inner_product,
     lrn,
