@@ -50,6 +50,7 @@ OPS = {
     "training": ("select_batch", "record_step", "add_cost", "scheduled_solver_update", "next_step"),
     "dropout": ("dropout_forward",),
     "lrn": ("lrn_across_forward", "lrn_across_backward", "lrn_within_forward", "lrn_within_backward"),
+    "prelu": ("prelu_forward", "prelu_backward"),
     "batch_norm": (
         "batch_norm_statistics",
         "batch_norm_global",

@@ -29,6 +29,9 @@ def _filler(layer: pb.LayerParameter, index: int) -> pb.FillerParameter | None:
     """The filler of parameter ``index`` (0: weights, 1: bias) of ``layer``; None: constant 0."""
     if layer.type == "BatchNorm":
         return None
+    if layer.type == "PReLU":  # Caffe's default slope is 0.25
+        p = layer.prelu_param
+        return p.filler if p.HasField("filler") else pb.FillerParameter(type="constant", value=0.25)
     if layer.type == "Scale":  # Caffe's default scale is 1
         p = layer.scale_param
         if index == 0:

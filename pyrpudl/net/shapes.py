@@ -228,6 +228,12 @@ def _deconvolution(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [(n, p.num_output, oh, ow)], params
 
 
+def _prelu(layer: pb.LayerParameter, bottoms: list[Shape]):
+    if len(bottoms[0]) < 2:
+        raise ShapeError(f"layer {layer.name!r} (PReLU) needs a bottom with channels, not {bottoms[0]}")
+    return [bottoms[0]], [(1,) if layer.prelu_param.channel_shared else (bottoms[0][1],)]
+
+
 def _batch_norm(layer: pb.LayerParameter, bottoms: list[Shape]):
     if len(bottoms[0]) < 2:
         raise ShapeError(f"layer {layer.name!r} (BatchNorm) needs a bottom with channels, not {bottoms[0]}")
@@ -265,6 +271,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "InnerProduct": _inner_product,
     "LRN": _same,
     "Pooling": _pooling,
+    "PReLU": _prelu,
     "ReLU": _same,
     "Scale": _scale,
     "Sigmoid": _same,
