@@ -99,17 +99,23 @@ def pool_window(layer: pb.LayerParameter, height: int, width: int) -> Window:
     return Window(kh, kw, ph, pw, sh, sw)
 
 
+def _checked_window(layer: pb.LayerParameter, channels: int) -> Window:
+    """A (de)convolution's window, after checking its outputs and groups against ``channels``."""
+    p = layer.convolution_param
+    if not p.num_output:
+        raise ShapeError(f"layer {layer.name!r}: convolution_param needs num_output")
+    if channels % p.group or p.num_output % p.group:
+        raise ShapeError(
+            f"layer {layer.name!r}: group {p.group} must divide the {channels} input channels and the "
+            f"{p.num_output} outputs"
+        )
+    return conv_window(layer)
+
+
 def _convolution(layer: pb.LayerParameter, bottoms: list[Shape]):
     p = layer.convolution_param
     n, c, h, w = _image(layer, bottoms[0])
-    win = conv_window(layer)
-    if not p.num_output:
-        raise ShapeError(f"layer {layer.name!r}: convolution_param needs num_output")
-    if c % p.group or p.num_output % p.group:
-        raise ShapeError(
-            f"layer {layer.name!r}: group {p.group} must divide the {c} input channels and the "
-            f"{p.num_output} outputs"
-        )
+    win = _checked_window(layer, c)
     oh, ow = (
         conv_output_size(h, win.kh, win.ph, win.sh, win.dh),
         conv_output_size(w, win.kw, win.pw, win.sw, win.dw),
@@ -212,14 +218,7 @@ def _deconvolution(layer: pb.LayerParameter, bottoms: list[Shape]):
     with the same window maps back to the input's."""
     p = layer.convolution_param
     n, c, h, w = _image(layer, bottoms[0])
-    win = conv_window(layer)
-    if not p.num_output:
-        raise ShapeError(f"layer {layer.name!r}: convolution_param needs num_output")
-    if c % p.group or p.num_output % p.group:
-        raise ShapeError(
-            f"layer {layer.name!r}: group {p.group} must divide the {c} input channels and the "
-            f"{p.num_output} outputs"
-        )
+    win = _checked_window(layer, c)
     oh = win.sh * (h - 1) + win.dh * (win.kh - 1) + 1 - 2 * win.ph
     ow = win.sw * (w - 1) + win.dw * (win.kw - 1) + 1 - 2 * win.pw
     if oh < 1 or ow < 1:
