@@ -7,8 +7,6 @@ to a data source of the same image shape.
 """
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +14,7 @@ from google.protobuf import text_format
 
 from pyrpudl.data import DataSource
 from pyrpudl.errors import InputError
+from pyrpudl.files import atomic_file
 from pyrpudl.model import Model, create_model
 from pyrpudl.solver.solver_types import canonical_type
 
@@ -49,11 +48,9 @@ def save_model(model: Model, path: str | Path) -> Path:
         "history_type": model.history_type,
         "history_start": model.history_start,
     }
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
-    os.close(handle)
-    try:
+    with atomic_file(path) as out:
         np.savez(
-            temporary,
+            out,
             meta=np.array(json.dumps(meta)),
             prototxt=np.array(text_format.MessageToString(model.spec)),
             data=model.params.data,
@@ -63,10 +60,6 @@ def save_model(model: Model, path: str | Path) -> Path:
             accuracy_log=np.asarray(model.accuracy_log, dtype=np.float64),
             test_log=np.asarray(model.test_log, dtype=np.float64).reshape(-1, 3),
         )
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -1,14 +1,14 @@
 """Mean images stored as Caffe's binary BlobProto (mean.binaryproto), readable by Caffe and by us."""
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from google.protobuf.message import DecodeError
 
 from pyrpudl.errors import InputError
+from pyrpudl.files import atomic_file
 from pyrpudl.proto import BlobProto
+from pyrpudl.proto.blobs import array_blob, blob_shape, blob_values
 
 
 def training_mean(images: np.ndarray, chunk: int = 4096) -> np.ndarray:
@@ -23,19 +23,8 @@ def training_mean(images: np.ndarray, chunk: int = 4096) -> np.ndarray:
 
 def write_mean(path: str | Path, mean: np.ndarray) -> None:
     """Write ``mean`` (C, H, W) as a BlobProto with Caffe's legacy dimensions (num = 1), atomically."""
-    path = Path(path)
-    channels, height, width = mean.shape
-    blob = BlobProto(num=1, channels=channels, height=height, width=width)
-    blob.data.extend(np.asarray(mean, dtype=np.float32).ravel().tolist())
-    # write beside the target and rename, so a failure never leaves half a file
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(blob.SerializeToString())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as out:
+        out.write(array_blob(np.asarray(mean)[None], legacy=True).SerializeToString())
 
 
 def read_mean(path: str | Path) -> np.ndarray:
@@ -46,12 +35,9 @@ def read_mean(path: str | Path) -> np.ndarray:
         blob.ParseFromString(path.read_bytes())
     except DecodeError as exc:
         raise InputError(f"{path}: not a BlobProto mean file ({exc})") from None
-    if blob.HasField("shape"):
-        dims = list(blob.shape.dim)
-    else:
-        dims = [blob.num, blob.channels, blob.height, blob.width]
+    dims = list(blob_shape(blob))
     image = dims[1:] if len(dims) == 4 and dims[0] == 1 else dims
-    values = np.asarray(blob.data if len(blob.data) else blob.double_data, dtype=np.float32)
+    values = blob_values(blob)
     if len(image) != 3 or values.size != int(np.prod(image)):
         raise InputError(
             f"{path}: a mean file holds one image (1 x channels x height x width); this one has "

@@ -10,8 +10,6 @@ they are.
 """
 
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,30 +17,19 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from pyrpudl.errors import InputError
+from pyrpudl.files import atomic_file
 from pyrpudl.net.prototxt import upgrade_v1_layer
 from pyrpudl.net.state import layers_for_phase
 from pyrpudl.proto import rpudl_model_pb2 as pb
+from pyrpudl.proto.blobs import array_blob, blob_shape, blob_values
 
 
 def blob_array(blob: pb.BlobProto) -> tuple[tuple[int, ...], np.ndarray]:
-    """A blob's shape and values (float32). Blobs without ``shape`` carry Caffe's legacy 4-D
-    (num, channels, height, width)."""
-    if blob.HasField("shape"):
-        shape = tuple(int(d) for d in blob.shape.dim)
-    else:
-        shape = (blob.num, blob.channels, blob.height, blob.width)
-    values = np.asarray(blob.data if len(blob.data) else blob.double_data, dtype=np.float32)
+    """A parameter blob's shape and values (float32), checked against each other."""
+    shape, values = blob_shape(blob), blob_values(blob)
     if values.size != math.prod(shape):
         raise InputError(f"a blob of shape {list(shape)} holds {values.size} values; the file is damaged")
     return shape, values
-
-
-def array_blob(values: np.ndarray) -> pb.BlobProto:
-    """A blob with an N-D ``shape`` and float data (Caffe's ``Blob::ToProto``)."""
-    blob = pb.BlobProto()
-    blob.shape.dim.extend(int(d) for d in values.shape)
-    blob.data.extend(np.asarray(values, dtype=np.float32).ravel().tolist())
-    return blob
 
 
 def same_shape(source: tuple[int, ...], target: tuple[int, ...], legacy: bool) -> bool:
@@ -175,20 +162,9 @@ def trained_net(model) -> pb.NetParameter:
     return net
 
 
-def write_atomically(path: Path, payload: bytes) -> Path:
-    """Write ``payload`` to ``path`` through a temporary file, so a failure leaves no half file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(payload)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def save_weights(model, path: str | Path) -> Path:
     """Write the model's weights as a Caffe .caffemodel at ``path``."""
     path = Path(path).expanduser()
-    return write_atomically(path, trained_net(model).SerializeToString())
+    with atomic_file(path) as out:
+        out.write(trained_net(model).SerializeToString())
+    return path

@@ -17,17 +17,17 @@ from pathlib import Path
 import numpy as np
 
 from pyrpudl.errors import InputError
+from pyrpudl.files import atomic_file
 from pyrpudl.net.caffemodel import (
-    array_blob,
     blob_array,
     copy_trained_layers,
     parse_binary,
     read_net,
     same_shape,
     save_weights,
-    write_atomically,
 )
 from pyrpudl.proto import rpudl_model_pb2 as pb
+from pyrpudl.proto.blobs import array_blob
 from pyrpudl.solver.solver_types import canonical_type
 
 TWO_HISTORIES = ("AdaDelta", "Adam")  # the types that keep a second history per parameter
@@ -137,7 +137,8 @@ def write_snapshot(model, prefix: str, solver: pb.SolverParameter) -> tuple[Path
         state.rpudl_test_iterations.append(int(iteration))
         state.rpudl_test_costs.append(float(cost))
         state.rpudl_test_accuracies.append(float(accuracy))
-    write_atomically(state_path, state.SerializeToString())
+    with atomic_file(state_path) as out:
+        out.write(state.SerializeToString())
     return weights, state_path
 
 

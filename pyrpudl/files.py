@@ -1,0 +1,22 @@
+"""Files written whole or not at all."""
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_file(path: str | Path):
+    """A binary file to write ``path`` through: written beside it and renamed into place when the
+    block ends, removed if the block fails, so a failure never leaves half a file (nor harms an
+    earlier one)."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
