@@ -297,6 +297,7 @@ def train_model(
     """``rpudlTrain`` (one chunk of it): a new model. The solver: a solver file's settings, else
     cifar10_quick's SGD (or, with ``solver_type`` alone, Caffe's example settings for that type),
     then the arguments given."""
+    from pyrpudl.solver.snapshot import plan_snapshots
     from pyrpudl.solver.solver_types import solver_settings
     from pyrpudl.solver.trainer import train
 
@@ -304,12 +305,12 @@ def train_model(
         raise InputError("batch must be at least 1 and iter at least 0")
     solver = solver_settings(solver_file, solver_type, learning_rate, momentum, weight_decay)
     interval = None if test_interval is None else int(test_interval)
-    if solver_file:  # an empty or folder prefix is completed with the solver file's name
-        plan = snapshot_plan(model, solver_file, snapshot, snapshot_prefix, solver_type)
-        snapshot, snapshot_prefix = plan["every"], plan["prefix"]
-        if plan["note"]:
-            make_reporter(report)(plan["note"])
     every = None if snapshot is None else int(snapshot)
+    if solver_file:  # an empty or folder prefix is completed with the solver file's name
+        plan = plan_snapshots(solver, every, snapshot_prefix, solver_file, _model(model).spec.name)
+        every, snapshot_prefix = plan.every, plan.prefix
+        if plan.note:
+            make_reporter(report)(plan.note)
     outcome = train(_model(model), int(batch), int(iterations), solver, report, int(display),
                     bool(final_report), device, interval, every, snapshot_prefix)  # fmt: skip
     return {"model": outcome.model, "stopped": outcome.stopped}

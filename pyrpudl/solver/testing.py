@@ -55,6 +55,7 @@ class Evaluator:
     losses: dict[str, float]  # loss outputs -> weight
     accuracy: str | None  # the first Accuracy layer's output
     top_k: int = 1
+    device_labels: object = None  # ``labels`` on the scorer's device, uploaded once
 
     @classmethod
     def for_run(cls, model: Model, params: ParamBuffer, solver: pb.SolverParameter) -> "Evaluator":
@@ -89,17 +90,17 @@ class Evaluator:
             losses,
             accuracy.top[0] if accuracy else None,
             accuracy.accuracy_param.top_k if accuracy else 1,
+            params.backend.to_device(labels.astype(np.int32)),
         )
 
     def run(self) -> Evaluation:
         """The TEST net's outputs on the test images, each the mean over its batches."""
         backend = self.scorer.params.backend
-        labels = backend.to_device(self.labels.astype(np.int32))
         from_scores = not self.losses or self.accuracy is None
         sums = dict.fromkeys(self.outputs, 0.0)
         cross_entropy = right = 0.0
         offset = 0
-        for count, blobs in self.scorer.batches(self.images, labels):
+        for count, blobs in self.scorer.batches(self.images, self.device_labels):
             for name in self.outputs:
                 sums[name] += count * float(backend.to_host(blobs[name]).ravel()[0])
             if from_scores:

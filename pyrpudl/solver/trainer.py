@@ -372,7 +372,7 @@ class _Run:
             stopped = f"the cost became {cost_values[bad]} at iteration {where}; kept the last good model"
             self._rollback(bad)
             return cost_values[:bad], model.accuracy_log[len(model.accuracy_log) - bad :], stopped
-        self._advance(count)
+        self._advance(count, cost_values)
         return cost_values, model.accuracy_log[-count:], None
 
     def _rollback(self, keep: int) -> None:
@@ -402,11 +402,13 @@ class _Run:
         for name in ParamBuffer.STATE:
             self.backend.copy(getattr(self.params, name), self.chunk_start[name])
 
-    def _advance(self, count: int) -> None:
+    def _advance(self, count: int, cost_values: list[float] | None = None) -> None:
+        """Count ``count`` finished iterations in the model (``cost_values``: their costs, if the
+        caller has read them already)."""
         model = self.model
         model.iteration += count
         model.cursor += count * self.iter_size * self.batch
-        model.cost_log += self._log(self.costs, count)
+        model.cost_log += self._log(self.costs, count) if cost_values is None else cost_values
         model.accuracy_log += self._log(self.accuracies, count)
         self.done += count
 

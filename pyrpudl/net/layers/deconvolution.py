@@ -37,17 +37,17 @@ class Deconvolution(Layer):
     def _part(self, matrix, g: int, size: int):
         return matrix if self.group == 1 else matrix[g * size : (g + 1) * size]
 
-    def _wide(self, key, image, channels):
-        """``image`` (N, channels, ...) in the wide layout (channels, N·positions)."""
-        n = image.shape[0]
-        wide = self.buffer(key, (channels, n * self.positions), image.dtype)
+    def _wide(self, key, image):
+        """``image`` (N, C, ...) in the wide layout (C, N·positions)."""
+        n, channels = image.shape[:2]
+        wide = self.buffer(key, (channels, image.size // channels), image.dtype)
         self.ops.nchw_to_wide(wide, self.backend.view(image, (n, channels, image.size // (n * channels))))
         return wide
 
     def forward(self, bottoms, train):
         x = bottoms[0]
         n = x.shape[0]
-        wide = self._wide("wide", x, self.inputs)
+        wide = self._wide("wide", x)
         columns = self.buffer("columns", (self.group * self.rows, n * self.positions), x.dtype)
         for g in range(self.group):  # the columns of group g: its weights transposed times its inputs
             part = self._part(wide, g, self.in_per_group)
@@ -66,14 +66,14 @@ class Deconvolution(Layer):
     def backward(self, top_diffs, bottoms, tops):
         x, dy = bottoms[0], top_diffs[0]
         n = x.shape[0]
-        wide = self._wide("wide", x, self.inputs)
+        wide = self._wide("wide", x)
         columns = self.buffer("diff_columns", (self.group * self.rows, n * self.positions), x.dtype)
         self.ops.im2col(columns, dy, *self.window_args)
         for g in range(self.group):
             self.ops.gemm(self.weight_grads[g], self._part(wide, g, self.in_per_group),
                           self._part(columns, g, self.rows), False, True, 1.0, 0.0)  # fmt: skip
         if self.bias:
-            self.ops.sum_rows(self.grads[1], self._wide_top("diff_wide", dy))
+            self.ops.sum_rows(self.grads[1], self._wide("diff_wide", dy))
         if not self.propagate_down[0]:
             return [None]
         dx_wide = self.buffer("dx_wide", (self.inputs, n * self.positions), x.dtype)
@@ -87,10 +87,3 @@ class Deconvolution(Layer):
             self.backend.view(dx, (n, self.inputs, self.positions)), dx_wide, dx_wide[0], False
         )
         return [dx]
-
-    def _wide_top(self, key, dy):
-        n = dy.shape[0]
-        positions = dy.size // (n * self.outputs)
-        wide = self.buffer(key, (self.outputs, n * positions), dy.dtype)
-        self.ops.nchw_to_wide(wide, self.backend.view(dy, (n, self.outputs, positions)))
-        return wide
