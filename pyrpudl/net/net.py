@@ -56,7 +56,7 @@ class Net:
             bottom_shapes = [self.shapes.blobs[b] for b in layer_spec.bottom]
             layer = LAYER_TYPES[layer_spec.type](layer_spec, bottom_shapes, views, grads, self.backend)
             layer.propagate_down = [b in needs_grad for b in layer_spec.bottom]
-            layer.phase = PHASES[phase]  # BatchNorm's statistics depend on it
+            layer.phase = PHASES[phase]
             if count or any(layer.propagate_down):
                 needs_grad.update(layer_spec.top)
             self.layers.append(layer)

@@ -17,29 +17,30 @@ from pyrpudl.net.fillers import fill
 from pyrpudl.net.shapes import NetShapes
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
-# Which parameter message holds a layer type's fillers.
-FILLER_FIELDS = {
-    "Convolution": "convolution_param",
-    "Deconvolution": "convolution_param",
-    "InnerProduct": "inner_product_param",
+_CONSTANT_1 = pb.FillerParameter(type="constant", value=1)
+_CONSTANT_025 = pb.FillerParameter(type="constant", value=0.25)
+
+# Layer type -> the message holding its fillers, the fields of its weight and bias fillers (None:
+# no such parameter), and Caffe's filler for its weights when none is given (None: constant 0).
+# BatchNorm's statistics have no fillers: they start at 0.
+FILLERS = {
+    "Convolution": ("convolution_param", "weight_filler", "bias_filler", None),
+    "Deconvolution": ("convolution_param", "weight_filler", "bias_filler", None),
+    "InnerProduct": ("inner_product_param", "weight_filler", "bias_filler", None),
+    "PReLU": ("prelu_param", "filler", None, _CONSTANT_025),
+    "Scale": ("scale_param", "filler", "bias_filler", _CONSTANT_1),
 }
 
 
 def _filler(layer: pb.LayerParameter, index: int) -> pb.FillerParameter | None:
     """The filler of parameter ``index`` (0: weights, 1: bias) of ``layer``; None: constant 0."""
-    if layer.type == "BatchNorm":
+    if layer.type not in FILLERS or index > 1:
         return None
-    if layer.type == "PReLU":  # Caffe's default slope is 0.25
-        p = layer.prelu_param
-        return p.filler if p.HasField("filler") else pb.FillerParameter(type="constant", value=0.25)
-    if layer.type == "Scale":  # Caffe's default scale is 1
-        p = layer.scale_param
-        if index == 0:
-            return p.filler if p.HasField("filler") else pb.FillerParameter(type="constant", value=1)
-        return p.bias_filler if p.HasField("bias_filler") else None
-    fillers = getattr(layer, FILLER_FIELDS[layer.type])
-    name = "weight_filler" if index == 0 else "bias_filler"
-    return getattr(fillers, name) if fillers.HasField(name) else None
+    message, weight, bias, default = FILLERS[layer.type]
+    fillers, name = getattr(layer, message), (weight, bias)[index]
+    if name and fillers.HasField(name):
+        return getattr(fillers, name)
+    return default if index == 0 else None
 
 
 @dataclass

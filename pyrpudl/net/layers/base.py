@@ -29,6 +29,7 @@ def register(cls: type["Layer"]) -> type["Layer"]:
 
 class Layer:
     type_name: ClassVar[str] = ""
+    phase: int = pb.TRAIN  # the net's phase, set by the net (BatchNorm's statistics depend on it)
 
     def __init__(
         self,

@@ -31,7 +31,6 @@ class BatchNorm(_PerChannel):
         p = spec.batch_norm_param
         self.fraction, self.eps = p.moving_average_fraction, p.eps
         self.given_global = p.use_global_stats if p.HasField("use_global_stats") else None
-        self.phase = pb.TRAIN  # the net sets its own phase
 
     @property
     def global_stats(self) -> bool:

@@ -39,6 +39,23 @@ rpudl <- function(prototxt, data.source, seed = 0L, weights = NULL) {
 
 new_model <- function(py) structure(list(py = py), class = "rpudl_model")
 
+# NULL, or one whole number of iterations, 0 for none of what it paces (an R error otherwise)
+optional_iterations <- function(x, arg, none) {
+  if (is.null(x)) return(NULL)
+  if (!is.numeric(x) || length(x) != 1 || is.na(x) || x < 0) {
+    rpud_abort(sprintf("%s must be one number of iterations (0 for no %s)", arg, none), "rpud_input_error",
+               call = sys.call(-1L))
+  }
+  as.integer(x)
+}
+
+check_solver_type <- function(solver.type) {
+  if (!is.null(solver.type) && (!is.character(solver.type) || length(solver.type) != 1 ||
+                                is.na(solver.type))) {
+    rpud_abort("solver.type must be one string, e.g. \"Adam\"", "rpud_input_error", call = sys.call(-1L))
+  }
+}
+
 optional_device <- function(device) {
   if (is.null(device)) return(NULL)
   if (!is.character(device) || length(device) != 1 || is.na(device)) {
@@ -102,18 +119,9 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
                        weight.decay = 0.004, solver = NULL, solver.type = NULL, display = 100,
                        device = NULL, test.interval = NULL, snapshot = NULL, snapshot.prefix = NULL) {
   check_model(model)
-  if (!is.null(snapshot) && (!is.numeric(snapshot) || length(snapshot) != 1 || is.na(snapshot) ||
-                             snapshot < 0)) {
-    rpud_abort("snapshot must be one number of iterations (0 for no snapshots)", "rpud_input_error")
-  }
-  if (!is.null(test.interval) && (!is.numeric(test.interval) || length(test.interval) != 1 ||
-                                  is.na(test.interval) || test.interval < 0)) {
-    rpud_abort("test.interval must be one number of iterations (0 for no testing)", "rpud_input_error")
-  }
-  if (!is.null(solver.type) && (!is.character(solver.type) || length(solver.type) != 1 ||
-                                is.na(solver.type))) {
-    rpud_abort("solver.type must be one string, e.g. \"Adam\"", "rpud_input_error")
-  }
+  snapshot <- optional_iterations(snapshot, "snapshot", "snapshots")
+  test.interval <- optional_iterations(test.interval, "test.interval", "testing")
+  check_solver_type(solver.type)
   if (!is.null(solver) || !is.null(solver.type)) {  # what is not given comes from them
     learning.rate <- if (missing(learning.rate)) NULL else learning.rate
     momentum <- if (missing(momentum)) NULL else momentum
@@ -122,7 +130,7 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
   current <- model$py
   # worked out once: the chunks below all snapshot to the same place
   plan <- rpud_call("snapshot_plan", model = current, solver_file = optional_path(solver, "solver"),
-                    snapshot = if (is.null(snapshot)) NULL else as.integer(snapshot),
+                    snapshot = snapshot,
                     snapshot_prefix = optional_path(snapshot.prefix, "snapshot.prefix"),
                     solver_type = solver.type)
   if (!is.null(plan$note)) message(plan$note)
@@ -144,7 +152,7 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
                           report = rpud_reporter(bar),
                           display = as.integer(display), final_report = FALSE,
                           device = optional_device(device),
-                          test_interval = if (is.null(test.interval)) NULL else as.integer(test.interval),
+                          test_interval = test.interval,
                           snapshot = as.integer(plan$every), snapshot_prefix = plan$prefix)
       current <- result$model
       stopped <- result$stopped
@@ -296,10 +304,7 @@ rpudlSaveModel <- function(model, file) {
 #' @export
 rpudlRestoreSnapshot <- function(model, file, solver.type = NULL) {
   check_model(model)
-  if (!is.null(solver.type) && (!is.character(solver.type) || length(solver.type) != 1 ||
-                                is.na(solver.type))) {
-    rpud_abort("solver.type must be one string, e.g. \"Adam\"", "rpud_input_error")
-  }
+  check_solver_type(solver.type)
   new_model(rpud_call("restore_snapshot", model = model$py, path = optional_path(file, "file"),
                       solver_type = solver.type))
 }
