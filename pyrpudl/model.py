@@ -1,5 +1,8 @@
 """A model: a net (from a prototxt), its data source, and everything training has learned so far.
 
+A deploy net (Caffe's Input layer instead of Data layers, see :mod:`pyrpudl.net.deploy`) makes a
+model without a data source: it predicts on the values it is given and does not train.
+
 Models are values: training returns a new model and leaves the old one as it was, so a user can
 keep a history of models (seed 000). The iteration count, the solver's histories (and which solver
 type wrote them) and the data cursor travel with the model, so a second training call resumes where
@@ -17,6 +20,7 @@ from pyrpudl.data import DataSource
 from pyrpudl.data.source import dims
 from pyrpudl.errors import InputError
 from pyrpudl.net import parse_net
+from pyrpudl.net.deploy import DeployIO, deploy_io, is_deploy, with_batch
 from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.net.net import Net
 from pyrpudl.net.param_buffer import ParamBuffer
@@ -27,7 +31,7 @@ from pyrpudl.proto import rpudl_model_pb2 as pb
 @dataclass
 class Model:
     spec: pb.NetParameter
-    source: DataSource
+    source: DataSource | None  # None for a deploy net
     params: ParamBuffer
     seed: int = 0
     iteration: int = 0  # updates done so far
@@ -43,6 +47,24 @@ class Model:
         return Model(self.spec, self.source, copy.deepcopy(self.params), self.seed, self.iteration,
                      self.cursor, list(self.cost_log), list(self.accuracy_log), self.history_type,
                      self.history_start, list(self.test_log))  # fmt: skip
+
+    @property
+    def deploy(self) -> bool:
+        """A deploy net: it predicts, it does not train."""
+        return self.source is None
+
+    def example_shape(self) -> tuple[int, ...]:
+        """One example as predict() takes it: a source image, or a deploy net's Input."""
+        return tuple(self.source.shape) if self.source is not None else deploy_io(self.spec).example_shape
+
+    def require_training_net(self, what: str) -> None:
+        """Raises InputError for a deploy net, which ``what`` (a sentence's subject) cannot use."""
+        if self.deploy:
+            raise InputError(
+                f"{what} needs a train/test net with Data layers and a data source; this model is a "
+                "deploy net (an Input layer), which only predicts: build the model from the "
+                "train/test prototxt (and load the weights with weights =) to train it"
+            )
 
     def data_layer(self, phase: str = "TRAIN") -> pb.LayerParameter:
         """The Data layer that feeds ``phase``'s net."""
@@ -61,12 +83,29 @@ class Model:
         return self.params.weights(layer, index).copy()
 
 
+def net_input(model: Model, x: np.ndarray) -> np.ndarray:
+    """What ``model``'s TEST Data layer gives its net for images ``x`` (rows of pixels, or an array
+    (n, channels, height, width)): float32 (n, channels, height', width'), the mean subtracted,
+    scaled, the centre cropped. The input a deploy net of the same net takes (Caffe's
+    Transformer.preprocess)."""
+    model.require_training_net("the Data layer's transform")
+    shape = tuple(model.source.shape)
+    x = np.asarray(x, dtype=np.float32)
+    size = int(np.prod(shape))
+    if x.ndim == 1 and x.size == size:
+        x = x[None]
+    if x.ndim < 2 or int(np.prod(x.shape[1:])) != size:
+        raise InputError(f"x must hold images of {dims(shape)} = {size} values each, one per row")
+    return model.transform("TEST").apply(x.reshape(-1, *shape))
+
+
 def predict(
     model: Model, x: np.ndarray, kind: str = "class", chunk: int = 100, device: "str | Backend | None" = None
 ) -> np.ndarray:
     """Classes (or class probabilities, ``kind="prob"``) of images ``x``: rows of pixels in
     channel, height, width order, or an array (n, channels, height, width), valued as the data
-    source's pixels (0..255). Runs on ``device`` (None: ``$PYRPUDL_DEVICE`` or auto).
+    source's pixels (0..255); for a deploy net, values as its Input takes them (scaled and centred
+    as the training net's Data layer did). Runs on ``device`` (None: ``$PYRPUDL_DEVICE`` or auto).
 
     Parameters
     ----------
@@ -84,20 +123,22 @@ def predict(
     Returns
     -------
     numpy.ndarray
-        The classes (n,) coded as the data source's labels, or probabilities (n, classes).
+        The classes (n,) coded as the data source's labels (a deploy net's: 0, 1, ...), or
+        probabilities (n, classes).
     """
     if kind not in ("class", "prob"):
         raise InputError(f"unknown prediction type {kind!r}; choose 'class' or 'prob'")
     x = np.asarray(x, dtype=np.float32)
-    size = int(np.prod(model.source.shape))
+    shape = model.example_shape()
+    size = int(np.prod(shape))
     if x.ndim == 1 and x.size == size:
         x = x[None]
     per_image = int(np.prod(x.shape[1:])) if x.ndim >= 2 else x.size
     if x.ndim < 2 or per_image != size:
-        crop = model.transform("TEST").crop
+        crop = 0 if model.deploy else model.transform("TEST").crop
+        what = "the deploy net's Input takes" if model.deploy else "the model's data are"
         raise InputError(
-            f"x holds images of {per_image} values, but the model's data are "
-            f"{dims(model.source.shape)} = {size} values each"
+            f"x holds images of {per_image} values, but {what} {dims(shape)} = {size} values each"
             + (f" (give whole images: the model cuts their {crop} x {crop} centre itself)" if crop else "")
         )
     backend = get_backend(device)
@@ -112,52 +153,77 @@ class Scorer:
 
     def __init__(self, model: Model, params: ParamBuffer, chunk: int = 100):
         self.model, self.params, self.chunk = model, params, chunk
+        self.nets: dict[int, tuple[Net, object]] = {}
+        self.example_shape = model.example_shape()
+        if model.deploy:  # the Input takes the values as given; the prediction is the net's output
+            self.io: DeployIO | None = deploy_io(model.spec)
+            self.data_top, self.label_top = self.io.input, None
+            self.scores, self.softmaxed = self.io.output, self.io.probabilities
+            return
+        self.io = None
         self.transform = model.transform("TEST")
         self.scores = next(layer for layer in model.spec.layer if layer.type == "SoftmaxWithLoss").bottom[0]
+        self.softmaxed = False
         data = model.data_layer("TEST")
         self.data_top, self.label_top = data.top[0], data.top[1]
-        self.nets: dict[int, tuple[Net, object]] = {}
 
-    def batches(self, x: np.ndarray, labels=None):
-        """The TEST net's forward passes over images ``x`` (n, ...) of the source's shape, a chunk at
-        a time: yields (images in the chunk, the blobs, on the device). ``labels``: the images'
-        labels on the device, for the net's loss and accuracy layers (else placeholders)."""
-        model, backend = self.model, self.params.backend
-        for start in range(0, len(x), self.chunk):
-            part = self.transform.apply(
-                np.asarray(x[start : start + self.chunk]).reshape(-1, *model.source.shape)
-            )
-            count = len(part)
-            if count not in self.nets:  # a net per chunk size, with placeholder labels
+    def _prepare(self, images: np.ndarray) -> np.ndarray:
+        """The net's input: the TEST transform of source images, a deploy net's values as given."""
+        images = np.asarray(images).reshape(-1, *self.example_shape)
+        if self.io is not None:
+            return np.ascontiguousarray(images, dtype=np.float32)
+        return self.transform.apply(images)
+
+    def _net(self, count: int) -> tuple[Net, object]:
+        """The TEST net for chunks of ``count`` images, with placeholder labels."""
+        if count not in self.nets:
+            model, backend = self.model, self.params.backend
+            if self.io is not None:
+                net = Net(
+                    with_batch(model.spec, count), "TEST", None, count, params=self.params, seed=model.seed
+                )
+                self.nets[count] = net, None
+            else:
                 net = Net(
                     model.spec, "TEST", self.transform.shape, count, params=self.params, seed=model.seed
                 )
                 self.nets[count] = net, backend.to_device(np.zeros(count, np.int32))
-            net, placeholder = self.nets[count]
-            feed = placeholder if labels is None else labels[start : start + count]
-            yield (
-                count,
-                net.forward({self.data_top: backend.to_device(part), self.label_top: feed}, train=False),
-            )
+        return self.nets[count]
+
+    def batches(self, x: np.ndarray, labels=None):
+        """The TEST net's forward passes over images ``x`` (n, ...) of the model's example shape, a
+        chunk at a time: yields (images in the chunk, the blobs, on the device). ``labels``: the
+        images' labels on the device, for the net's loss and accuracy layers (else placeholders)."""
+        backend = self.params.backend
+        for start in range(0, len(x), self.chunk):
+            part = self._prepare(x[start : start + self.chunk])
+            count = len(part)
+            net, placeholder = self._net(count)
+            feed = {self.data_top: backend.to_device(part)}
+            if self.label_top is not None:
+                feed[self.label_top] = placeholder if labels is None else labels[start : start + count]
+            yield count, net.forward(feed, train=False)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        """float32 (n, classes) for images ``x`` (n, ...) of the source's shape."""
+        """float32 (n, classes) for images ``x`` (n, ...) of the model's example shape."""
         to_host = self.params.backend.to_host
-        results = [
-            softmax(to_host(blobs[self.scores]).reshape(count, -1)) for count, blobs in self.batches(x)
-        ]
+        results = []
+        for count, blobs in self.batches(x):
+            scores = to_host(blobs[self.scores]).reshape(count, -1)
+            results.append(np.array(scores, np.float32) if self.softmaxed else softmax(scores))
         return np.concatenate(results) if results else np.empty((0, 0), np.float32)
 
 
-def create_model(prototxt: str | Path, source: DataSource, seed: int = 0) -> Model:
-    """Build a model from a train/test prototxt whose Data layers read ``source``.
+def create_model(prototxt: str | Path, source: DataSource | None = None, seed: int = 0) -> Model:
+    """Build a model from a train/test prototxt whose Data layers read ``source``, or from a deploy
+    prototxt (an Input layer, no source) that predicts only.
 
     Parameters
     ----------
     prototxt
-        A Caffe train/test prototxt (V2 ``layer {}`` or V1 ``layers {}``).
+        A Caffe train/test or deploy prototxt (V2 ``layer {}`` or V1 ``layers {}``).
     source
-        The data source its Data layers read.
+        The data source a train/test net's Data layers read; None for a deploy net.
     seed
         Seed of the initial weights (and of dropout).
 
@@ -169,13 +235,32 @@ def create_model(prototxt: str | Path, source: DataSource, seed: int = 0) -> Mod
     Raises
     ------
     InputError
-        When the net has no Data layer, when its transform needs a mean the data source lacks,
-        or when shapes do not fit (see :func:`pyrpudl.net.infer_shapes`).
+        When the net has neither Data nor Input layers, when a train/test net lacks a source or a
+        deploy net is given one, when its transform needs a mean the data source lacks, or when
+        shapes do not fit (see :func:`pyrpudl.net.infer_shapes`).
     """
     spec = parse_net(prototxt)
+    if is_deploy(spec):
+        if source is not None:
+            raise InputError(
+                "the prototxt is a deploy net (an Input layer, no Data layer): it predicts on the values "
+                "given to predict() and reads no data source; leave the data source out, or give the "
+                "train/test prototxt to train on it"
+            )
+        io = deploy_io(spec)
+        net = Net(with_batch(spec, 1), "TEST", None, 1, seed=seed)
+        if io.output not in net.shapes.blobs or len(net.shapes.blobs[io.output]) < 2:
+            raise InputError(f"the deploy net's output {io.output!r} is not one row of scores per example")
+        return Model(spec, None, net.params, seed)
     if not any(layer.type == "Data" for layer in spec.layer):
         raise InputError(
-            "the model's prototxt has no Data layer to read the data source; use a train/test net"
+            "the model's prototxt has no Data layer to read a data source and no Input layer; use a "
+            "train/test net (or a deploy net for prediction)"
+        )
+    if source is None:
+        raise InputError(
+            "the net's Data layers read a data source: give one (rpudlCreateDataSource()), or use a "
+            "deploy prototxt (an Input layer) to predict only"
         )
     train_shape, test_shape = (input_transform(spec, source, phase).shape for phase in ("TRAIN", "TEST"))
     if train_shape != test_shape:

@@ -38,6 +38,11 @@ def save_model(model: Model, path: str | Path) -> Path:
     pathlib.Path
         The file written.
     """
+    if model.deploy:
+        raise InputError(
+            "a deploy net has no training state to save; save its weights as Caffe's file, with a "
+            "file name ending in .caffemodel"
+        )
     path = Path(path)
     meta = {
         "format": FORMAT,

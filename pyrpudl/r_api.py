@@ -46,6 +46,7 @@ EXPORTS = (
     "train_model",
     "training_summary",
     "predict_model",
+    "net_input",
     "model_cost_log",
     "model_test_log",
     "last_cost",
@@ -236,11 +237,13 @@ def _model(value: object, arg: str = "model"):
     return value
 
 
-def create_model(prototxt: str, source: object, seed: int = 0):
-    """``rpudl``: a model from a train/test prototxt bound to the data source."""
+def create_model(prototxt: str, source: object = None, seed: int = 0):
+    """``rpudl``: a model from a train/test prototxt bound to the data source, or from a deploy
+    prototxt (no source)."""
     from pyrpudl.model import create_model as create
 
-    return create(prototxt, _data_source(source, "data.source"), seed=int(seed))
+    source = None if source is None else _data_source(source, "data.source")
+    return create(prototxt, source, seed=int(seed))
 
 
 def load_caffe_weights(model: object, path: str) -> dict:
@@ -273,7 +276,9 @@ def snapshot_plan(
 
     solver = solver_settings(solver_file, solver_type)
     every = None if snapshot is None else int(snapshot)
-    plan = plan_snapshots(solver, every, snapshot_prefix, solver_file, _model(model).spec.name)
+    model = _model(model)
+    model.require_training_net("training")
+    plan = plan_snapshots(solver, every, snapshot_prefix, solver_file, model.spec.name)
     return {"every": plan.every, "prefix": plan.prefix, "note": plan.note}
 
 
@@ -331,6 +336,14 @@ def predict_model(model: object, x: object, type: str = "class", device: str | N
     return predict(_model(model), np.asarray(x), type, device=device)
 
 
+def net_input(model: object, x: object) -> np.ndarray:
+    """``rpudlNetInput``: one row per image of what the TEST Data layer gives the net."""
+    from pyrpudl.model import net_input as transform
+
+    values = transform(_model(model), np.asarray(x))
+    return values.reshape(len(values), -1).astype(np.float64)
+
+
 def model_cost_log(model: object) -> np.ndarray:
     return np.asarray(_model(model).cost_log, dtype=np.float64)
 
@@ -359,6 +372,12 @@ def layer_weights(model: object, layer: str) -> np.ndarray:
 def model_summary(model: object) -> str:
     model = _model(model)
     layers = [f"{layer.name} ({layer.type})" for layer in model.spec.layer]
+    if model.deploy:
+        return (
+            f"rpudl deploy net {model.spec.name or '(unnamed)'}: {model.params.data.size} parameters\n"
+            f"  input: {dims(model.example_shape())} values per example, as given (scale and centre "
+            f"them as the training net's Data layer did)\n  layers: {', '.join(layers)}"
+        )
     solver = f" ({model.history_type})" if model.iteration > model.history_start else ""
     transform = model.transform("TRAIN")
     images = dims(model.source.shape)
@@ -382,8 +401,14 @@ def model_layers(model: object) -> dict:
     from pyrpudl.net.state import layers_for_phase
 
     model = _model(model)
-    layers = layers_for_phase(model.spec, "TRAIN")
-    shapes = infer_shapes(layers, model.transform("TRAIN").shape, batch=1)
+    if model.deploy:
+        from pyrpudl.net.deploy import with_batch
+
+        layers = layers_for_phase(with_batch(model.spec, 1), "TEST")
+        shapes = infer_shapes(layers)
+    else:
+        layers = layers_for_phase(model.spec, "TRAIN")
+        shapes = infer_shapes(layers, model.transform("TRAIN").shape, batch=1)
     return {
         "layer": [layer.name for layer in layers],
         "type": [layer.type for layer in layers],

@@ -16,7 +16,7 @@ import numpy as np
 
 from pyrpudl import r_api
 from pyrpudl.data import DataSource, create_data_source
-from pyrpudl.model import Model
+from pyrpudl.model import Model, net_input
 
 __all__ = [
     "rpudl",
@@ -27,6 +27,7 @@ __all__ = [
     "rpudlFindTrainingDataMean",
     "rpudlGetTestingDataSamples",
     "rpudlLoadTrainingDataMean",
+    "rpudlNetInput",
     "rpudlRestoreSnapshot",
     "rpudlSaveModel",
     "rpudlWriteLMDB",
@@ -154,16 +155,20 @@ def rpudlConvertToLMDB(ds: DataSource, dir: str | Path, format: str = "caffe") -
 
 
 def rpudl(
-    prototxt: str | Path, data_source: DataSource, seed: int = 0, weights: str | Path | None = None
+    prototxt: str | Path,
+    data_source: DataSource | None = None,
+    seed: int = 0,
+    weights: str | Path | None = None,
 ) -> Model:
-    """As R's ``rpudl``: a model from a train/test prototxt bound to ``data_source``.
+    """As R's ``rpudl``: a model from a train/test prototxt bound to ``data_source``, or from a
+    deploy prototxt (an Input layer; no data source) that predicts on the values it is given.
 
     Parameters
     ----------
     prototxt
         The model's Caffe prototxt.
     data_source
-        The data its Data layers read.
+        The data its Data layers read; None for a deploy net.
     seed
         Seed of the initial weights.
     weights
@@ -284,3 +289,23 @@ def rpudlGetLayerWeights(model: Model, layer: str) -> np.ndarray:
         num_output x channels x height x width (or outputs x inputs for an inner product).
     """
     return r_api.layer_weights(model, layer)
+
+
+def rpudlNetInput(model: Model, x) -> np.ndarray:
+    """As R's ``rpudlNetInput``: what the model's TEST Data layer gives its net for images ``x``
+    (mean subtracted, scaled, centre cropped), the input a deploy net of the same net takes.
+
+    Parameters
+    ----------
+    model
+        A model built from a train/test prototxt.
+    x
+        Images, one per row (or an array (n, channels, height, width)).
+
+    Returns
+    -------
+    numpy.ndarray
+        One row per image, float32.
+    """
+    values = net_input(model, x)
+    return values.reshape(len(values), -1)

@@ -16,5 +16,6 @@ def test_the_python_walk_through_trains_both_seeds_and_draws_plotnine_pictures(t
     assert "XOR outputs: [0. 1. 1. 0.]" in result.stdout
     assert "12 test images, predicted right:" in result.stdout
     assert "the same predictions from the .caffemodel: True" in result.stdout
+    assert "the same predictions from the deploy net: True" in result.stdout
     for picture in ("cost.png", "filters.png", "darch-errors.png"):
         assert (tmp_path / picture).stat().st_size > 2_000

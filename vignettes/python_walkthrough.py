@@ -21,6 +21,7 @@ from pyrpudl.rpudl import (
     rpudlFindTrainingDataMean,
     rpudlGetLayerWeights,
     rpudlGetTestingDataSamples,
+    rpudlNetInput,
     rpudlSaveModel,
     rpudlTrain,
 )
@@ -45,6 +46,12 @@ rpudlSaveModel(model, OUT / "lenet.caffemodel")
 again = rpudl(PROTOTXTS / "lenet_train.prototxt", ds, weights=OUT / "lenet.caffemodel")
 print(
     "the same predictions from the .caffemodel:", bool(np.array_equal(predict(again, x), predict(model, x)))
+)
+# Caffe's deploy net (Input layer, no data source) with those weights, fed what the Data layer made.
+deployed = rpudl(PROTOTXTS / "lenet_deploy.prototxt", weights=OUT / "lenet.caffemodel")
+print(
+    "the same predictions from the deploy net:",
+    bool(np.array_equal(predict(deployed, rpudlNetInput(model, x)), predict(model, x))),
 )
 
 plot.cost_curve(model).save(OUT / "cost.png", width=6, height=4, dpi=100, verbose=False)

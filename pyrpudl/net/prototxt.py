@@ -2,7 +2,8 @@
 
 V1 layers are upgraded to V2 as Caffe's upgrade_proto does: the type enum becomes the type
 name, ``blobs_lr`` and ``weight_decay`` become ``param { lr_mult decay_mult }``, and a Data layer's
-transform settings move from ``data_param`` to ``transform_param``.
+transform settings move from ``data_param`` to ``transform_param``. A deploy net's old ``input:``
+fields (with ``input_dim`` or ``input_shape``) become an Input layer in front.
 """
 
 from pathlib import Path
@@ -96,8 +97,37 @@ def _move_data_transform(layer: pb.LayerParameter) -> None:
             data.ClearField(name)
 
 
+def upgrade_net_input(net: pb.NetParameter, name: str) -> None:
+    """Caffe's UpgradeNetInput: the net-level ``input`` names, each with an ``input_shape`` or four
+    ``input_dim`` values, become the tops of one Input layer named "input" at the front."""
+    inputs = list(net.input)
+    shapes = [list(shape.dim) for shape in net.input_shape]
+    if not shapes and net.input_dim:
+        dims = list(net.input_dim)
+        if len(dims) != 4 * len(inputs):
+            raise PrototxtError(
+                f"{name}: {len(inputs)} input(s) need {4 * len(inputs)} input_dim values "
+                f"(num, channels, height, width each), not {len(dims)}"
+            )
+        shapes = [dims[4 * i : 4 * i + 4] for i in range(len(inputs))]
+    if shapes and len(shapes) != len(inputs):  # names alone (old weight files): dropped, as Caffe does
+        raise PrototxtError(
+            f"{name}: {len(inputs)} input(s) but {len(shapes)} shape(s); give each input its "
+            "input_shape (or four input_dim values)"
+        )
+    if shapes:
+        layer = pb.LayerParameter(name="input", type="Input")
+        layer.top.extend(inputs)
+        for dims in shapes:
+            layer.input_param.shape.add().dim.extend(dims)
+        net.layer.insert(0, layer)
+    for field in ("input", "input_shape", "input_dim"):
+        net.ClearField(field)
+
+
 def parse_net(source: str | Path) -> pb.NetParameter:
-    """A net from a prototxt file (or its text), V1 layers upgraded to V2.
+    """A net from a prototxt file (or its text), V1 layers upgraded to V2 and old net-level inputs
+    to an Input layer.
 
     Raises
     ------
@@ -111,6 +141,7 @@ def parse_net(source: str | Path) -> pb.NetParameter:
         upgraded = [upgrade_v1_layer(old) for old in net.layers]
         del net.layers[:]
         net.layer.extend(upgraded)
+    upgrade_net_input(net, _read(source)[1])
     return net
 
 

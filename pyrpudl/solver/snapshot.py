@@ -188,6 +188,7 @@ def restore_snapshot(model, path: str | Path, solver_type: str | None = None):
     left it: weights, solver histories, iteration, and, for pyrpudl's snapshots, the data position
     and logs. A snapshot Caffe wrote resumes at iteration x TRAIN batch_size in the data, with empty
     logs; ``solver_type`` names its solver when the file cannot tell."""
+    model.require_training_net("restoring a snapshot")
     path = Path(path).expanduser()
     state = _read_state(path)
     weights = _weights_file(state, path)

@@ -114,6 +114,7 @@ def train(
     TrainingOutcome
         The trained copy, and why training stopped early (None when it did not).
     """
+    model.require_training_net("training")
     bar = ProgressBar(iterations) if progress_wanted(report) else None
     report = _guarded(make_reporter(report) if bar is None else _above(bar, make_reporter(report)))
     backend = get_backend(device)

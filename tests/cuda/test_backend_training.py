@@ -10,7 +10,8 @@ import pytest
 
 from pyrpudl.backend import get_backend
 from pyrpudl.data import DataSource
-from pyrpudl.model import create_model, predict
+from pyrpudl.model import create_model, net_input, predict
+from pyrpudl.net.caffemodel import load_weights, save_weights
 from pyrpudl.proto import rpudl_model_pb2 as pb
 from pyrpudl.solver.trainer import train
 from tests.cuda.conftest import assert_close
@@ -125,6 +126,20 @@ def test_cifar10_quick_trains_alike_on_both_backends_for_200_steps():
     x = data.test_images.reshape(len(data.test_images), -1)
     agree = predict(on_cuda, x, device="cpu") == predict(on_cpu, x, device="cpu")
     assert agree.mean() > 0.99
+
+
+@pytest.mark.gpu
+def test_caffes_cifar10_quick_deploy_net_predicts_on_cuda_as_the_train_net(tmp_path):
+    caffe = Path(__file__).resolve().parents[1] / "net" / "caffe"
+    data = source(500, (3, 32, 32), 10)
+    model = create_model(caffe / "cifar10_quick_train_test.prototxt", data, seed=0)
+    quick = pb.SolverParameter(base_lr=0.001, momentum=0.9, weight_decay=0.004, lr_policy="fixed")
+    trained = train(model, 100, 50, quick, report=False, device="cuda").model
+    deploy = create_model(caffe / "cifar10_quick.prototxt")
+    deployed, _ = load_weights(deploy, save_weights(trained, tmp_path / "quick.caffemodel"))
+    x = data.test_images.reshape(len(data.test_images), -1)
+    want = predict(trained, x, "prob", device="cpu")
+    assert_close(predict(deployed, net_input(trained, x), "prob", device="cuda"), want)
 
 
 @pytest.mark.gpu

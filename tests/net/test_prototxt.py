@@ -104,3 +104,20 @@ def test_infer_shapes_on_the_deploy_nets():
     quick = infer_shapes(layers_for_phase(parse_net(CAFFE / "cifar10_quick.prototxt"), "TEST"))
     assert quick.blobs["prob"] == (1, 10)
     assert quick.parameter_count == 145_578
+
+
+def test_old_net_level_inputs_become_an_input_layer_in_front():
+    by_dims = parse_net(
+        'name: "old"\ninput: "data"\ninput_dim: 10\ninput_dim: 3\ninput_dim: 32\ninput_dim: 32\n'
+        'layer { name: "relu" type: "ReLU" bottom: "data" top: "data" }'
+    )
+    by_shape = parse_net(
+        'input: "data"\ninput_shape { dim: [10, 3, 32, 32] }\nlayers { name: "relu" type: RELU }'
+    )
+    for net in (by_dims, by_shape):
+        assert [(layer.name, layer.type) for layer in net.layer] == [("input", "Input"), ("relu", "ReLU")]
+        assert list(net.layer[0].top) == ["data"]
+        assert list(net.layer[0].input_param.shape[0].dim) == [10, 3, 32, 32]
+        assert not net.input and not net.input_dim and not net.input_shape
+    with pytest.raises(PrototxtError, match="1 input.* need 4 input_dim values .* not 3"):
+        parse_net('input: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 32')

@@ -9,9 +9,17 @@
 #' `crop_size` trains on a random square window of each image and tests and predicts on the centre
 #' one; `mirror: true` flips training images left to right at random. `predict()` takes whole images.
 #'
-#' @param prototxt Path of a train/test prototxt file.
-#' @param data.source A data source from [rpudlCreateDataSource()]. If the net subtracts a mean
-#'   image (`transform_param { mean_file }`), compute it first with [rpudlFindTrainingDataMean()].
+#' A deploy prototxt (Caffe's `Input` layer instead of `Data` layers, such as Caffe's
+#' `lenet.prototxt`) makes a model that only predicts, with its weights from a `.caffemodel`: give
+#' no data source. Its input takes the values as they are, as Caffe's does, so `predict()` wants
+#' them scaled and centred as the training net's Data layer did ([rpudlNetInput()] makes them; for
+#' LeNet without a mean image, `x * 0.00390625`), and returns the net's output (class indices from
+#' 0).
+#'
+#' @param prototxt Path of a train/test prototxt file, or of a deploy one.
+#' @param data.source A data source from [rpudlCreateDataSource()]; none for a deploy net. If the
+#'   net subtracts a mean image (`transform_param { mean_file }`), compute it first with
+#'   [rpudlFindTrainingDataMean()].
 #' @param seed Seed of the initial weights.
 #' @param weights Optionally a Caffe `.caffemodel` file (trained by Caffe, or written by
 #'   [rpudlSaveModel()]) to start from, as `caffe train --weights`: each layer of the net takes the
@@ -24,11 +32,17 @@
 #' rpudl.path <- file.path(path.package(package = "rpud"), "rpudl")
 #' model <- rpudl(file.path(rpudl.path, "lenet_train.prototxt"), data.source = ds)
 #' model
+#' # the same net for prediction only: a deploy file, with the weights written as Caffe's
+#' # (of a trained model, in practice)
+#' weights <- rpudlSaveModel(model, file.path(tempdir(), "lenet.caffemodel"))
+#' deployed <- rpudl(file.path(rpudl.path, "lenet_deploy.prototxt"), weights = weights)
+#' obj <- rpudlGetTestingDataSamples(ds, c(1, 5))
+#' identical(predict(deployed, rpudlNetInput(model, obj$x)), predict(model, obj$x))
 #' @export
-rpudl <- function(prototxt, data.source, seed = 0L, weights = NULL) {
-  check_data_source(data.source)
+rpudl <- function(prototxt, data.source = NULL, seed = 0L, weights = NULL) {
+  if (!is.null(data.source)) check_data_source(data.source)
   py <- rpud_call("create_model", prototxt = path.expand(as_scalar_string(prototxt, "prototxt")),
-                  source = data.source$py, seed = as.integer(seed))
+                  source = if (is.null(data.source)) NULL else data.source$py, seed = as.integer(seed))
   if (!is.null(weights)) {
     loaded <- rpud_call("load_caffe_weights", model = py, path = optional_path(weights, "weights"))
     message(loaded$note)
@@ -203,6 +217,29 @@ predict.rpudl_model <- function(object, x, type = c("class", "prob"), device = N
   value <- rpud_call("predict_model", model = object$py, x = as_py_array(x, "x"), type = type,
                      device = optional_device(device))
   if (type == "class") as.integer(as.vector(value)) else value
+}
+
+#' The net's input for images
+#'
+#' What the model's TEST-phase Data layer gives its net for images `x`: the mean image (or
+#' `mean_value`s) subtracted, multiplied by `scale`, the centre `crop_size` window cut out. A deploy
+#' net of the same net (see [rpudl()]) takes these values, as Caffe's deploy nets take what Caffe's
+#' Python `Transformer` makes of images.
+#'
+#' @param model A model built from a train/test prototxt.
+#' @param x Images, as [predict()] takes them.
+#' @return A matrix with one row per image: the net's input values in channel, row, column order.
+#' @examples
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' rpudlFindTrainingDataMean(ds, filename = "fashion-data.mean")
+#' rpudl.path <- file.path(path.package(package = "rpud"), "rpudl")
+#' model <- rpudl(file.path(rpudl.path, "lenet_train.prototxt"), data.source = ds)
+#' obj <- rpudlGetTestingDataSamples(ds, c(1, 3))
+#' range(rpudlNetInput(model, obj$x))
+#' @export
+rpudlNetInput <- function(model, x) {
+  check_model(model)
+  rpud_call("net_input", model = model$py, x = as_py_array(x, "x"))
 }
 
 #' Weights of a layer

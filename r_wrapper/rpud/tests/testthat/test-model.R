@@ -126,6 +126,17 @@ test_that("weights go to and come from Caffe's .caffemodel files", {
   expect_identical(predict(started, files$test), predict(model, files$test))
   expect_error(rpudl(lenet_file(), ds, weights = lenet_file()), "is not a Caffe .caffemodel",
                class = "rpud_input_error")
+  # the deploy net takes the weights and predicts what the training net does on pixels it scaled
+  deploy <- file.path(dirname(lenet_file()), "lenet_deploy.prototxt")
+  deployed <- suppressMessages(rpudl(deploy, weights = file))
+  expect_equal(rpudlNetInput(model, files$test), files$test * 0.00390625)  # no mean image here
+  expect_equal(predict(deployed, rpudlNetInput(model, files$test), type = "prob"),
+               predict(model, files$test, type = "prob"), tolerance = 1e-5)
+  expect_error(rpudlNetInput(deployed, files$test), "deploy net", class = "rpud_input_error")
+  expect_output(print(deployed), "rpudl deploy net LeNet: 431080 parameters")
+  expect_error(rpudlTrain(deployed, iter = 1), "deploy net .* only predicts", class = "rpud_input_error")
+  expect_error(rpudl(deploy, ds), "leave the data source out", class = "rpud_input_error")
+  expect_error(rpudl(lenet_file()), "Data layers read a data source", class = "rpud_input_error")
 })
 
 test_that("a Caffe solver file sets the training, and arguments given override it", {

@@ -1,0 +1,74 @@
+"""Deploy nets: Caffe's prototxt for prediction, fed by an Input layer instead of Data layers.
+
+Caffe's deploy files (``lenet.prototxt``, ``cifar10_quick.prototxt``) are the trained net without
+its data, loss and accuracy layers; weights come from a ``.caffemodel``. Their Input layer takes the
+values it is given as they are (Caffe's Input layer transforms nothing), so a deploy net predicts
+on inputs already scaled and centred as the training net's Data layer did. The prediction is the
+net's output: the blob no layer reads (Caffe's net output), a Softmax's probabilities in the
+example files.
+"""
+
+import copy
+from dataclasses import dataclass
+
+from pyrpudl.errors import InputError
+from pyrpudl.net.state import layers_for_phase
+from pyrpudl.proto import rpudl_model_pb2 as pb
+
+
+@dataclass(frozen=True)
+class DeployIO:
+    input: str  # the Input layer's top
+    example_shape: tuple[int, ...]  # one example: the Input's shape without its first (batch) axis
+    output: str  # the blob predictions read
+    probabilities: bool  # whether ``output`` is a Softmax's (else predictions take its softmax)
+
+
+def is_deploy(spec: pb.NetParameter) -> bool:
+    """A net fed by an Input layer and no Data layer."""
+    types = {layer.type for layer in spec.layer}
+    return "Input" in types and "Data" not in types
+
+
+def deploy_io(spec: pb.NetParameter) -> DeployIO:
+    """What a deploy net reads and what it predicts (its TEST phase, as Caffe deploys).
+
+    Raises
+    ------
+    InputError
+        When the net has more than one input blob, an input of fewer than two axes, or no output.
+    """
+    layers = layers_for_phase(spec, "TEST")
+    inputs = [(top, shape) for layer in layers if layer.type == "Input"
+              for top, shape in zip(layer.top, layer.input_param.shape, strict=False)]  # fmt: skip
+    if len(inputs) != 1:
+        names = ", ".join(top for top, _ in inputs) or "none"
+        raise InputError(f"a deploy net must have one input blob for predict() to fill; this one has {names}")
+    top, shape = inputs[0]
+    if len(shape.dim) < 2 or min(shape.dim) < 1:
+        raise InputError(
+            f"the Input layer's shape for {top!r} is {list(shape.dim)}; give (batch, ...) with positive "
+            "sizes, such as dim: 1 dim: 3 dim: 32 dim: 32"
+        )
+    producer: dict[str, str] = {}
+    available: dict[str, None] = {}  # Caffe's net outputs: tops that no later layer reads
+    for layer in layers:
+        for bottom in layer.bottom:
+            available.pop(bottom, None)
+        for name in layer.top:
+            available[name], producer[name] = None, layer.type
+    outputs = [name for name in available if name != top]
+    if not outputs:
+        raise InputError("the deploy net has no output: every blob it makes is read by a later layer")
+    output = outputs[-1]
+    return DeployIO(top, tuple(int(d) for d in shape.dim[1:]), output, producer[output] == "Softmax")
+
+
+def with_batch(spec: pb.NetParameter, batch: int) -> pb.NetParameter:
+    """A copy of a deploy net whose Input takes ``batch`` examples (Caffe reshapes its input blob)."""
+    resized = copy.deepcopy(spec)
+    for layer in resized.layer:
+        if layer.type == "Input":
+            for shape in layer.input_param.shape:
+                shape.dim[0] = batch
+    return resized
