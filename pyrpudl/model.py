@@ -89,14 +89,7 @@ def net_input(model: Model, x: np.ndarray) -> np.ndarray:
     scaled, the centre cropped. The input a deploy net of the same net takes (Caffe's
     Transformer.preprocess)."""
     model.require_training_net("the Data layer's transform")
-    shape = tuple(model.source.shape)
-    x = np.asarray(x, dtype=np.float32)
-    size = int(np.prod(shape))
-    if x.ndim == 1 and x.size == size:
-        x = x[None]
-    if x.ndim < 2 or int(np.prod(x.shape[1:])) != size:
-        raise InputError(f"x must hold images of {dims(shape)} = {size} values each, one per row")
-    return model.transform("TEST").apply(x.reshape(-1, *shape))
+    return model.transform("TEST").apply(check_images(model, x).reshape(-1, *model.source.shape))
 
 
 def predict(
@@ -128,6 +121,15 @@ def predict(
     """
     if kind not in ("class", "prob"):
         raise InputError(f"unknown prediction type {kind!r}; choose 'class' or 'prob'")
+    x = check_images(model, x)
+    backend = get_backend(device)
+    probabilities = Scorer(model, model.params.to(backend), chunk).probabilities(x)
+    return probabilities if kind == "prob" else probabilities.argmax(axis=1).astype(np.int32)
+
+
+def check_images(model: Model, x: np.ndarray) -> np.ndarray:
+    """``x`` as float32 examples (n, ...) for the model's net: one image (or deploy input) per row,
+    or an array of them; an InputError names the size expected."""
     x = np.asarray(x, dtype=np.float32)
     shape = model.example_shape()
     size = int(np.prod(shape))
@@ -141,9 +143,7 @@ def predict(
             f"x holds images of {per_image} values, but {what} {dims(shape)} = {size} values each"
             + (f" (give whole images: the model cuts their {crop} x {crop} centre itself)" if crop else "")
         )
-    backend = get_backend(device)
-    probabilities = Scorer(model, model.params.to(backend), chunk).probabilities(x)
-    return probabilities if kind == "prob" else probabilities.argmax(axis=1).astype(np.int32)
+    return x
 
 
 class Scorer:
@@ -189,6 +189,10 @@ class Scorer:
                 )
                 self.nets[count] = net, backend.to_device(np.zeros(count, np.int32))
         return self.nets[count]
+
+    def net_shapes(self, count: int) -> dict[str, tuple[int, ...]]:
+        """Every blob's shape in the TEST net for chunks of ``count`` images."""
+        return self._net(count)[0].shapes.blobs
 
     def batches(self, x: np.ndarray, labels=None):
         """The TEST net's forward passes over images ``x`` (n, ...) of the model's example shape, a

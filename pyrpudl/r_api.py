@@ -47,6 +47,7 @@ EXPORTS = (
     "training_summary",
     "predict_model",
     "net_input",
+    "extract_features",
     "model_cost_log",
     "model_test_log",
     "last_cost",
@@ -342,6 +343,13 @@ def net_input(model: object, x: object) -> np.ndarray:
 
     values = transform(_model(model), np.asarray(x))
     return values.reshape(len(values), -1).astype(np.float64)
+
+
+def extract_features(model: object, x: object, blob: str, device: str | None = None) -> np.ndarray:
+    """``rpudlExtractFeatures``: the TEST net's ``blob`` for images ``x``, one image per first index."""
+    from pyrpudl.extract import extract_features as extract
+
+    return extract(_model(model), np.asarray(x), str(blob), device=device).astype(np.float64)
 
 
 def model_cost_log(model: object) -> np.ndarray:

@@ -16,6 +16,7 @@ import numpy as np
 
 from pyrpudl import r_api
 from pyrpudl.data import DataSource, create_data_source
+from pyrpudl.extract import extract_features
 from pyrpudl.model import Model, net_input
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "rpudlTrain",
     "rpudlConvertToLMDB",
     "rpudlCreateDataSource",
+    "rpudlExtractFeatures",
     "rpudlFindTrainingDataMean",
     "rpudlGetTestingDataSamples",
     "rpudlLoadTrainingDataMean",
@@ -309,3 +311,26 @@ def rpudlNetInput(model: Model, x) -> np.ndarray:
     """
     values = net_input(model, x)
     return values.reshape(len(values), -1)
+
+
+def rpudlExtractFeatures(model: Model, x, blob: str, device: str | None = None) -> np.ndarray:
+    """As R's ``rpudlExtractFeatures``: the TEST net's ``blob`` for images ``x`` (as ``predict``
+    takes them), float32 (n, *blob shape), as Caffe's extract_features gives it.
+
+    Parameters
+    ----------
+    model
+        A model.
+    x
+        Images, one per row (or an array (n, channels, height, width)).
+    blob
+        The blob's name in the prototxt, such as "ip1".
+    device
+        "cpu", "cuda" or "auto"; None: ``$PYRPUDL_DEVICE``, else auto.
+
+    Returns
+    -------
+    numpy.ndarray
+        One image per first index.
+    """
+    return extract_features(model, x, blob, device=device)

@@ -29,7 +29,7 @@ def test_every_op_of_a_step_gets_a_labelled_row(tiny, monkeypatch, capsys):  # n
     run._step()
     launches = backend.launches - before
 
-    rows = profile.profile_step(tiny, 2, solver(), repeats=2)
+    rows = profile.profile_step(tiny, 2, solver(), repeats=1)
     assert sum(calls for _, calls, _, _, _ in rows) == launches
     labels = [label for label, *_ in rows]
     assert len(labels) == len(set(labels))

@@ -45,7 +45,9 @@ def test_net_input_is_what_a_deploy_net_takes_for_the_train_nets_images(model, t
     values = net_input(trained, pixels.reshape(4, -1))
     np.testing.assert_allclose(values, (pixels - model.source.mean) * 0.00390625, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(predict(deployed, values, "prob"), predict(trained, pixels, "prob"), rtol=1e-5)
-    with pytest.raises(InputError, match="images of 1 x 28 x 28 = 784 values each"):
+    with pytest.raises(
+        InputError, match="images of 5 values, but the model.s data are 1 x 28 x 28 = 784 values each"
+    ):
         net_input(trained, np.zeros((2, 5)))
     with pytest.raises(InputError, match="transform needs a train/test net"):
         net_input(deployed, values)

@@ -45,6 +45,7 @@ def test_the_rpudl_vignette_follows_seed_000_on_fashion_mnist(tmp_path):
     # Caffe's files: the .caffemodel predicts alike, the snapshot resumes to the same costs
     assert re.search(r"identical\(predict\(again, obj\$x\), res\)\s+\[1\] TRUE", text)
     assert "rpudl deploy net LeNet: 431080 parameters" in text  # the deploy net predicts alike
+    assert re.search(r"dim\(features\)\s+\[1\]\s+\d+ 500", text)
     assert re.search(
         r"identical\(predict\(deployed, rpudlNetInput\(model, obj\$x\)\), res\)\s+\[1\] TRUE", text
     )

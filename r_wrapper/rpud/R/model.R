@@ -242,6 +242,33 @@ rpudlNetInput <- function(model, x) {
   rpud_call("net_input", model = model$py, x = as_py_array(x, "x"))
 }
 
+#' Features from inside a net
+#'
+#' The values of one blob of the model's TEST net for images `x`: what the layer that writes it
+#' (last) made of them, as Caffe's `extract_features` tool gives them. A blob rewritten in place (a
+#' ReLU's top under its bottom's name) holds the values after that layer.
+#'
+#' @param model A model.
+#' @param x Images, as [predict()] takes them.
+#' @param blob The blob's name in the prototxt, such as `"ip1"` or `"conv2"`.
+#' @param device Where to compute, as in [rpudlTrain()].
+#' @return An array with one image per first index: `n x outputs` after an inner product,
+#'   `n x channels x height x width` after a convolution or pooling.
+#' @examples
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' rpudlFindTrainingDataMean(ds, filename = "fashion-data.mean")
+#' rpudl.path <- file.path(path.package(package = "rpud"), "rpudl")
+#' model <- rpudl(file.path(rpudl.path, "lenet_train.prototxt"), data.source = ds)
+#' obj <- rpudlGetTestingDataSamples(ds, c(1, 3))
+#' dim(rpudlExtractFeatures(model, obj$x, "ip1"))
+#' dim(rpudlExtractFeatures(model, obj$x, "pool2"))
+#' @export
+rpudlExtractFeatures <- function(model, x, blob, device = NULL) {
+  check_model(model)
+  rpud_call("extract_features", model = model$py, x = as_py_array(x, "x"), blob = as_scalar_string(blob, "blob"),
+            device = optional_device(device))
+}
+
 #' Weights of a layer
 #'
 #' @param model A model.

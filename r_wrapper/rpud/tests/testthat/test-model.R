@@ -137,6 +137,16 @@ test_that("weights go to and come from Caffe's .caffemodel files", {
   expect_error(rpudlTrain(deployed, iter = 1), "deploy net .* only predicts", class = "rpud_input_error")
   expect_error(rpudl(deploy, ds), "leave the data source out", class = "rpud_input_error")
   expect_error(rpudl(lenet_file()), "Data layers read a data source", class = "rpud_input_error")
+  # features from inside the net: the deploy net's output blob is its probabilities
+  expect_equal(rpudlExtractFeatures(deployed, rpudlNetInput(model, files$test), "prob"),
+               predict(model, files$test, type = "prob"), tolerance = 1e-5)
+  expect_identical(dim(rpudlExtractFeatures(model, files$test, "pool2")), c(3L, 50L, 4L, 4L))
+  ip1 <- rpudlExtractFeatures(model, files$test, "ip1")
+  expect_identical(dim(ip1), c(3L, 500L))
+  expect_true(all(ip1 >= 0) && any(ip1 > 0))  # after relu1, which rewrites ip1 in place
+  expect_identical(max.col(rpudlExtractFeatures(model, files$test, "ip2"), "first") - 1L, predict(model, files$test))
+  expect_error(rpudlExtractFeatures(model, files$test, "loss"), "no blob 'loss' .* its blobs: data, conv1",
+               class = "rpud_input_error")
 })
 
 test_that("a Caffe solver file sets the training, and arguments given override it", {
