@@ -6,30 +6,37 @@ factor ← factor·f + 1, mean ← mean·f + μ, var ← var·f + m/(m-1)·σ² 
 fraction). With global statistics μ = mean / factor and σ² = var / factor (0 while factor is 0).
 Backward, with batch statistics: dx = (dy - mean(dy) - y·mean(dy·y)) / sqrt(σ² + eps); with
 global ones dx = dy / sqrt(σ² + eps). Scale: y = x·γ[c] (+ β[c]); dγ = Σ dy·x, dβ = Σ dy, dx = dy·γ.
-Channel sums accumulate in float64.
+Channel sums add each row of S values in the data's type, in vector lanes, and the rows' sums in
+float64 (``FAST``: reassociation only, so NaN and infinities still propagate to the cost).
 """
 
 import math
 
 import numba
-import numpy as np
+
+FAST = {"reassoc", "contract", "nsz"}  # lets the row sums and the elementwise loops vectorize
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, fastmath=FAST)
 def batch_norm_statistics(mean, var, running_mean, running_var, factor, x, fraction, update):
     n, c, s = x.shape
     m = n * s
+    zero = x.dtype.type(0.0)
     for ch in numba.prange(c):
         total = 0.0
         for i in range(n):
+            row = zero
             for p in range(s):
-                total += x[i, ch, p]
-        mu = total / m
+                row += x[i, ch, p]
+            total += row
+        mu = x.dtype.type(total / m)
         squares = 0.0
         for i in range(n):
+            row = zero
             for p in range(s):
                 d = x[i, ch, p] - mu
-                squares += d * d
+                row += d * d
+            squares += row
         mean[ch] = mu
         var[ch] = squares / m
         if update:
@@ -48,57 +55,70 @@ def batch_norm_global(mean, var, running_mean, running_var, factor):
         var[ch] = running_var[ch] * scale
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, fastmath=FAST)
 def batch_norm_forward(out, x, mean, var, eps):
     n, c, s = x.shape
     for i in numba.prange(n):
         for ch in range(c):
-            inverse = 1.0 / math.sqrt(var[ch] + eps)
+            inverse = x.dtype.type(1.0 / math.sqrt(var[ch] + eps))
+            mu = mean[ch]
             for p in range(s):
-                out[i, ch, p] = (x[i, ch, p] - mean[ch]) * inverse
+                out[i, ch, p] = (x[i, ch, p] - mu) * inverse
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, fastmath=FAST)
 def batch_norm_backward(dx, dy, y, var, eps, global_stats):
     n, c, s = dy.shape
     m = n * s
+    zero = dy.dtype.type(0.0)
     for ch in numba.prange(c):
-        inverse = 1.0 / math.sqrt(var[ch] + eps)
-        mean_dy = 0.0
-        mean_dy_y = 0.0
+        inverse = dy.dtype.type(1.0 / math.sqrt(var[ch] + eps))
+        sum_dy = 0.0
+        sum_dy_y = 0.0
         if not global_stats:
             for i in range(n):
+                row_dy = zero
+                row_dy_y = zero
                 for p in range(s):
-                    mean_dy += dy[i, ch, p]
-                    mean_dy_y += dy[i, ch, p] * y[i, ch, p]
-            mean_dy /= m
-            mean_dy_y /= m
+                    row_dy += dy[i, ch, p]
+                    row_dy_y += dy[i, ch, p] * y[i, ch, p]
+                sum_dy += row_dy
+                sum_dy_y += row_dy_y
+        mean_dy = dy.dtype.type(sum_dy / m)
+        mean_dy_y = dy.dtype.type(sum_dy_y / m)
         for i in range(n):
             for p in range(s):
                 dx[i, ch, p] = (dy[i, ch, p] - mean_dy - y[i, ch, p] * mean_dy_y) * inverse
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, fastmath=FAST)
 def scale_forward(out, x, gamma, beta, has_bias):
     n, c, s = x.shape
     for i in numba.prange(n):
         for ch in range(c):
-            shift = beta[ch] if has_bias else np.float32(0.0)
+            shift = beta[ch] if has_bias else x.dtype.type(0.0)
+            factor = gamma[ch]
             for p in range(s):
-                out[i, ch, p] = x[i, ch, p] * gamma[ch] + shift
+                out[i, ch, p] = x[i, ch, p] * factor + shift
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, fastmath=FAST)
 def scale_backward(dx, dgamma, dbeta, dy, x, gamma, has_bias):
     n, c, s = dy.shape
+    zero = dy.dtype.type(0.0)
     for ch in numba.prange(c):
         total = 0.0
         weighted = 0.0
+        factor = gamma[ch]
         for i in range(n):
+            row_total = zero
+            row_weighted = zero
             for p in range(s):
-                total += dy[i, ch, p]
-                weighted += dy[i, ch, p] * x[i, ch, p]
-                dx[i, ch, p] = dy[i, ch, p] * gamma[ch]
+                row_total += dy[i, ch, p]
+                row_weighted += dy[i, ch, p] * x[i, ch, p]
+                dx[i, ch, p] = dy[i, ch, p] * factor
+            total += row_total
+            weighted += row_weighted
         dgamma[ch] = weighted
         if has_bias:
             dbeta[ch] = total

@@ -113,3 +113,33 @@ def test_a_deploy_net_with_two_inputs_is_refused():
     )
     with pytest.raises(InputError, match="one input blob .* this one has a, b"):
         create_model(text)
+
+
+def test_an_old_v1_deploy_net_with_net_level_inputs_predicts():
+    """CaffeNet's deploy.prototxt in miniature: V1 layers, input/input_dim, grouped convolution, LRN,
+    dropout, and a SOFTMAX output."""
+    text = """name: "MiniCaffeNet"
+input: "data"
+input_dim: 10 input_dim: 3 input_dim: 13 input_dim: 13
+layers { name: "conv1" type: CONVOLUTION bottom: "data" top: "conv1"
+  convolution_param { num_output: 4 kernel_size: 3 stride: 2 weight_filler { type: "gaussian" std: 0.3 } } }
+layers { name: "relu1" type: RELU bottom: "conv1" top: "conv1" }
+layers { name: "norm1" type: LRN bottom: "conv1" top: "norm1"
+  lrn_param { local_size: 3 alpha: 0.0001 beta: 0.75 } }
+layers { name: "conv2" type: CONVOLUTION bottom: "norm1" top: "conv2"
+  convolution_param { num_output: 4 kernel_size: 3 pad: 1 group: 2
+                      weight_filler { type: "gaussian" std: 0.3 } } }
+layers { name: "pool2" type: POOLING bottom: "conv2" top: "pool2"
+  pooling_param { pool: MAX kernel_size: 3 stride: 2 } }
+layers { name: "fc6" type: INNER_PRODUCT bottom: "pool2" top: "fc6"
+  inner_product_param { num_output: 5 weight_filler { type: "gaussian" std: 0.3 } } }
+layers { name: "drop6" type: DROPOUT bottom: "fc6" top: "fc6" dropout_param { dropout_ratio: 0.5 } }
+layers { name: "prob" type: SOFTMAX bottom: "fc6" top: "prob" }
+"""
+    deployed = create_model(text, seed=1)
+    assert deployed.example_shape() == (3, 13, 13)
+    x = np.random.default_rng(0).standard_normal((3, 3 * 13 * 13)).astype(np.float32)
+    probabilities = predict(deployed, x, "prob")
+    assert probabilities.shape == (3, 5) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-6)
+    assert np.array_equal(predict(deployed, x, "prob"), probabilities)  # dropout off at prediction
+    assert deployed.params.weights("conv2").shape == (4, 2, 3, 3)  # two groups of two channels
