@@ -175,6 +175,48 @@ def _flatten(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [(*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])], []
 
 
+def _split(layer: pb.LayerParameter, bottoms: list[Shape]):
+    return [bottoms[0]] * len(layer.top), []
+
+
+def _silence(layer: pb.LayerParameter, bottoms: list[Shape]):
+    return [], []
+
+
+def _reshape(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """Caffe's Reshape: ``shape`` replaces ``num_axes`` axes from ``axis`` (-1: to the end); a 0
+    keeps the bottom's size there, one -1 takes what the count leaves."""
+    p, shape = layer.reshape_param, bottoms[0]
+    axis = p.axis if p.axis >= 0 else len(shape) + p.axis + 1
+    end = len(shape) if p.num_axes == -1 else axis + p.num_axes
+    if not 0 <= axis <= end <= len(shape):
+        raise ShapeError(
+            f"layer {layer.name!r}: axis {p.axis} and num_axes {p.num_axes} do not fit a bottom of "
+            f"{list(shape)}"
+        )
+    dims = list(p.shape.dim)
+    if any(d == 0 and axis + i >= len(shape) for i, d in enumerate(dims)) or any(d < -1 for d in dims):
+        raise ShapeError(
+            f"layer {layer.name!r}: reshape_param dim {dims} does not fit a bottom of {list(shape)}"
+        )
+    new = [shape[axis + i] if d == 0 else d for i, d in enumerate(dims)]
+    if new.count(-1) > 1:
+        raise ShapeError(f"layer {layer.name!r}: at most one reshape_param dim may be -1, not {dims}")
+    replaced = math.prod(shape[axis:end])
+    known = math.prod(d for d in new if d != -1)
+    if -1 in new:
+        if known == 0 or replaced % known:
+            raise ShapeError(
+                f"layer {layer.name!r}: {replaced} values of {list(shape)} do not divide into {dims}"
+            )
+        new[new.index(-1)] = replaced // known
+    elif known != replaced:
+        raise ShapeError(
+            f"layer {layer.name!r}: cannot reshape {list(shape)} ({replaced} values there) to {dims}"
+        )
+    return [(*shape[:axis], *new, *shape[end:])], []
+
+
 def _concat(layer: pb.LayerParameter, bottoms: list[Shape]):
     p = layer.concat_param
     axis = (p.axis if p.HasField("axis") or not p.HasField("concat_dim") else p.concat_dim) % len(bottoms[0])
@@ -259,27 +301,37 @@ def _scale(layer: pb.LayerParameter, bottoms: list[Shape]):
 # Layer type -> (top shapes, parameter shapes) from bottom shapes. Data and Input layers make
 # blobs from outside the net and are handled by infer_shapes.
 SHAPE_RULES: dict[str, Callable] = {
+    "AbsVal": _same,
     "Accuracy": _accuracy,
     "BatchNorm": _batch_norm,
+    "BNLL": _same,
     "Concat": _concat,
     "Convolution": _convolution,
     "Deconvolution": _deconvolution,
     "Dropout": _same,
     "Eltwise": _eltwise,
+    "ELU": _same,
+    "Exp": _same,
     "Flatten": _flatten,
     "InnerProduct": _inner_product,
+    "Log": _same,
     "LRN": _same,
     "Pooling": _pooling,
+    "Power": _same,
     "PReLU": _prelu,
     "ReLU": _same,
+    "Reshape": _reshape,
     "Scale": _scale,
     "Sigmoid": _same,
+    "Silence": _silence,
     "Softmax": _same,
     "SoftmaxWithLoss": _softmax_loss,
+    "Split": _split,
     "TanH": _same,
+    "Threshold": _same,
 }
 SOURCE_TYPES = ("Data", "Input")
-KNOWN_TYPES = tuple(sorted((*SHAPE_RULES, *SOURCE_TYPES)))
+KNOWN_TYPES = tuple(sorted((*SHAPE_RULES, *SOURCE_TYPES), key=str.lower))
 
 
 @dataclass

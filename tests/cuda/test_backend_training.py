@@ -161,6 +161,37 @@ def test_augmented_cifar10_quick_with_summed_batches_trains_alike_on_both_backen
     assert_close(on_cuda.params.data, on_cpu.params.data, 1e-3)
 
 
+NEURONS = """
+layer { name: "data" type: "Data" top: "data" top: "label" transform_param { scale: 0.01 } }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "conv"
+  convolution_param { num_output: 8 kernel_size: 3 weight_filler { type: "xavier" } } }
+layer { name: "elu" type: "ELU" bottom: "conv" top: "conv" elu_param { alpha: 0.5 } }
+layer { name: "fork" type: "Split" bottom: "conv" top: "a" top: "b" }
+layer { name: "abs" type: "AbsVal" bottom: "a" top: "abs" }
+layer { name: "bnll" type: "BNLL" bottom: "b" top: "bnll" }
+layer { name: "sum" type: "Eltwise" bottom: "abs" bottom: "bnll" top: "sum" }
+layer { name: "power" type: "Power" bottom: "sum" top: "power" power_param { power: 2 scale: 0.5 shift: 1 } }
+layer { name: "log" type: "Log" bottom: "power" top: "log" log_param { shift: 1 } }
+layer { name: "flat" type: "Reshape" bottom: "log" top: "flat" reshape_param { shape { dim: [0, -1] } } }
+layer { name: "ip" type: "InnerProduct" bottom: "flat" top: "ip"
+  inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
+layer { name: "exp" type: "Exp" bottom: "ip" top: "scores" exp_param { base: 2 scale: 0.1 } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "scores" bottom: "label" top: "loss" }
+"""
+
+
+@pytest.mark.gpu
+def test_a_net_of_neuron_and_shape_layers_trains_alike_on_both_backends(tmp_path):
+    path = tmp_path / "neurons.prototxt"
+    path.write_text(NEURONS)
+    model = create_model(path, source(500, (3, 16, 16), 10), seed=0)
+    on_cpu = train(model, 50, 40, solver(), report=False, display=20, device="cpu").model
+    on_cuda = train(model, 50, 40, solver(), report=False, display=20, device="cuda").model
+    assert np.isfinite(on_cpu.cost_log).all()
+    assert_close(on_cuda.cost_log, on_cpu.cost_log, 1e-3)
+    assert_close(on_cuda.params.data, on_cpu.params.data, 1e-3)
+
+
 @pytest.mark.gpu
 def test_lenet_with_batch_norm_trains_and_predicts_alike_on_both_backends():
     net = Path(__file__).resolve().parents[2] / "benchmarks" / "nets" / "lenet_bn_train_test.prototxt"

@@ -61,9 +61,9 @@ def net(*layers: str):
 def test_unknown_types_list_the_known_ones():
     with pytest.raises(
         ShapeError,
-        match="type 'ELU'.*known types: Accuracy, BatchNorm, Concat, Convolution, Data, Deconvolution",
+        match="type 'SELU'.*known types: AbsVal, Accuracy, BatchNorm, BNLL, Concat, Convolution, Data",
     ):
-        infer_shapes(net(layer("d", "ELU", "x", "y")))
+        infer_shapes(net(layer("d", "SELU", "x", "y")))
 
 
 def test_a_bottom_nobody_produces_is_named():

@@ -8,6 +8,7 @@ from pyrpudl.net.layers import (  # noqa: F401
     dropout,
     inner_product,
     lrn,
+    neurons,
     pooling,
     shape_ops,
     softmax_loss,

@@ -1,4 +1,4 @@
-"""Layers that move or combine values: Softmax, Flatten, Concat, Eltwise."""
+"""Layers that move or combine values: Softmax, Flatten, Reshape, Split, Silence, Concat, Eltwise."""
 
 import math
 
@@ -47,6 +47,51 @@ class Flatten(Layer):
 
     def backward(self, top_diffs, bottoms, tops):
         return [self.backend.view(top_diffs[0], bottoms[0].shape)]
+
+
+@register
+class Reshape(Flatten):
+    """A view with the shape Caffe's reshape_param gives (pyrpudl.net.shapes)."""
+
+    type_name = "Reshape"
+
+    def forward(self, bottoms, train):
+        return [self.backend.view(bottoms[0], self.top_shapes[0])]
+
+
+@register
+class Split(Layer):
+    """The bottom under each top's name; backward, the sum of the tops' gradients (Caffe inserts
+    these itself where a blob feeds several layers; a prototxt may also name them)."""
+
+    type_name = "Split"
+
+    def forward(self, bottoms, train):
+        return [bottoms[0]] * len(self.spec.top)
+
+    def backward(self, top_diffs, bottoms, tops):
+        if len(top_diffs) == 1:
+            return [top_diffs[0]]
+        x = bottoms[0]
+        total = self.buffer("bottom_diff", x.shape, x.dtype)
+        flat = self.flat
+        self.ops.add(flat(total), flat(top_diffs[0]), flat(top_diffs[1]))
+        for diff in top_diffs[2:]:
+            self.ops.add(flat(total), flat(total), flat(diff))
+        return [total]
+
+
+@register
+class Silence(Layer):
+    """Reads its bottoms so that nothing is left unused (and no output is reported); no tops."""
+
+    type_name = "Silence"
+
+    def forward(self, bottoms, train):
+        return []
+
+    def backward(self, top_diffs, bottoms, tops):
+        return [None] * len(bottoms)
 
 
 @register
