@@ -28,8 +28,11 @@ __all__ = [
     "rpudlExtractFeatures",
     "rpudlFindTrainingDataMean",
     "rpudlGetTestingDataSamples",
+    "rpudlInfo",
+    "rpudlLoadModel",
     "rpudlLoadTrainingDataMean",
     "rpudlNetInput",
+    "rpudlPlotLayerWeights",
     "rpudlRestoreSnapshot",
     "rpudlSaveModel",
     "rpudlWriteLMDB",
@@ -334,3 +337,27 @@ def rpudlExtractFeatures(model: Model, x, blob: str, device: str | None = None) 
         One image per first index.
     """
     return extract_features(model, x, blob, device=device)
+
+
+def rpudlInfo() -> dict:
+    """As R's ``rpudlInfo``: prints what the engine runs on (versions, Python, CPU threads, whether
+    CUDA is usable and why not) and returns it as plain values."""
+    from pyrpudl.info import collect, format_info
+
+    info = collect()
+    print(format_info(info))
+    return info
+
+
+def rpudlLoadModel(file: str | Path, ds: DataSource) -> Model:
+    """As R's ``rpudlLoadModel``: a model saved by ``rpudlSaveModel`` (.npz), reading ``ds``."""
+    return r_api.load_model(str(file), ds)
+
+
+def rpudlPlotLayerWeights(weights: np.ndarray, ncol: int | None = None) -> object:
+    """As R's ``rpudlPlotLayerWeights``: the filters (``num_output x channels x height x width``, as
+    ``rpudlGetLayerWeights`` returns them) as a grid of images; a plotnine figure
+    (``.save("filters.png")``, or shown in a notebook)."""
+    from pyrpudl.plot import layer_filters
+
+    return layer_filters(np.asarray(weights), ncol)
