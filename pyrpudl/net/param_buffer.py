@@ -24,6 +24,7 @@ _CONSTANT_025 = pb.FillerParameter(type="constant", value=0.25)
 # no such parameter), and Caffe's filler for its weights when none is given (None: constant 0).
 # BatchNorm's statistics have no fillers: they start at 0.
 FILLERS = {
+    "Bias": ("bias_param", "filler", None, None),
     "Convolution": ("convolution_param", "weight_filler", "bias_filler", None),
     "Deconvolution": ("convolution_param", "weight_filler", "bias_filler", None),
     "InnerProduct": ("inner_product_param", "weight_filler", "bias_filler", None),

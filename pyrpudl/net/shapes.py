@@ -298,12 +298,60 @@ def _scale(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [bottoms[0]], [(channels,)] + ([(channels,)] if p.bias_term else [])
 
 
+def _bias(layer: pb.LayerParameter, bottoms: list[Shape]):
+    p = layer.bias_param
+    if len(bottoms) != 1:
+        raise ShapeError(
+            f"layer {layer.name!r}: a Bias layer with a second bottom (the bias as a blob) is not "
+            "supported; use one bottom and learn the bias"
+        )
+    if p.axis != 1 or p.num_axes != 1 or len(bottoms[0]) < 2:
+        raise ShapeError(
+            f"layer {layer.name!r}: Bias is supported per channel (axis 1, num_axes 1, a bottom with "
+            f"channels), not axis {p.axis}, num_axes {p.num_axes} on {bottoms[0]}"
+        )
+    return [bottoms[0]], [(bottoms[0][1],)]
+
+
+def slice_points(layer: pb.LayerParameter, shape: Shape) -> tuple[int, list[int]]:
+    """(axis, where each top starts along it) of Caffe's Slice: at ``slice_point``s (one fewer
+    than the tops, increasing, inside the axis), else in equal parts."""
+    p = layer.slice_param
+    axis = (p.axis if p.HasField("axis") or not p.HasField("slice_dim") else p.slice_dim) % len(shape)
+    size, tops = shape[axis], len(layer.top)
+    points = list(p.slice_point)
+    if points:
+        if len(points) != tops - 1 or points != sorted(set(points)) or not 0 < points[0] <= points[-1] < size:
+            raise ShapeError(
+                f"layer {layer.name!r}: {tops} tops need {tops - 1} increasing slice_points inside axis "
+                f"{axis}'s 1..{size - 1}, not {points}"
+            )
+    elif tops < 1 or size % tops:
+        raise ShapeError(
+            f"layer {layer.name!r}: axis {axis} of {list(shape)} ({size}) does not split into {tops} "
+            "equal parts; give slice_point"
+        )
+    else:
+        points = [size // tops * i for i in range(1, tops)]
+    return axis, [0, *points]
+
+
+def _slice(layer: pb.LayerParameter, bottoms: list[Shape]):
+    shape = bottoms[0]
+    axis, starts = slice_points(layer, shape)
+    ends = [*starts[1:], shape[axis]]
+    return [
+        (*shape[:axis], end - start, *shape[axis + 1 :]) for start, end in zip(starts, ends, strict=True)
+    ], []
+
+
 # Layer type -> (top shapes, parameter shapes) from bottom shapes. Data and Input layers make
 # blobs from outside the net and are handled by infer_shapes.
 SHAPE_RULES: dict[str, Callable] = {
     "AbsVal": _same,
     "Accuracy": _accuracy,
     "BatchNorm": _batch_norm,
+    "Bias": _bias,
     "BNLL": _same,
     "Concat": _concat,
     "Convolution": _convolution,
@@ -324,6 +372,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Scale": _scale,
     "Sigmoid": _same,
     "Silence": _silence,
+    "Slice": _slice,
     "Softmax": _same,
     "SoftmaxWithLoss": _softmax_loss,
     "Split": _split,

@@ -169,7 +169,11 @@ layer { name: "elu" type: "ELU" bottom: "conv" top: "conv" elu_param { alpha: 0.
 layer { name: "fork" type: "Split" bottom: "conv" top: "a" top: "b" }
 layer { name: "abs" type: "AbsVal" bottom: "a" top: "abs" }
 layer { name: "bnll" type: "BNLL" bottom: "b" top: "bnll" }
-layer { name: "sum" type: "Eltwise" bottom: "abs" bottom: "bnll" top: "sum" }
+layer { name: "halves" type: "Slice" bottom: "bnll" top: "h1" top: "h2" }
+layer { name: "whole" type: "Concat" bottom: "h2" bottom: "h1" top: "swapped" }
+layer { name: "shift" type: "Bias" bottom: "swapped" top: "swapped"
+  bias_param { filler { type: "constant" value: 0.1 } } }
+layer { name: "sum" type: "Eltwise" bottom: "abs" bottom: "swapped" top: "sum" }
 layer { name: "power" type: "Power" bottom: "sum" top: "power" power_param { power: 2 scale: 0.5 shift: 1 } }
 layer { name: "log" type: "Log" bottom: "power" top: "log" log_param { shift: 1 } }
 layer { name: "flat" type: "Reshape" bottom: "log" top: "flat" reshape_param { shape { dim: [0, -1] } } }
@@ -180,13 +184,20 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "scores" bottom: "label" to
 """
 
 
-@pytest.mark.gpu
-def test_a_net_of_neuron_and_shape_layers_trains_alike_on_both_backends(tmp_path):
+@pytest.mark.parametrize(
+    ("shape", "count", "classes", "batch", "steps"),
+    [((2, 5, 5), 4, 3, 2, 2), pytest.param((3, 16, 16), 2000, 10, 50, 40, marks=pytest.mark.gpu)],
+    ids=["tiny", "real"],
+)
+def test_a_net_of_neuron_and_shape_layers_trains_alike_on_both_backends(
+    tmp_path, shape, count, classes, batch, steps
+):
+    """Every neuron layer, Split, Slice, Concat, Bias and Reshape, on device views and ops."""
     path = tmp_path / "neurons.prototxt"
-    path.write_text(NEURONS)
-    model = create_model(path, source(500, (3, 16, 16), 10), seed=0)
-    on_cpu = train(model, 50, 40, solver(), report=False, display=20, device="cpu").model
-    on_cuda = train(model, 50, 40, solver(), report=False, display=20, device="cuda").model
+    path.write_text(NEURONS.replace("num_output: 10", f"num_output: {classes}"))
+    model = create_model(path, source(count, shape, classes), seed=0)
+    on_cpu = train(model, batch, steps, solver(), report=False, display=20, device="cpu").model
+    on_cuda = train(model, batch, steps, solver(), report=False, display=20, device="cuda").model
     assert np.isfinite(on_cpu.cost_log).all()
     assert_close(on_cuda.cost_log, on_cpu.cost_log, 1e-3)
     assert_close(on_cuda.params.data, on_cpu.params.data, 1e-3)

@@ -1,4 +1,4 @@
-"""Caffe's BatchNorm and Scale layers (ops in kernels/OPS.md, batch_norm.py).
+"""Caffe's BatchNorm, Scale and Bias layers (ops in kernels/OPS.md, batch_norm.py).
 
 BatchNorm only normalizes each channel; its three blobs (mean, variance, moving-average factor)
 are statistics the forward pass keeps, not learned: Caffe forces their lr_mult to 0, and so do we
@@ -80,4 +80,34 @@ class Scale(_PerChannel):
         dbeta = self.grads[1] if self.bias else self.grads[0]
         self.ops.scale_backward(self._channels(dx), self.grads[0], dbeta, self._channels(top_diffs[0]),
                                 self._channels(bottoms[0]), self.params[0], self.bias)  # fmt: skip
+        return [dx]
+
+
+@register
+class Bias(_PerChannel):
+    """A learned bias per channel: Scale's ops with factors of 1 (Caffe's BiasLayer)."""
+
+    type_name = "Bias"
+
+    def _ones(self, dtype):
+        fresh = "ones" not in self._buffers
+        ones = self.buffer("ones", self.params[0].shape, dtype)
+        if fresh:  # once: a step replayed as a CUDA graph does not fill it again
+            self.ops.fill(ones, 1.0)
+        return ones
+
+    def forward(self, bottoms, train):
+        x = bottoms[0]
+        out = self.buffer("top", x.shape, x.dtype)
+        self.ops.scale_forward(
+            self._channels(out), self._channels(x), self._ones(x.dtype), self.params[0], True
+        )
+        return [out]
+
+    def backward(self, top_diffs, bottoms, tops):
+        x = bottoms[0]
+        dx = self.buffer("bottom_diff", x.shape, x.dtype)
+        unused = self.buffer("unused_factor_grad", self.params[0].shape, x.dtype)
+        self.ops.scale_backward(self._channels(dx), unused, self.grads[0], self._channels(top_diffs[0]),
+                                self._channels(x), self._ones(x.dtype), True)  # fmt: skip
         return [dx]

@@ -1,4 +1,5 @@
-"""Layers that move or combine values: Softmax, Flatten, Reshape, Split, Silence, Concat, Eltwise."""
+"""Layers that move or combine values: Softmax, Flatten, Reshape, Split, Silence, Concat, Slice,
+Eltwise."""
 
 import math
 
@@ -6,6 +7,7 @@ import numpy as np
 
 from pyrpudl.errors import InputError
 from pyrpudl.net.layers.base import Layer, register
+from pyrpudl.net.shapes import slice_points
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
@@ -123,6 +125,37 @@ class Concat(Layer):
             self.ops.concat_backward(self.backend.view(dx, _around(bottom.shape, self.axis)), whole, offset)
             diffs.append(dx)
         return diffs
+
+
+@register
+class Slice(Layer):
+    """Concat's inverse: the tops are the bottom's parts along an axis (with Concat's ops: its
+    backward cuts a part out, its forward puts one back)."""
+
+    type_name = "Slice"
+
+    def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
+        super().__init__(spec, bottom_shapes, params, grads, backend)
+        self.axis, self.offsets = slice_points(spec, bottom_shapes[0])
+
+    def forward(self, bottoms, train):
+        view = self.backend.view
+        whole = view(bottoms[0], _around(bottoms[0].shape, self.axis))
+        tops = []
+        for index, (shape, offset) in enumerate(zip(self.top_shapes, self.offsets, strict=True)):
+            shape = (bottoms[0].shape[0], *shape[1:]) if self.axis else shape
+            out = self.buffer(f"top{index}", shape, bottoms[0].dtype)
+            self.ops.concat_backward(view(out, _around(shape, self.axis)), whole, offset)
+            tops.append(out)
+        return tops
+
+    def backward(self, top_diffs, bottoms, tops):
+        x = bottoms[0]
+        dx = self.buffer("bottom_diff", x.shape, x.dtype)
+        whole = self.backend.view(dx, _around(x.shape, self.axis))
+        for diff, offset in zip(top_diffs, self.offsets, strict=True):
+            self.ops.concat_forward(whole, self.backend.view(diff, _around(diff.shape, self.axis)), offset)
+        return [dx]
 
 
 @register
