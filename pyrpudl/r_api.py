@@ -49,6 +49,7 @@ EXPORTS = (
     "net_input",
     "extract_features",
     "model_cost_log",
+    "model_is_deploy",
     "model_test_log",
     "last_cost",
     "layer_weights",
@@ -350,6 +351,11 @@ def extract_features(model: object, x: object, blob: str, device: str | None = N
     from pyrpudl.extract import extract_features as extract
 
     return extract(_model(model), np.asarray(x), str(blob), device=device).astype(np.float64)
+
+
+def model_is_deploy(model: object) -> bool:
+    """Whether the model is a deploy net (it predicts only)."""
+    return _model(model).deploy
 
 
 def model_cost_log(model: object) -> np.ndarray:

@@ -187,6 +187,11 @@ def rpudl(
     """
     model = r_api.create_model(str(prototxt), data_source, seed)
     if weights is None:
+        if model.deploy:
+            print(
+                "a deploy net without weights= predicts with its fillers' initial values (in a deploy "
+                "file usually constant 0): give it the trained .caffemodel"
+            )
         return model
     loaded = r_api.load_caffe_weights(model, str(weights))
     print(loaded["note"])

@@ -34,3 +34,5 @@ def test_the_python_twins_save_load_deploy_extract_and_plot(model, tmp_path, cap
     )
     assert (tmp_path / "filters.png").stat().st_size > 1000
     assert py.rpudlInfo()["python"] and "CUDA" in capsys.readouterr().out
+    py.rpudl(CAFFE / "lenet.prototxt")
+    assert "deploy net without weights= predicts with its fillers' initial values" in capsys.readouterr().out

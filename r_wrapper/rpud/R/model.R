@@ -47,6 +47,9 @@ rpudl <- function(prototxt, data.source = NULL, seed = 0L, weights = NULL) {
     loaded <- rpud_call("load_caffe_weights", model = py, path = optional_path(weights, "weights"))
     message(loaded$note)
     py <- loaded$model
+  } else if (rpud_call("model_is_deploy", model = py)) {
+    message("a deploy net without `weights =` predicts with its fillers' initial values (in a deploy ",
+            "file usually constant 0): give it the trained .caffemodel")
   }
   new_model(py)
 }
@@ -402,6 +405,9 @@ rpudlLoadModel <- function(file, data.source) {
 #' @export
 plot.rpudl_model <- function(x, y, ...) {
   costs <- x$cost.log
+  if (rpud_call("model_is_deploy", model = x$py)) {
+    rpud_abort("a deploy net is not trained, so it has no training cost to plot.")
+  }
   if (!length(costs)) rpud_abort("the model has not been trained yet: run rpudlTrain() first.")
   iterations <- seq_along(costs)
   tests <- x$test.log

@@ -134,6 +134,8 @@ test_that("weights go to and come from Caffe's .caffemodel files", {
                predict(model, files$test, type = "prob"), tolerance = 1e-5)
   expect_error(rpudlNetInput(deployed, files$test), "deploy net", class = "rpud_input_error")
   expect_output(print(deployed), "rpudl deploy net LeNet: 431080 parameters")
+  expect_message(rpudl(deploy), "deploy net without `weights =` predicts with its fillers", fixed = TRUE)
+  expect_error(plot(deployed), "deploy net is not trained")
   expect_error(rpudlTrain(deployed, iter = 1), "deploy net .* only predicts", class = "rpud_input_error")
   expect_error(rpudl(deploy, ds), "leave the data source out", class = "rpud_input_error")
   expect_error(rpudl(lenet_file()), "Data layers read a data source", class = "rpud_input_error")
