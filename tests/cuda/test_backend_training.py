@@ -96,7 +96,7 @@ def test_crops_mirrors_summed_batches_and_tests_run_alike_on_both_backends(tmp_p
 
 
 def test_a_model_trained_on_one_backend_predicts_alike_on_the_other(tiny):
-    trained = train(tiny, 2, 2, solver(), report=False, device="cuda").model
+    trained = train(tiny, 2, 1, solver(), report=False, device="cuda").model
     x = tiny.source.test_images.reshape(4, -1)
     on_cuda = predict(trained, x, "prob", device="cuda")
     on_cpu = predict(trained, x, "prob", device="cpu")
@@ -186,7 +186,7 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "scores" bottom: "label" to
 
 @pytest.mark.parametrize(
     ("shape", "count", "classes", "batch", "steps"),
-    [((2, 5, 5), 4, 3, 2, 2), pytest.param((3, 16, 16), 2000, 10, 50, 40, marks=pytest.mark.gpu)],
+    [((2, 5, 5), 4, 3, 2, 1), pytest.param((3, 16, 16), 2000, 10, 50, 40, marks=pytest.mark.gpu)],
     ids=["tiny", "real"],
 )
 def test_a_net_of_neuron_and_shape_layers_trains_alike_on_both_backends(
