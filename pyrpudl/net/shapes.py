@@ -282,35 +282,29 @@ def _batch_norm(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [bottoms[0]], [(channels,), (channels,), (1,)]
 
 
-def _scale(layer: pb.LayerParameter, bottoms: list[Shape]):
-    p = layer.scale_param
+def _channels(layer: pb.LayerParameter, bottoms: list[Shape], param, learned: str) -> int:
+    """The channels of a Scale or Bias layer's one bottom: both are supported with what they
+    apply learned per channel (axis 1, num_axes 1), not taken from a second bottom."""
     if len(bottoms) != 1:
         raise ShapeError(
-            f"layer {layer.name!r}: a Scale layer with a second bottom (the factors as a blob) is not "
-            "supported; use one bottom and learn the factors"
+            f"layer {layer.name!r}: a {layer.type} layer with a second bottom (the {learned} as a blob) is "
+            f"not supported; use one bottom and learn the {learned}"
         )
-    if p.axis != 1 or p.num_axes != 1 or len(bottoms[0]) < 2:
+    if param.axis != 1 or param.num_axes != 1 or len(bottoms[0]) < 2:
         raise ShapeError(
-            f"layer {layer.name!r}: Scale is supported per channel (axis 1, num_axes 1, a bottom with "
-            f"channels), not axis {p.axis}, num_axes {p.num_axes} on {bottoms[0]}"
+            f"layer {layer.name!r}: {layer.type} is supported per channel (axis 1, num_axes 1, a bottom "
+            f"with channels), not axis {param.axis}, num_axes {param.num_axes} on {bottoms[0]}"
         )
-    channels = bottoms[0][1]
-    return [bottoms[0]], [(channels,)] + ([(channels,)] if p.bias_term else [])
+    return bottoms[0][1]
+
+
+def _scale(layer: pb.LayerParameter, bottoms: list[Shape]):
+    channels = _channels(layer, bottoms, layer.scale_param, "factors")
+    return [bottoms[0]], [(channels,)] + ([(channels,)] if layer.scale_param.bias_term else [])
 
 
 def _bias(layer: pb.LayerParameter, bottoms: list[Shape]):
-    p = layer.bias_param
-    if len(bottoms) != 1:
-        raise ShapeError(
-            f"layer {layer.name!r}: a Bias layer with a second bottom (the bias as a blob) is not "
-            "supported; use one bottom and learn the bias"
-        )
-    if p.axis != 1 or p.num_axes != 1 or len(bottoms[0]) < 2:
-        raise ShapeError(
-            f"layer {layer.name!r}: Bias is supported per channel (axis 1, num_axes 1, a bottom with "
-            f"channels), not axis {p.axis}, num_axes {p.num_axes} on {bottoms[0]}"
-        )
-    return [bottoms[0]], [(bottoms[0][1],)]
+    return [bottoms[0]], [(_channels(layer, bottoms, layer.bias_param, "bias"),)]
 
 
 def slice_points(layer: pb.LayerParameter, shape: Shape) -> tuple[int, list[int]]:

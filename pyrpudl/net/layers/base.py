@@ -58,6 +58,15 @@ class Layer:
             current = self._buffers[key] = self.backend.empty(shape, dtype)
         return current
 
+    def ones(self, shape, dtype=np.float32):
+        """This layer's array of ones of ``shape``, filled when allocated (so a step replayed as a
+        CUDA graph, captured after the first, does not fill it again)."""
+        before = self._buffers.get("ones")
+        ones = self.buffer("ones", shape, dtype)
+        if ones is not before:
+            self.ops.fill(self.flat(ones), 1.0)
+        return ones
+
     def flat(self, array):
         """``array`` as one dimension (a view)."""
         return self.backend.view(array, (array.size,))

@@ -89,18 +89,15 @@ class Bias(_PerChannel):
 
     type_name = "Bias"
 
-    def _ones(self, dtype):
-        fresh = "ones" not in self._buffers
-        ones = self.buffer("ones", self.params[0].shape, dtype)
-        if fresh:  # once: a step replayed as a CUDA graph does not fill it again
-            self.ops.fill(ones, 1.0)
-        return ones
-
     def forward(self, bottoms, train):
         x = bottoms[0]
         out = self.buffer("top", x.shape, x.dtype)
         self.ops.scale_forward(
-            self._channels(out), self._channels(x), self._ones(x.dtype), self.params[0], True
+            self._channels(out),
+            self._channels(x),
+            self.ones(self.params[0].shape, x.dtype),
+            self.params[0],
+            True,
         )
         return [out]
 
@@ -108,6 +105,7 @@ class Bias(_PerChannel):
         x = bottoms[0]
         dx = self.buffer("bottom_diff", x.shape, x.dtype)
         unused = self.buffer("unused_factor_grad", self.params[0].shape, x.dtype)
+        ones = self.ones(self.params[0].shape, x.dtype)
         self.ops.scale_backward(self._channels(dx), unused, self.grads[0], self._channels(top_diffs[0]),
-                                self._channels(x), self._ones(x.dtype), True)  # fmt: skip
+                                self._channels(x), ones, True)  # fmt: skip
         return [dx]

@@ -55,12 +55,8 @@ class Deconvolution(Layer):
         out = self.buffer("top", (n, *self.top_shapes[0][1:]), x.dtype)
         self.ops.col2im(out, columns, *self.window_args)
         if self.bias:  # out += bias per channel: the Scale op with unit factors
-            fresh = "ones" not in self._buffers
-            ones = self.buffer("ones", (self.outputs,), x.dtype)
-            if fresh:
-                self.ops.fill(ones, 1.0)
             flat = self.backend.view(out, (n, self.outputs, out.size // (n * self.outputs)))
-            self.ops.scale_forward(flat, flat, ones, self.params[1], True)
+            self.ops.scale_forward(flat, flat, self.ones((self.outputs,), x.dtype), self.params[1], True)
         return [out]
 
     def backward(self, top_diffs, bottoms, tops):

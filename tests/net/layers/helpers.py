@@ -8,6 +8,20 @@ from pyrpudl.net.shapes import SHAPE_RULES
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
+def short_runs(source, *prototxts, iterations=3):
+    """The models of the same short training (seed 1, batch 4, SGD) of each prototxt text."""
+    from pyrpudl.model import create_model
+    from pyrpudl.solver.trainer import train
+    from tests.solver.conftest import sgd
+
+    return [
+        train(
+            create_model(text, source, seed=1), batch=4, iterations=iterations, solver=sgd(), report=False
+        ).model
+        for text in prototxts
+    ]
+
+
 def make_layer(text: str, bottom_shapes, dtype=np.float64, seed=0):
     spec = text_format.Parse(text, pb.LayerParameter())
     _, param_shapes = SHAPE_RULES[spec.type](spec, bottom_shapes)

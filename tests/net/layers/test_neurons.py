@@ -9,7 +9,7 @@ from pyrpudl.errors import InputError
 from pyrpudl.model import create_model
 from pyrpudl.net.shapes import ShapeError
 from pyrpudl.solver.trainer import train
-from tests.net.layers.helpers import check_gradients, make_layer
+from tests.net.layers.helpers import check_gradients, make_layer, short_runs
 from tests.solver.conftest import LENET, sgd
 
 SHAPE = (2, 3, 2, 2)
@@ -91,10 +91,7 @@ def test_a_split_and_a_silence_change_nothing_in_training(model):
     forked = text.replace('layer {\n  name: "ip1"', fork + 'layer {\n  name: "ip1"')
     forked = forked.replace('bottom: "pool2"\n  top: "ip1"', 'bottom: "pool2a"\n  top: "ip1"')
     assert forked.count("pool2a") == 2
-    runs = [
-        train(create_model(t, model.source, seed=1), batch=4, iterations=3, solver=sgd(), report=False).model
-        for t in (text, forked)
-    ]
+    runs = short_runs(model.source, text, forked)
     assert runs[0].cost_log == runs[1].cost_log
     assert np.array_equal(runs[0].params.data, runs[1].params.data)
 

@@ -4,11 +4,9 @@ differences, Caffe's slice points, and nets where they stand in for what they un
 import numpy as np
 import pytest
 
-from pyrpudl.model import create_model
 from pyrpudl.net.shapes import ShapeError
-from pyrpudl.solver.trainer import train
-from tests.net.layers.helpers import check_gradients, make_layer
-from tests.solver.conftest import LENET, sgd
+from tests.net.layers.helpers import check_gradients, make_layer, short_runs
+from tests.solver.conftest import LENET
 
 SHAPE = (2, 5, 3, 2)
 
@@ -58,10 +56,7 @@ def test_conv1_sliced_and_concatenated_again_trains_as_lenet(model):
     forked = text.replace('layer {\n  name: "pool1"', cut + 'layer {\n  name: "pool1"')
     forked = forked.replace('bottom: "conv1"\n  top: "pool1"', 'bottom: "conv1j"\n  top: "pool1"')
     assert forked.count("conv1j") == 2
-    runs = [
-        train(create_model(t, model.source, seed=1), batch=4, iterations=3, solver=sgd(), report=False).model
-        for t in (text, forked)
-    ]
+    runs = short_runs(model.source, text, forked)
     assert runs[0].cost_log == runs[1].cost_log
 
 
@@ -75,10 +70,7 @@ def test_a_convolution_without_bias_and_a_bias_layer_train_as_the_convolution_wi
     bias = 'layer { name: "b1" type: "Bias" bottom: "conv1" top: "conv1" param { lr_mult: 2 } }\n'
     split = split.replace('layer {\n  name: "pool1"', bias + 'layer {\n  name: "pool1"')
     assert "bias_term: false" in split and '"Bias"' in split
-    runs = [
-        train(create_model(t, model.source, seed=1), batch=4, iterations=3, solver=sgd(), report=False).model
-        for t in (text, split)
-    ]
+    runs = short_runs(model.source, text, split)
     np.testing.assert_allclose(runs[1].cost_log, runs[0].cost_log, rtol=1e-5)
     np.testing.assert_allclose(
         runs[1].params.weights("b1"), runs[0].params.weights("conv1", 1), rtol=1e-4, atol=1e-7
