@@ -20,14 +20,18 @@ def _source(args: argparse.Namespace):
 
 
 def _train(args: argparse.Namespace) -> int:
-    """Train a prototxt model on a data source, save it, report test accuracy on a sample."""
+    """Train a prototxt model on a data source, save it, report test accuracy on a sample (a net
+    without classes, such as an autoencoder: its test cost)."""
     import numpy as np
 
-    from pyrpudl.model import create_model, predict
+    from pyrpudl.backend import get_backend
+    from pyrpudl.model import class_scores, create_model, predict
     from pyrpudl.model_io import save_model
     from pyrpudl.net.caffemodel import load_weights
+    from pyrpudl.proto import rpudl_model_pb2 as pb
     from pyrpudl.solver.snapshot import plan_snapshots, restore_snapshot
     from pyrpudl.solver.solver_types import solver_settings
+    from pyrpudl.solver.testing import Evaluator, evaluation_line
     from pyrpudl.solver.trainer import train
 
     source = _source(args)
@@ -49,7 +53,18 @@ def _train(args: argparse.Namespace) -> int:
     if args.output:
         print(f"saved {save_model(outcome.model, args.output)}")
     count = min(args.test, len(source.test_images))
-    if count:
+    if count and class_scores(model.spec) is None:  # an autoencoder: the TEST net's losses
+        batch = outcome.model.data_layer("TEST").data_param.batch_size or 100
+        tested = pb.SolverParameter(test_iter=[-(-count // batch)])
+        result = Evaluator.for_run(
+            outcome.model, outcome.model.params.to(get_backend(args.device)), tested
+        ).run()
+        print(
+            evaluation_line(
+                outcome.model.iteration, result, min(len(source.test_images), batch * tested.test_iter[0])
+            )
+        )
+    elif count:
         x, y = source.testing_samples(0, count)
         right = float(np.mean(predict(outcome.model, x.reshape(count, -1), device=args.device) == y))
         print(f"test accuracy on the first {count} test images: {right:.4f}")

@@ -24,6 +24,7 @@ from pyrpudl.net.deploy import DeployIO, deploy_io, is_deploy, with_batch
 from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.net.net import Net
 from pyrpudl.net.param_buffer import ParamBuffer
+from pyrpudl.net.state import default_test_stages, resolve_stages
 from pyrpudl.net.transform import InputTransform, data_layer, input_transform
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
@@ -146,6 +147,13 @@ def check_images(model: Model, x: np.ndarray) -> np.ndarray:
     return x
 
 
+def class_scores(spec: pb.NetParameter) -> str | None:
+    """The blob of class scores that the net's SoftmaxWithLoss reads; None for a net without one
+    (an autoencoder or a regression: it trains on its losses and predicts no class)."""
+    loss = next((layer for layer in spec.layer if layer.type == "SoftmaxWithLoss"), None)
+    return loss.bottom[0] if loss is not None else None
+
+
 class Scorer:
     """The TEST net over ``params`` (the model's, or a training run's on its device): class
     probabilities of whole images, ``chunk`` at a time. It keeps its nets (one per chunk size, each
@@ -162,10 +170,10 @@ class Scorer:
             return
         self.io = None
         self.transform = model.transform("TEST")
-        self.scores = next(layer for layer in model.spec.layer if layer.type == "SoftmaxWithLoss").bottom[0]
+        self.scores = class_scores(model.spec)
         self.softmaxed = False
         data = model.data_layer("TEST")
-        self.data_top, self.label_top = data.top[0], data.top[1]
+        self.data_top, self.label_top = data.top[0], (data.top[1] if len(data.top) > 1 else None)
 
     def _prepare(self, images: np.ndarray) -> np.ndarray:
         """The net's input: the TEST transform of source images, a deploy net's values as given."""
@@ -210,6 +218,12 @@ class Scorer:
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """float32 (n, classes) for images ``x`` (n, ...) of the model's example shape."""
+        if self.scores is None:
+            raise InputError(
+                "the net scores no classes (it has no SoftmaxWithLoss layer: an autoencoder or a "
+                "regression), so there is nothing to predict a class from; read what it computes with "
+                "rpudlExtractFeatures(model, x, blob), e.g. its reconstruction or its code layer"
+            )
         to_host = self.params.backend.to_host
         results = []
         for count, blobs in self.batches(x):
@@ -218,7 +232,12 @@ class Scorer:
         return np.concatenate(results) if results else np.empty((0, 0), np.float32)
 
 
-def create_model(prototxt: str | Path, source: DataSource | None = None, seed: int = 0) -> Model:
+def create_model(
+    prototxt: str | Path,
+    source: DataSource | None = None,
+    seed: int = 0,
+    stages: tuple[str, ...] | None = None,
+) -> Model:
     """Build a model from a train/test prototxt whose Data layers read ``source``, or from a deploy
     prototxt (an Input layer, no source) that predicts only.
 
@@ -230,6 +249,11 @@ def create_model(prototxt: str | Path, source: DataSource | None = None, seed: i
         The data source a train/test net's Data layers read; None for a deploy net.
     seed
         Seed of the initial weights (and of dropout).
+    stages
+        The stages of the TEST net (Caffe's NetState stage, as a solver's ``test_state`` gives
+        them), for layers included or excluded by stage. None: none, unless the TEST phase has
+        Data layers only under stages; then the first one's (see
+        :func:`pyrpudl.net.state.default_test_stages`).
 
     Returns
     -------
@@ -244,6 +268,7 @@ def create_model(prototxt: str | Path, source: DataSource | None = None, seed: i
         shapes do not fit (see :func:`pyrpudl.net.infer_shapes`).
     """
     spec = parse_net(prototxt)
+    spec = resolve_stages(spec, default_test_stages(spec) if stages is None else tuple(stages))
     if is_deploy(spec):
         if source is not None:
             raise InputError(

@@ -239,13 +239,15 @@ def _model(value: object, arg: str = "model"):
     return value
 
 
-def create_model(prototxt: str, source: object = None, seed: int = 0):
+def create_model(prototxt: str, source: object = None, seed: int = 0, stages: list | None = None):
     """``rpudl``: a model from a train/test prototxt bound to the data source, or from a deploy
-    prototxt (no source)."""
+    prototxt (no source); ``stages``: the TEST net's (None: the default)."""
     from pyrpudl.model import create_model as create
 
     source = None if source is None else _data_source(source, "data.source")
-    return create(prototxt, source, seed=int(seed))
+    return create(
+        prototxt, source, seed=int(seed), stages=None if stages is None else tuple(map(str, stages))
+    )
 
 
 def load_caffe_weights(model: object, path: str) -> dict:

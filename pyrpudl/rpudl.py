@@ -164,6 +164,7 @@ def rpudl(
     data_source: DataSource | None = None,
     seed: int = 0,
     weights: str | Path | None = None,
+    stage: "str | list[str] | None" = None,
 ) -> Model:
     """As R's ``rpudl``: a model from a train/test prototxt bound to ``data_source``, or from a
     deploy prototxt (an Input layer; no data source) that predicts on the values it is given.
@@ -179,13 +180,17 @@ def rpudl(
     weights
         A Caffe ``.caffemodel`` whose trained layers (matched by name) replace the initial
         weights, as ``caffe train --weights``; prints which layers took them.
+    stage
+        The TEST net's stages (Caffe's ``test_state``), for layers included by stage; None: none,
+        unless the TEST phase has Data layers only under stages (then the first one's).
 
     Returns
     -------
     Model
         An untrained model (or one starting from ``weights``).
     """
-    model = r_api.create_model(str(prototxt), data_source, seed)
+    stages = [stage] if isinstance(stage, str) else stage
+    model = r_api.create_model(str(prototxt), data_source, seed, stages)
     if weights is None:
         if model.deploy:
             print(

@@ -19,6 +19,19 @@ def test_train_saves_a_model_and_reports_accuracy(tmp_path, capsys):
     assert (tmp_path / "m.npz").is_file() and (tmp_path / "mnist" / "mean.binaryproto").is_file()
 
 
+def test_train_reports_an_autoencoders_test_cost(tmp_path, capsys):
+    """A net without classes: its TEST losses on the test images instead of an accuracy, and its
+    targets are the pixels although the command computes the source's mean image."""
+    write_idx_set(tmp_path / "mnist", n_train=8, n_test=4)
+    net = LENET.with_name("autoencoder_train.prototxt")
+    args = ["train", str(net), "mnist", str(tmp_path / "mnist"), "--iterations", "2", "--batch", "4"]
+    assert cli.main(args + ["--display", "1", "--learning-rate", "0.01"]) == 0
+    out = capsys.readouterr().out
+    assert "training @iter 2, cost " in out and "accuracy" not in out
+    cost = float(out.split("testing @iter 2, cost ")[1].split()[0])
+    assert cost > 0 and "on 4 test images; l2_error = " in out
+
+
 def test_convert_writes_lmdb_that_reads_back(tmp_path, capsys):
     write_idx_set(tmp_path / "mnist", n_train=5, n_test=3)
     assert cli.main(["convert", "mnist", str(tmp_path / "mnist"), str(tmp_path / "db")]) == 0

@@ -7,6 +7,7 @@ once as a graph and replayed; ``next_step`` advances the counter as the step's l
 """
 
 import numba
+import numpy as np
 
 from pyrpudl.kernels.cpu.sgd import solver_update
 
@@ -36,6 +37,14 @@ def record_step(costs, accuracies, state, loss, weight, scores, labels):
     slot = state[0]
     costs[slot] = weight * loss[0]
     accuracies[slot] = hits / batch
+
+
+@numba.njit(cache=True)
+def record_cost(costs, accuracies, state, loss, weight):
+    """costs[slot] = weight * loss[0]; accuracies[slot] = NaN (a net without class scores)."""
+    slot = state[0]
+    costs[slot] = weight * loss[0]
+    accuracies[slot] = np.nan
 
 
 @numba.njit(cache=True)

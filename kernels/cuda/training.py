@@ -1,6 +1,8 @@
 """CUDA twins of ``kernels/cpu/training.py``: the per-iteration ops that read the step counter on
 the device, so that a training step can be captured once as a CUDA graph and replayed."""
 
+import math
+
 import numpy as np
 from numba import cuda
 
@@ -49,6 +51,14 @@ def _record_step(costs, accuracies, state, loss, weight, scores, labels):
 
 
 @cuda.jit(cache=True)
+def _record_cost(costs, accuracies, state, loss, weight):
+    if cuda.grid(1) == 0:
+        slot = state[0]
+        costs[slot] = weight * loss[0]
+        accuracies[slot] = np.float32(math.nan)
+
+
+@cuda.jit(cache=True)
 def _add_cost(costs, state, loss, weight):
     if cuda.grid(1) == 0:
         costs[state[0]] += weight * loss[0]
@@ -66,6 +76,10 @@ def select_batch(batch_index, chunk_index, state):
 
 def record_step(costs, accuracies, state, loss, weight, scores, labels):
     _record_step[1, THREADS](costs, accuracies, state, loss, np.float32(weight), scores, labels)
+
+
+def record_cost(costs, accuracies, state, loss, weight):
+    _record_cost[1, 32](costs, accuracies, state, loss, np.float32(weight))
 
 
 def add_cost(costs, state, loss, weight):

@@ -5,6 +5,7 @@ user's ``logLevel = DEBUG`` means the same here. Numbers in messages are written
 writes doubles: 15 significant digits.
 """
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -45,8 +46,10 @@ class DarchLog:
     progress_offset: int = 0  # epochs of the call done before the current RBM
     bar: object = None  # the terminal's progress bar, when this log draws one
     _pending: list = field(default_factory=list)
-    _last: float = 0.0
-    _last_progress: float = 0.0
+    # when lines and the bar were last handed over; -inf: never (time.monotonic() may start near 0,
+    # on a machine up for less than ``every`` seconds)
+    _last: float = -math.inf
+    _last_progress: float = -math.inf
 
     @classmethod
     def make(

@@ -1,6 +1,7 @@
 """Caffe's weight fillers: how a parameter blob starts.
 
-constant (value, default 0); uniform (min, max); gaussian (mean, std); xavier U(-a, a) with
+constant (value, default 0); uniform (min, max); gaussian (mean, std; with ``sparse`` k, each value
+kept with probability k / shape[0] and zeroed otherwise, Caffe's rule); xavier U(-a, a) with
 a = sqrt(3 / n); msra N(0, sqrt(2 / n)); n is the fan-in (count / shape[0]), the fan-out
 (count / shape[1]) or their average, by variance_norm.
 """
@@ -37,9 +38,12 @@ def fill(filler: pb.FillerParameter | None, shape: tuple[int, ...], rng: np.rand
     if kind == "uniform":
         return rng.uniform(filler.min, filler.max, shape).astype(np.float32)
     if kind == "gaussian":
-        if filler.sparse >= 0:
-            raise InputError("the gaussian filler's sparse option is not supported; remove it")
-        return rng.normal(filler.mean, filler.std, shape).astype(np.float32)
+        values = rng.normal(filler.mean, filler.std, shape).astype(np.float32)
+        if filler.sparse < -1:
+            raise InputError(f"the gaussian filler's sparse must be -1 (dense) or more, not {filler.sparse}")
+        if filler.sparse >= 0:  # Caffe's: k / shape[0] (outputs), whatever the comment there says
+            values *= rng.random(shape) < min(1.0, filler.sparse / shape[0])
+        return values
     if kind == "xavier":
         scale = math.sqrt(3.0 / _fan(filler, shape))
         return rng.uniform(-scale, scale, shape).astype(np.float32)

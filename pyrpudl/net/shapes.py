@@ -168,6 +168,24 @@ def _accuracy(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [()] * max(1, len(layer.top)), []
 
 
+def _paired_loss(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """EuclideanLoss and SigmoidCrossEntropyLoss: predictions and targets, one target per value
+    (Caffe's EuclideanLoss also needs the same batch)."""
+    if len(bottoms) != 2:
+        raise ShapeError(
+            f"layer {layer.name!r} ({layer.type}) needs two bottoms, predictions and targets, "
+            f"not {len(bottoms)}"
+        )
+    values, targets = bottoms
+    same_batch = layer.type != "EuclideanLoss" or values[:1] == targets[:1]
+    if math.prod(values) != math.prod(targets) or not same_batch:
+        raise ShapeError(
+            f"layer {layer.name!r} ({layer.type}): the targets {targets} do not match the predictions "
+            f"{values}; give one target per predicted value"
+        )
+    return [()], []
+
+
 def _flatten(layer: pb.LayerParameter, bottoms: list[Shape]):
     shape = bottoms[0]
     start = layer.flatten_param.axis % len(shape)
@@ -353,6 +371,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Dropout": _same,
     "Eltwise": _eltwise,
     "ELU": _same,
+    "EuclideanLoss": _paired_loss,
     "Exp": _same,
     "Flatten": _flatten,
     "InnerProduct": _inner_product,
@@ -365,6 +384,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Reshape": _reshape,
     "Scale": _scale,
     "Sigmoid": _same,
+    "SigmoidCrossEntropyLoss": _paired_loss,
     "Silence": _silence,
     "Slice": _slice,
     "Softmax": _same,

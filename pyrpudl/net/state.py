@@ -34,3 +34,47 @@ def layers_for_phase(
         if keep:
             kept.append(layer)
     return kept
+
+
+def _mentions_state(rule: pb.NetStateRule) -> bool:
+    return bool(rule.stage or rule.not_stage or rule.HasField("min_level") or rule.HasField("max_level"))
+
+
+def default_test_stages(net: pb.NetParameter) -> tuple[str, ...]:
+    """The stages of the TEST net when none are chosen: none, unless the TEST phase has a Data
+    layer only under stages (Caffe's MNIST autoencoder tests "test-on-train" and "test-on-test"
+    nets); then the first such layer's. A model's Data layers read its data source whatever their
+    ``source`` says, so those stages differ only in the files they name."""
+    if any(layer.type == "Data" for layer in layers_for_phase(net, "TEST")):
+        return ()
+    for layer in net.layer:
+        for rule in layer.include if layer.type == "Data" else ():
+            if rule.stage and (not rule.HasField("phase") or rule.phase == pb.TEST):
+                return tuple(rule.stage)
+    return ()
+
+
+def resolve_stages(net: pb.NetParameter, test_stages: tuple[str, ...] = ()) -> pb.NetParameter:
+    """A copy of ``net`` whose rules name phases only: a layer ruled by stages or levels is kept
+    in TRAIN as a TRAIN net (no stages, level 0) keeps it, and in TEST as a TEST net with
+    ``test_stages`` keeps it (Caffe's solver test_state), so every later step builds its nets
+    by phase alone."""
+    resolved = pb.NetParameter()
+    resolved.CopyFrom(net)
+    del resolved.layer[:]
+    for layer in net.layer:
+        if not any(_mentions_state(rule) for rule in (*layer.include, *layer.exclude)):
+            resolved.layer.add().CopyFrom(layer)
+            continue
+        single = pb.NetParameter()
+        single.layer.add().CopyFrom(layer)
+        train = bool(layers_for_phase(single, "TRAIN"))
+        test = bool(layers_for_phase(single, "TEST", stages=test_stages))
+        if not (train or test):
+            continue
+        kept = resolved.layer.add()
+        kept.CopyFrom(layer)
+        del kept.include[:], kept.exclude[:]
+        if train != test:
+            kept.include.add().phase = pb.TRAIN if train else pb.TEST
+    return resolved

@@ -6,7 +6,8 @@ As in Caffe, the outputs are the TEST net's scalar blobs that no layer reads (it
 accuracies), each averaged over the batches. The cost is the losses' weighted sum (loss_weight),
 the accuracy the first Accuracy layer's (with its top_k and ignore_label); the other outputs are
 reported beside them. A TEST net without a loss or an Accuracy layer is scored from its class
-scores (cross-entropy, top-1).
+scores (cross-entropy, top-1); a net without class scores (an autoencoder) has no accuracy (NaN,
+left out of the line).
 """
 
 import math
@@ -71,14 +72,18 @@ class Evaluator:
         labels = source.test_labels[:count]
         layers = layers_for_phase(model.spec, "TEST")
         shapes = infer_shapes(layers, scorer.transform.shape, 1)
-        classes = shapes.blobs[scorer.scores][1]
-        if labels.max() >= classes or labels.min() < 0:
+        classes = shapes.blobs[scorer.scores][1] if scorer.scores else None
+        if classes is not None and (labels.max() >= classes or labels.min() < 0):
             raise InputError(
                 f"the test labels run from {labels.min()} to {labels.max()}, but the net scores "
                 f"{classes} classes (0 to {classes - 1})"
             )
         outputs = _outputs(layers, shapes)
         losses = {name: weight for name, weight in loss_weights(layers).items() if name in outputs}
+        if classes is None and not losses:
+            raise InputError(
+                "the TEST net has neither class scores nor a loss to test; set test_interval to 0"
+            )
         accuracy = next(
             (layer for layer in layers if layer.type == "Accuracy" and layer.top[0] in outputs), None
         )
@@ -96,7 +101,8 @@ class Evaluator:
     def run(self) -> Evaluation:
         """The TEST net's outputs on the test images, each the mean over its batches."""
         backend = self.scorer.params.backend
-        from_scores = not self.losses or self.accuracy is None
+        # what the net does not compute itself, from its class scores (if it has any)
+        from_scores = self.scorer.scores is not None and (not self.losses or self.accuracy is None)
         sums = dict.fromkeys(self.outputs, 0.0)
         cross_entropy = right = 0.0
         offset = 0
@@ -116,9 +122,11 @@ class Evaluator:
         others = {
             name: value for name, value in means.items() if name not in self.losses and name != self.accuracy
         }
+        if accuracy is None:
+            accuracy = right / offset if from_scores else math.nan
         return Evaluation(
             cross_entropy / offset if cost is None else cost,
-            right / offset if accuracy is None else accuracy,
+            accuracy,
             others,
             self.top_k,
         )
@@ -126,10 +134,8 @@ class Evaluator:
 
 def evaluation_line(iteration: int, result: Evaluation, count: int) -> str:
     top = f" (top {result.top_k})" if result.top_k > 1 else ""
-    line = (
-        f"testing @iter {iteration}, cost {result.cost:.6g}, accuracy {result.accuracy:.2%}{top} on "
-        f"{count} test images"
-    )
+    accuracy = "" if math.isnan(result.accuracy) else f", accuracy {result.accuracy:.2%}{top}"
+    line = f"testing @iter {iteration}, cost {result.cost:.6g}{accuracy} on {count} test images"
     if result.others:
         line += "; " + ", ".join(f"{name} = {value:.6g}" for name, value in result.others.items())
     return line

@@ -2,18 +2,20 @@
 loop of seed 000's ``rpudlTrain``.
 
 Every ``display`` iterations it prints ``training @iter N, cost X, accuracy Y%`` (that batch's
-loss and accuracy) and at the end ``training ends with average cost of X, and accuracy Y%``. A
+loss and accuracy) and at the end ``training ends with average cost of X, and accuracy Y%``; a net
+that scores no classes (an autoencoder: no SoftmaxWithLoss) logs its cost alone. A
 NaN or infinite loss stops training with the last good parameters; Ctrl-C stops it after the
 last completed iteration. Either way the model returned is usable.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from pyrpudl.backend import Backend, RecordedSteps, get_backend
 from pyrpudl.errors import InputError, is_interrupt
-from pyrpudl.model import Model
+from pyrpudl.model import Model, class_scores
 from pyrpudl.net.layers.softmax_loss import _labels
 from pyrpudl.net.net import Net
 from pyrpudl.net.param_buffer import ParamBuffer
@@ -44,12 +46,6 @@ def _guarded(report: Report) -> Report:
 class TrainingOutcome:
     model: Model
     stopped: str | None = None  # why training ended early, if it did
-
-
-def _scores_blob(model: Model) -> tuple[str, str]:
-    """Names of the scores and labels that the loss layer reads (for the batch accuracy)."""
-    loss = next(layer for layer in model.spec.layer if layer.type == "SoftmaxWithLoss")
-    return loss.bottom[0], loss.bottom[1]
 
 
 def _fmt(value: float) -> str:
@@ -159,8 +155,8 @@ def train(
                 break
             if display and model.iteration % display == 0:
                 report(
-                    f"training @iter {model.iteration}, cost {_fmt(chunk_costs[-1])}, "
-                    f"accuracy {chunk_hits[-1]:.0%}"
+                    f"training @iter {model.iteration}, cost {_fmt(chunk_costs[-1])}"
+                    + _accuracy(chunk_hits[-1:])
                 )
             if tester and model.iteration % test_interval == 0:
                 tester.test()
@@ -239,13 +235,13 @@ class _Run:
         self.transform = transform = model.transform("TRAIN")
         self.net = Net(model.spec, "TRAIN", transform.shape, batch, params=self.params, seed=model.seed)
         self.dropout = any(hasattr(layer, "keys") for layer in self.net.layers)
-        scores_name, _ = _scores_blob(model)
-        self.scores_name = scores_name
+        # the class scores for the batch accuracy (None: a net without classes logs its cost only)
+        self.scores_name = scores_name = class_scores(model.spec)
         data = model.data_layer("TRAIN")
-        data_top, label_top = data.top[0], data.top[1]
         source = model.source
         size = int(np.prod(source.shape))
-        if backend.name != "cpu":  # on the host the loss layer checks each batch; here, the data once
+        # labels checked once here on a device (on the host the loss layer checks each batch)
+        if backend.name != "cpu" and scores_name:
             loss_layer = next(layer for layer in self.net.layers if layer.spec.type == "SoftmaxWithLoss")
             _labels(loss_layer, source.train_labels, self.net.shapes.blobs[scores_name][1])
         self.images = backend.view(backend.resident(source.train_images), (len(source.train_images), size))
@@ -253,10 +249,9 @@ class _Run:
         self.mean = backend.to_device(transform.mean.ravel())
         self.data = backend.empty((batch, int(np.prod(transform.shape))))
         self.batch_labels = backend.empty((batch,), np.int32)
-        self.inputs = {
-            data_top: backend.view(self.data, (batch, *transform.shape)),
-            label_top: self.batch_labels,
-        }
+        self.inputs = {data.top[0]: backend.view(self.data, (batch, *transform.shape))}
+        if len(data.top) > 1:
+            self.inputs[data.top[1]] = self.batch_labels
         self.losses = list(self.net.loss_weights.items())
         self.chunk_start = {name: backend.empty(self.params.data.shape) for name in ParamBuffer.STATE}
         # the step's inputs on the device: one chunk's batch rows and rates, its logs, the counter
@@ -311,10 +306,13 @@ class _Run:
         if self.dropout:
             self.net.reseed((self.model.iteration + self.slot) * self.iter_size + part)
         blobs = self.net.forward(self.inputs, train=True)
-        scores = blobs[self.scores_name]
         (first, weight), *others = self.losses
-        ops.record_step(self.costs, self.accuracies, self.batch_state, view(blobs[first], (1,)), weight,
-                        view(scores, (batch, scores.size // batch)), self.batch_labels)  # fmt: skip
+        if self.scores_name is None:
+            ops.record_cost(self.costs, self.accuracies, self.batch_state, view(blobs[first], (1,)), weight)
+        else:
+            scores = blobs[self.scores_name]
+            ops.record_step(self.costs, self.accuracies, self.batch_state, view(blobs[first], (1,)), weight,
+                            view(scores, (batch, scores.size // batch)), self.batch_labels)  # fmt: skip
         for name, weight in others:
             ops.add_cost(self.costs, self.batch_state, view(blobs[name], (1,)), weight)
         self.net.backward()
@@ -426,8 +424,14 @@ class _Run:
             self.model.params.load(self.params)
 
 
+def _accuracy(values: list[float], digits: int = 0) -> str:
+    """The batch accuracy for a log line, as ", accuracy Y%"; nothing for a net without classes
+    (its accuracies are NaN)."""
+    mean = float(np.mean(values)) if len(values) else math.nan
+    return "" if math.isnan(mean) else f", accuracy {mean:.{digits}%}"
+
+
 def summary_line(costs: list[float], accuracies: list[float]) -> str:
     """The last line of a training call: its average cost and batch accuracy."""
-    return (
-        f"training ends with average cost of {_fmt(np.mean(costs))}, and accuracy {np.mean(accuracies):.2%}"
-    )
+    accuracy = _accuracy(accuracies, 2).replace(", accuracy", ", and accuracy")
+    return f"training ends with average cost of {_fmt(np.mean(costs))}{accuracy}"

@@ -237,3 +237,35 @@ def test_a_step_replayed_as_a_cuda_graph_equals_launching_its_ops(monkeypatch):
     assert (backend.launches - before) / 150 < 2 < per_step, f"no graph: {backend.capture_error}"
     np.testing.assert_array_equal(graphed.cost_log, eager.cost_log)
     np.testing.assert_array_equal(graphed.params.data, eager.params.data)
+
+
+TINY_AUTOENCODER = """
+layer { name: "data" type: "Data" top: "data" transform_param { scale: 0.0039 } }
+layer { name: "flat" type: "Flatten" bottom: "data" top: "flat" }
+layer { name: "code" type: "InnerProduct" bottom: "data" top: "code"
+  inner_product_param { num_output: 3 weight_filler { type: "gaussian" std: 1 sparse: 2 } } }
+layer { name: "up" type: "InnerProduct" bottom: "code" top: "up"
+  inner_product_param { num_output: 12 weight_filler { type: "gaussian" std: 1 sparse: 2 } } }
+layer { name: "loss" type: "SigmoidCrossEntropyLoss" bottom: "up" bottom: "flat" top: "cross_entropy" }
+layer { name: "out" type: "Sigmoid" bottom: "up" top: "out" }
+layer { name: "loss" type: "EuclideanLoss" bottom: "out" bottom: "flat" top: "l2" loss_weight: 0.5 }
+"""
+
+
+@pytest.mark.parametrize("real", [False, pytest.param(True, marks=pytest.mark.gpu)], ids=["tiny", "real"])
+def test_an_autoencoder_trains_alike_on_both_backends(tmp_path, real):
+    """A net without labels or classes: its two losses' cost, and its reconstruction."""
+    path = tmp_path / "autoencoder.prototxt"
+    path.write_text(TINY_AUTOENCODER)
+    if real:
+        path = Path(__file__).resolve().parents[2] / "r_wrapper/rpud/inst/rpudl/autoencoder_train.prototxt"
+    data = source(1000, (1, 28, 28), 10) if real else source(4, (3, 2, 2))
+    batch, steps = (100, 100) if real else (2, 1)
+    model = create_model(path, data, seed=0)
+    sgd = solver()
+    sgd.base_lr = 0.01
+    on_cpu = train(model, batch, steps, sgd, report=False, display=50, device="cpu").model
+    on_cuda = train(model, batch, steps, sgd, report=False, display=50, device="cuda").model
+    assert len(on_cpu.cost_log) == steps and np.isnan(on_cuda.accuracy_log).all()
+    assert_close(on_cuda.cost_log, on_cpu.cost_log, 1e-3)
+    assert_close(on_cuda.params.data, on_cpu.params.data, 1e-3)

@@ -66,6 +66,11 @@ def test_record_step_and_add_cost_match_the_cpu():
     cuda_training.add_cost(d_costs, d_state, cuda.to_device(extra), 3.0)
     np.testing.assert_allclose(d_costs.copy_to_host(), costs, rtol=1e-6)
     np.testing.assert_allclose(d_accuracies.copy_to_host(), accuracies, rtol=1e-6)
+    # a net without class scores: its cost, and NaN for the accuracy
+    cpu_training.record_cost(costs, accuracies, state, extra, np.float32(2.0))
+    cuda_training.record_cost(d_costs, d_accuracies, d_state, cuda.to_device(extra), 2.0)
+    np.testing.assert_allclose(d_costs.copy_to_host(), costs, rtol=1e-6)
+    assert costs[2] == 1.0 and np.isnan(accuracies[2]) and np.isnan(d_accuracies.copy_to_host()[2])
 
 
 @pytest.mark.parametrize("kind", [0, 5])  # SGD, Adam (tests/cuda/test_sgd.py has every type)

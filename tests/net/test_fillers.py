@@ -39,3 +39,16 @@ def test_fillers_are_reproducible_with_a_seed():
 def test_unknown_fillers_are_named():
     with pytest.raises(InputError, match="unknown filler type 'bilinear'; choose one of constant"):
         draw(type="bilinear")
+
+
+def test_sparse_gaussian_keeps_a_share_of_sparse_over_outputs():
+    """Caffe's sparse: each value survives with probability sparse / shape[0]."""
+    shape = (200, 300)
+    values = fill(pb.FillerParameter(type="gaussian", std=1, sparse=15), shape, np.random.default_rng(0))
+    kept = values != 0
+    assert kept.mean() == pytest.approx(15 / 200, rel=0.05)
+    assert values[kept].std() == pytest.approx(1.0, rel=0.05)
+    dense = fill(pb.FillerParameter(type="gaussian", std=1, sparse=-1), shape, np.random.default_rng(0))
+    assert (dense != 0).all()
+    with pytest.raises(InputError, match="sparse must be -1"):
+        fill(pb.FillerParameter(type="gaussian", sparse=-2), shape, np.random.default_rng(0))

@@ -7,6 +7,7 @@ from pyrpudl.net.layers import (  # noqa: F401
     deconvolution,
     dropout,
     inner_product,
+    losses,
     lrn,
     neurons,
     pooling,

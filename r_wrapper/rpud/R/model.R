@@ -21,6 +21,11 @@
 #'   net subtracts a mean image (`transform_param { mean_file }`), compute it first with
 #'   [rpudlFindTrainingDataMean()].
 #' @param seed Seed of the initial weights.
+#' @param stage Optionally the stages of the TEST net (Caffe's `test_state { stage: }`), for nets
+#'   whose layers are included or excluded by stage. `NULL`: none, unless the TEST phase has Data
+#'   layers only under stages (as Caffe's MNIST autoencoder has "test-on-train" and
+#'   "test-on-test"); then the first one's. The Data layers read `data.source` whatever file they
+#'   name.
 #' @param weights Optionally a Caffe `.caffemodel` file (trained by Caffe, or written by
 #'   [rpudlSaveModel()]) to start from, as `caffe train --weights`: each layer of the net takes the
 #'   weights of the file's layer of the same name; layers the file lacks keep their initial
@@ -39,10 +44,14 @@
 #' obj <- rpudlGetTestingDataSamples(ds, c(1, 5))
 #' identical(predict(deployed, rpudlNetInput(model, obj$x)), predict(model, obj$x))
 #' @export
-rpudl <- function(prototxt, data.source = NULL, seed = 0L, weights = NULL) {
+rpudl <- function(prototxt, data.source = NULL, seed = 0L, weights = NULL, stage = NULL) {
   if (!is.null(data.source)) check_data_source(data.source)
+  if (!is.null(stage) && (!is.character(stage) || anyNA(stage))) {
+    rpud_abort("stage must be a character vector of stage names, e.g. \"test-on-test\"", "rpud_input_error")
+  }
   py <- rpud_call("create_model", prototxt = path.expand(as_scalar_string(prototxt, "prototxt")),
-                  source = if (is.null(data.source)) NULL else data.source$py, seed = as.integer(seed))
+                  source = if (is.null(data.source)) NULL else data.source$py, seed = as.integer(seed),
+                  stages = if (is.null(stage)) NULL else as.list(stage))
   if (!is.null(weights)) {
     loaded <- rpud_call("load_caffe_weights", model = py, path = optional_path(weights, "weights"))
     message(loaded$note)
@@ -388,7 +397,8 @@ rpudlLoadModel <- function(file, data.source) {
 #'
 #' The cost of every training iteration so far (all `rpudlTrain()` calls), with a smoothed curve
 #' (`lowess`) through it, and where the model was tested (`rpudlTrain(test.interval = )`), the
-#' test cost (orange) with the last test accuracy below the plot.
+#' test cost (orange) with the last test accuracy below the plot (a net that scores no classes,
+#' such as an autoencoder, has none).
 #'
 #' @param x A trained model.
 #' @param y Unused.
@@ -422,8 +432,10 @@ plot.rpudl_model <- function(x, y, ...) {
                      col = c(grDevices::grey(0.6), "steelblue", "darkorange"), pch = c(16, NA, 16),
                      lty = c(NA, 1, 1), lwd = c(NA, 2, 2))
     last <- tests[nrow(tests), ]
-    graphics::mtext(sprintf("test accuracy %.2f%% at iteration %d", 100 * last$accuracy, last$iteration),
-                    side = 1, line = 4, cex = 0.8)
+    if (!is.nan(last$accuracy)) {  # a net without classes (an autoencoder) has no accuracy
+      graphics::mtext(sprintf("test accuracy %.2f%% at iteration %d", 100 * last$accuracy, last$iteration),
+                      side = 1, line = 4, cex = 0.8)
+    }
   }
   invisible(x)
 }

@@ -82,6 +82,29 @@ test_that("training tests on the test images every test.interval iterations", {
                class = "rpud_input_error")
 })
 
+test_that("an autoencoder trains on its losses, reports no accuracy, and gives its reconstruction", {
+  files <- make_mnist_dir(n_train = 6L, n_test = 3L)
+  ds <- rpudlCreateDataSource("mnist", files$dir)
+  net <- file.path(path.package("rpud"), "rpudl", "autoencoder_train.prototxt")
+  model <- rpudl(net, ds)
+  messages <- capture_messages(trained <- rpudlTrain(model, batch = 3, iter = 4, display = 2,
+                                                     learning.rate = 0.01, test.interval = 4))
+  expect_match(messages, "^training @iter 2, cost [0-9.e+-]+\\s*$", all = FALSE)
+  expect_match(messages, "^testing @iter 4, cost [0-9.e+-]+ on 3 test images; l2_error = ", all = FALSE)
+  expect_false(any(grepl("accuracy", messages)))
+  expect_true(all(is.nan(trained$test.log$accuracy)))
+  picture <- tempfile(fileext = ".png")
+  grDevices::png(picture)
+  plot(trained)
+  grDevices::dev.off()
+  expect_gt(file.size(picture), 2000)
+  obj <- rpudlGetTestingDataSamples(ds, 1:2)
+  expect_equal(dim(rpudlExtractFeatures(trained, obj$x, "encode4")), c(2L, 30L))
+  expect_error(predict(trained, obj$x), "scores no classes", class = "rpud_input_error")
+  expect_error(rpudl(net, ds, stage = "deploy"), "no Data layer in its TEST phase")
+  expect_error(rpudl(net, ds, stage = 1), "stage must be a character vector", class = "rpud_input_error")
+})
+
 test_that("a model is saved and loaded, and keeps its training state", {
   files <- make_mnist_dir()
   ds <- rpudlCreateDataSource("mnist", files$dir)

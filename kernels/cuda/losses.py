@@ -1,0 +1,107 @@
+"""CUDA twins of ``kernels/cpu/losses.py`` (the formulas are there): each loss is one block that
+sums in a fixed order (a stride per thread, then a shared-memory tree), so a loss is the same
+from run to run; the backward pass is a grid-stride loop."""
+
+import math
+
+import numpy as np
+from numba import cuda
+
+from .grid import THREADS
+from .grid import blocks as _blocks
+
+FULL, VALID, BATCH_SIZE, NONE = 0, 1, 2, 3
+
+
+@cuda.jit(device=True, cache=True)
+def _block_sum(shared, mine):
+    """The sum of every thread's ``mine`` (thread 0 gets it), in a fixed order."""
+    tid = cuda.threadIdx.x
+    shared[tid] = mine
+    cuda.syncthreads()
+    step = THREADS // 2
+    while step > 0:
+        if tid < step:
+            shared[tid] += shared[tid + step]
+        cuda.syncthreads()
+        step //= 2
+    return shared[0]
+
+
+@cuda.jit(cache=True)
+def _euclidean_forward(diff, loss, a, b, num):
+    sums = cuda.shared.array(THREADS, np.float32)
+    mine = np.float32(0.0)
+    for i in range(cuda.threadIdx.x, a.shape[0], THREADS):
+        d = a[i] - b[i]
+        diff[i] = d
+        mine += d * d
+    total = _block_sum(sums, mine)
+    if cuda.threadIdx.x == 0:
+        loss[0] = total / (np.float32(2.0) * num)
+
+
+@cuda.jit(cache=True)
+def _sigmoid_cross_entropy_forward(loss, normalizer, x, target, num, ignore, has_ignore, normalization):
+    sums = cuda.shared.array(THREADS, np.float32)
+    counts = cuda.shared.array(THREADS, np.float32)
+    one, zero = np.float32(1.0), np.float32(0.0)
+    mine = zero
+    valid = zero
+    for i in range(cuda.threadIdx.x, x.shape[0], THREADS):
+        t = target[i]
+        if has_ignore and int(t) == ignore:
+            continue
+        v = x[i]
+        positive = one if v >= zero else zero
+        mine -= v * (t - positive) - math.log(one + math.exp(v - np.float32(2.0) * v * positive))
+        valid += one
+    total = _block_sum(sums, mine)
+    valid_total = _block_sum(counts, valid)
+    if cuda.threadIdx.x == 0:
+        if normalization == FULL:
+            norm = np.float32(x.shape[0])
+        elif normalization == VALID:
+            norm = valid_total
+        elif normalization == BATCH_SIZE:
+            norm = np.float32(num)
+        else:
+            norm = one
+        norm = max(one, norm)
+        normalizer[0] = norm
+        loss[0] = total / norm
+
+
+@cuda.jit(cache=True)
+def _sigmoid_cross_entropy_backward(dx, x, target, normalizer, weight, ignore, has_ignore):
+    one = np.float32(1.0)
+    scale = weight / normalizer[0]
+    for i in range(cuda.grid(1), x.shape[0], cuda.gridsize(1)):
+        t = target[i]
+        if has_ignore and int(t) == ignore:
+            dx[i] = np.float32(0.0)
+        else:
+            dx[i] = scale * (one / (one + math.exp(-x[i])) - t)
+
+
+def euclidean_loss_forward(diff, loss, a, b, num):
+    _euclidean_forward[1, THREADS](diff, loss, a, b, np.float32(num))
+
+
+def sigmoid_cross_entropy_forward(loss, normalizer, x, target, num, ignore, has_ignore, normalization):
+    _sigmoid_cross_entropy_forward[1, THREADS](
+        loss,
+        normalizer,
+        x,
+        target,
+        np.int32(num),
+        np.int32(ignore),
+        bool(has_ignore),
+        np.int32(normalization),
+    )
+
+
+def sigmoid_cross_entropy_backward(dx, x, target, normalizer, weight, ignore, has_ignore):
+    _sigmoid_cross_entropy_backward[_blocks(x.shape[0]), THREADS](
+        dx, x, target, normalizer, np.float32(weight), np.int32(ignore), bool(has_ignore)
+    )

@@ -1,0 +1,73 @@
+"""Caffe's losses that compare a prediction with a target of the same size, for regression and
+reconstruction (an autoencoder's target is its own input): EuclideanLoss and
+SigmoidCrossEntropyLoss. The formulas are in kernels/cpu/losses.py.
+
+- EuclideanLoss: Σ (a − b)² / (2·batch); both bottoms take a gradient (±).
+- SigmoidCrossEntropyLoss: the cross-entropy of sigmoid(x) against targets in [0, 1], from the
+  scores x (the sigmoid is inside, as in Caffe); ``loss_param``'s ``ignore_label`` skips targets,
+  and ``normalization`` divides by the batch by default (Caffe's BATCH_SIZE for this layer;
+  ``normalize: true`` means VALID). The targets take no gradient (Caffe refuses one).
+"""
+
+from pyrpudl.net.layers.base import Layer, register
+from pyrpudl.proto import rpudl_model_pb2 as pb
+
+
+@register
+class EuclideanLoss(Layer):
+    type_name = "EuclideanLoss"
+
+    def forward(self, bottoms, train):
+        a, b = (self.flat(x) for x in bottoms)
+        diff = self.buffer("diff", a.shape, a.dtype)
+        loss = self.buffer("top", (1,), a.dtype)
+        self.ops.euclidean_loss_forward(diff, loss, a, b, bottoms[0].shape[0])
+        return [self.backend.view(loss, ())]
+
+    def backward(self, top_diffs, bottoms, tops):
+        weight = float(top_diffs[0])  # the loss weight: a number on the host
+        diff = self._buffers["diff"]
+        scale = weight / bottoms[0].shape[0]
+        grads = []
+        for index, sign in enumerate((1.0, -1.0)):
+            if not self.propagate_down[index]:
+                grads.append(None)
+                continue
+            dx = self.buffer(f"bottom_diff{index}", diff.shape, diff.dtype)
+            self.ops.axpby(dx, sign * scale, diff, 0.0, diff)
+            grads.append(self.backend.view(dx, bottoms[index].shape))
+        return grads
+
+
+@register
+class SigmoidCrossEntropyLoss(Layer):
+    type_name = "SigmoidCrossEntropyLoss"
+
+    def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
+        super().__init__(spec, bottom_shapes, params, grads, backend)
+        loss = spec.loss_param
+        self.ignore = (loss.ignore_label, True) if loss.HasField("ignore_label") else (0, False)
+        if loss.HasField("normalization"):
+            self.normalization = loss.normalization
+        elif loss.HasField("normalize"):
+            self.normalization = pb.LossParameter.VALID if loss.normalize else pb.LossParameter.BATCH_SIZE
+        else:
+            self.normalization = pb.LossParameter.BATCH_SIZE
+
+    def forward(self, bottoms, train):
+        x, target = self.flat(bottoms[0]), self.flat(bottoms[1])
+        loss = self.buffer("top", (1,), x.dtype)
+        normalizer = self.buffer("normalizer", (1,), x.dtype)
+        self.ops.sigmoid_cross_entropy_forward(
+            loss, normalizer, x, target, bottoms[0].shape[0], *self.ignore, self.normalization
+        )
+        return [self.backend.view(loss, ())]
+
+    def backward(self, top_diffs, bottoms, tops):
+        x, target = self.flat(bottoms[0]), self.flat(bottoms[1])
+        dx = self.buffer("bottom_diff", x.shape, x.dtype)
+        weight = float(top_diffs[0])
+        self.ops.sigmoid_cross_entropy_backward(
+            dx, x, target, self._buffers["normalizer"], weight, *self.ignore
+        )
+        return [self.backend.view(dx, bottoms[0].shape), None]

@@ -1,0 +1,46 @@
+"""The loss ops on CUDA against their CPU twins (checked against Caffe's formulas in
+tests/kernels/test_cpu_losses.py): more values than a block has threads, ignored targets, every
+normalization."""
+
+import numpy as np
+from numba import cuda
+
+from pyrpudl.kernels.cpu import losses as cpu
+from pyrpudl.kernels.cuda import losses as gpu
+from tests.cuda.conftest import assert_close, poisoned
+
+N = 300
+
+
+def values(seed):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(N) * 3).astype(np.float32), rng.random(N).astype(np.float32)
+
+
+def test_euclidean_loss_matches_the_cpu():
+    a, b = values(0)
+    diff, loss = np.empty_like(a), np.empty(1, np.float32)
+    cpu.euclidean_loss_forward(diff, loss, a, b, 6)
+    d_diff, d_loss = poisoned(a.shape), poisoned((1,))
+    gpu.euclidean_loss_forward(d_diff, d_loss, cuda.to_device(a), cuda.to_device(b), 6)
+    assert_close(d_diff.copy_to_host(), diff)
+    assert_close(d_loss.copy_to_host(), loss)
+
+
+def test_sigmoid_cross_entropy_matches_the_cpu():
+    """The normalizations that count forward (one launch each), the backward pass once (its divisor comes
+    from the forward pass's)."""
+    x, t = values(1)
+    t[::7] = 5  # ignored
+    d_x, d_t = cuda.to_device(x), cuda.to_device(t)
+    for mode in (cpu.FULL, cpu.BATCH_SIZE, cpu.VALID):  # NONE is a constant 1
+        loss, normalizer = np.empty(1, np.float32), np.empty(1, np.float32)
+        cpu.sigmoid_cross_entropy_forward(loss, normalizer, x, t, 6, 5, True, mode)
+        d_loss, d_normalizer = poisoned((1,)), poisoned((1,))
+        gpu.sigmoid_cross_entropy_forward(d_loss, d_normalizer, d_x, d_t, 6, 5, True, mode)
+        assert d_normalizer.copy_to_host()[0] == normalizer[0]
+        assert_close(d_loss.copy_to_host(), loss)
+    dx, d_dx = np.empty_like(x), poisoned(x.shape)
+    cpu.sigmoid_cross_entropy_backward(dx, x, t, normalizer, 0.5, 5, True)
+    gpu.sigmoid_cross_entropy_backward(d_dx, d_x, d_t, d_normalizer, 0.5, 5, True)
+    assert_close(d_dx.copy_to_host(), dx)
