@@ -390,7 +390,7 @@ def model_summary(model: object) -> str:
     layers = [f"{layer.name} ({layer.type})" for layer in model.spec.layer]
     if model.deploy:
         return (
-            f"rpudl deploy net {model.spec.name or '(unnamed)'}: {model.params.data.size} parameters\n"
+            f"rpudl deploy net {model.spec.name or '(unnamed)'}: {model.params.learnable_count} parameters\n"
             f"  input: {dims(model.example_shape())} values per example, as given (scale and centre "
             f"them as the training net's Data layer did)\n  layers: {', '.join(layers)}"
         )
@@ -402,7 +402,7 @@ def model_summary(model: object) -> str:
     if transform.mirror:
         images += ", mirrored at random"
     return (
-        f"rpudl model {model.spec.name or '(unnamed)'}: {model.params.data.size} parameters, "
+        f"rpudl model {model.spec.name or '(unnamed)'}: {model.params.learnable_count} parameters, "
         f"{model.iteration} iterations trained{solver}\n  data: {model.source.data_format}, images "
         f"{images}\n  layers: {', '.join(layers)}"
     )

@@ -151,6 +151,7 @@ class Net:
                     )
                     diff = total
                 diffs[name] = diff
+        self.params.add_shared_gradients()
 
 
 def loss_weights(layers) -> dict[str, float]:

@@ -5,6 +5,12 @@ Each layer's weights and bias are views into the buffer. One kernel updates ever
 step, one copy saves a model, and (later) one all-reduce would average gradients across devices.
 Per-element learning-rate and decay multipliers (from each layer's ``param {}`` blocks) let that
 single update honour ``lr_mult`` and ``decay_mult``.
+
+Caffe's weight sharing (``param { name: "w" }`` in several layers): the first layer to name a
+parameter owns it; a later layer's weights view the owner's values, while its gradient goes to a
+region of its own (layers write their gradients, they do not add them), which ``add_shared_gradients``
+adds to the owner's after the backward pass. Those regions have lr_mult and decay_mult 0, so the
+update leaves them alone, and they are left out of what is saved as the layer's own.
 """
 
 import math
@@ -13,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pyrpudl.backend import Backend, get_backend
+from pyrpudl.errors import InputError
 from pyrpudl.net.fillers import fill
 from pyrpudl.net.shapes import NetShapes
 from pyrpudl.proto import rpudl_model_pb2 as pb
@@ -44,6 +51,24 @@ def _filler(layer: pb.LayerParameter, index: int) -> pb.FillerParameter | None:
     return default if index == 0 else None
 
 
+def _check_sharing(layer, index, name, shape, owner_shape, owner_layer) -> None:
+    """Caffe's STRICT rule (its default) for a shared parameter: the owner's shape. Its PERMISSIVE
+    mode (any shape of as many values) is refused here with its own message."""
+    if tuple(shape) == tuple(owner_shape):
+        return
+    where = f"layer {layer.name!r} shares parameter {name!r} with layer {owner_layer!r}, but its shape"
+    if layer.param[index].share_mode == pb.ParamSpec.PERMISSIVE and math.prod(shape) == math.prod(
+        owner_shape
+    ):
+        raise InputError(
+            f"{where} {list(shape)} differs from {list(owner_shape)}: share_mode PERMISSIVE (the same "
+            "number of values in another shape) is not supported; give both layers the same shape"
+        )
+    raise InputError(
+        f"{where} {list(shape)} differs from {list(owner_shape)}; shared parameters must have the same shape"
+    )
+
+
 @dataclass
 class ParamBuffer:
     data: np.ndarray
@@ -55,6 +80,10 @@ class ParamBuffer:
     # layer name -> [(offset, shape)] for weights, then bias
     slots: dict[str, list[tuple[int, tuple[int, ...]]]] = field(default_factory=dict)
     backend: Backend = field(default_factory=lambda: get_backend("cpu"))
+    # shared parameters: (layer, index) -> the offset of that layer's own gradient region, and the
+    # (owner offset, gradient offset, count) to add after each backward pass
+    gradient_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    shared: list[tuple[int, int, int]] = field(default_factory=list)
 
     ARRAYS = ("data", "diff", "history", "history2", "lr_mult", "decay_mult")
     STATE = ("data", "history", "history2")  # what training changes and a saved model keeps
@@ -64,7 +93,31 @@ class ParamBuffer:
         if backend is self.backend:
             return self
         arrays = [backend.to_device(self.backend.to_host(getattr(self, name))) for name in self.ARRAYS]
-        return ParamBuffer(*arrays, slots=self.slots, backend=backend)
+        return ParamBuffer(*arrays, slots=self.slots, backend=backend,
+                           gradient_offsets=self.gradient_offsets, shared=self.shared)  # fmt: skip
+
+    def owned_slots(self) -> list[tuple[int, tuple[int, ...]]]:
+        """Every learnable parameter once, in net order: a shared one at its owner (Caffe's
+        learnable_params, the order of a solverstate's histories)."""
+        seen, owned = set(), []
+        for slots in self.slots.values():
+            for offset, shape in slots:
+                if offset not in seen:
+                    seen.add(offset)
+                    owned.append((offset, shape))
+        return owned
+
+    @property
+    def learnable_count(self) -> int:
+        """The number of parameter values, each shared one once."""
+        return sum(math.prod(shape) for _, shape in self.owned_slots())
+
+    def add_shared_gradients(self) -> None:
+        """Add each sharing layer's gradient to its owner's (after a backward pass)."""
+        view, add = self.backend.view, self.backend.ops.add
+        for owner, own, count in self.shared:
+            target = view(self.diff[owner : owner + count], (count,))
+            add(target, target, view(self.diff[own : own + count], (count,)))
 
     def load(self, other: "ParamBuffer", names=STATE) -> None:
         """Take the values ``names`` from ``other`` (same layout, any backend) into this buffer."""
@@ -91,12 +144,25 @@ class ParamBuffer:
         buffer = cls(*(np.zeros(size, dtype=dtype) for _ in range(4)),
                      np.ones(size, dtype=dtype), np.ones(size, dtype=dtype))  # fmt: skip
         offset = 0
+        owners: dict[str, tuple[int, tuple[int, ...], str]] = {}  # param name -> (offset, shape, layer)
         for layer in layers:
             param_shapes = shapes.params.get(layer.name, [])
             buffer.slots[layer.name] = []
             for index, shape in enumerate(param_shapes):
                 count = math.prod(shape)
                 part = slice(offset, offset + count)
+                name = layer.param[index].name if index < len(layer.param) else ""
+                if name in owners:
+                    owner, owner_shape, owner_layer = owners[name]
+                    _check_sharing(layer, index, name, shape, owner_shape, owner_layer)
+                    buffer.lr_mult[part] = buffer.decay_mult[part] = 0  # a gradient region only
+                    buffer.slots[layer.name].append((owner, owner_shape))
+                    buffer.gradient_offsets[(layer.name, index)] = offset
+                    buffer.shared.append((owner, offset, count))
+                    offset += count
+                    continue
+                if name:
+                    owners[name] = (offset, shape, layer.name)
                 buffer.data[part] = fill(_filler(layer, index), shape, rng).ravel()
                 if layer.type == "BatchNorm":  # statistics, not learned (Caffe forces lr_mult 0)
                     buffer.lr_mult[part] = buffer.decay_mult[part] = 0
@@ -107,16 +173,18 @@ class ParamBuffer:
                 offset += count
         return buffer
 
-    def _view(self, array: np.ndarray, layer: str, index: int) -> np.ndarray:
-        offset, shape = self.slots[layer][index]
-        return self.backend.view(array[offset : offset + math.prod(shape)], shape)
+    def _view(self, array: np.ndarray, layer: str, index: int, offset: int | None = None) -> np.ndarray:
+        start, shape = self.slots[layer][index]
+        start = start if offset is None else offset
+        return self.backend.view(array[start : start + math.prod(shape)], shape)
 
     def weights(self, layer: str, index: int = 0) -> np.ndarray:
         """Parameter ``index`` (0 = weights, 1 = bias) of ``layer``: a view, not a copy."""
         return self._view(self.data, layer, index)
 
     def gradient(self, layer: str, index: int = 0) -> np.ndarray:
-        return self._view(self.diff, layer, index)
+        """Where ``layer`` writes parameter ``index``'s gradient (its own region when shared)."""
+        return self._view(self.diff, layer, index, self.gradient_offsets.get((layer, index)))
 
     def sgd_step(self, rate: float, momentum: float, weight_decay: float, l1: bool = False) -> None:
         """Caffe's SGD update of every parameter, in one kernel launch."""

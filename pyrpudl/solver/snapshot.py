@@ -107,11 +107,10 @@ def current_step(solver: pb.SolverParameter, iteration: int) -> int:
 
 
 def _history_blobs(params, array: np.ndarray) -> list[pb.BlobProto]:
-    """One blob per learnable parameter, in net order (Caffe's history_)."""
+    """One blob per learnable parameter, in net order, a shared one once (Caffe's history_)."""
     blobs = []
-    for slots in params.slots.values():
-        for offset, shape in slots:
-            blobs.append(array_blob(array[offset : offset + int(np.prod(shape))].reshape(shape)))
+    for offset, shape in params.owned_slots():
+        blobs.append(array_blob(array[offset : offset + int(np.prod(shape))].reshape(shape)))
     return blobs
 
 
@@ -195,7 +194,7 @@ def restore_snapshot(model, path: str | Path, solver_type: str | None = None):
     restored = model.copy()
     params = restored.params
     copy_trained_layers(params, read_net(weights), weights, require_all=True)
-    slots = [slot for layer in params.slots.values() for slot in layer]
+    slots = params.owned_slots()
     kind = _history_type(state, len(slots), len(state.history), solver_type, path)
     arrays = [params.history, params.history2]
     for array in arrays:

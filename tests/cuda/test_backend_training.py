@@ -242,10 +242,10 @@ def test_a_step_replayed_as_a_cuda_graph_equals_launching_its_ops(monkeypatch):
 TINY_AUTOENCODER = """
 layer { name: "data" type: "Data" top: "data" transform_param { scale: 0.0039 } }
 layer { name: "flat" type: "Flatten" bottom: "data" top: "flat" }
-layer { name: "code" type: "InnerProduct" bottom: "data" top: "code"
+layer { name: "code" type: "InnerProduct" bottom: "data" top: "code" param { name: "tied" }
   inner_product_param { num_output: 3 weight_filler { type: "gaussian" std: 1 sparse: 2 } } }
-layer { name: "up" type: "InnerProduct" bottom: "code" top: "up"
-  inner_product_param { num_output: 12 weight_filler { type: "gaussian" std: 1 sparse: 2 } } }
+layer { name: "up" type: "InnerProduct" bottom: "code" top: "up" param { name: "tied" }
+  inner_product_param { num_output: 12 transpose: true } }
 layer { name: "loss" type: "SigmoidCrossEntropyLoss" bottom: "up" bottom: "flat" top: "cross_entropy" }
 layer { name: "out" type: "Sigmoid" bottom: "up" top: "out" }
 layer { name: "loss" type: "EuclideanLoss" bottom: "out" bottom: "flat" top: "l2" loss_weight: 0.5 }
@@ -254,7 +254,8 @@ layer { name: "loss" type: "EuclideanLoss" bottom: "out" bottom: "flat" top: "l2
 
 @pytest.mark.parametrize("real", [False, pytest.param(True, marks=pytest.mark.gpu)], ids=["tiny", "real"])
 def test_an_autoencoder_trains_alike_on_both_backends(tmp_path, real):
-    """A net without labels or classes: its two losses' cost, and its reconstruction."""
+    """A net without labels or classes: its two losses' cost; the tiny one's decoder shares the
+    encoder's weights (transposed), so the shared gradients add up on the device too."""
     path = tmp_path / "autoencoder.prototxt"
     path.write_text(TINY_AUTOENCODER)
     if real:
