@@ -37,6 +37,7 @@ EXPORTS = (
     "find_training_data_mean",
     "load_training_data_mean",
     "testing_data_samples",
+    "pair_data_source",
     "write_lmdb",
     "convert_to_lmdb",
     "create_model",
@@ -209,6 +210,11 @@ def data_source_classes(source: object) -> dict:
         "training": np.bincount(source.train_labels, minlength=count).astype(np.int64).tolist(),
         "test": np.bincount(source.test_labels, minlength=count).astype(np.int64).tolist(),
     }
+
+
+def pair_data_source(source: object, seed: int = 0) -> data.DataSource:
+    """``rpudlCreatePairDataSource``: siamese pairs of the source's images."""
+    return _data_source(source, "data.source").pairs(int(seed))
 
 
 def find_training_data_mean(source: object, filename: str, report: object = None) -> str:

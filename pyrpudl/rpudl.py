@@ -25,6 +25,7 @@ __all__ = [
     "rpudlTrain",
     "rpudlConvertToLMDB",
     "rpudlCreateDataSource",
+    "rpudlCreatePairDataSource",
     "rpudlExtractFeatures",
     "rpudlFindTrainingDataMean",
     "rpudlGetTestingDataSamples",
@@ -57,6 +58,12 @@ def rpudlCreateDataSource(data_format: str, data_dir: str | Path | None = None, 
         The training and test images with their labels.
     """
     return create_data_source(data_format, data_dir, **options)
+
+
+def rpudlCreatePairDataSource(data_source: DataSource, seed: int = 0) -> DataSource:
+    """As R's ``rpudlCreatePairDataSource``: Caffe's siamese pairs of ``data_source``'s images
+    (see :meth:`pyrpudl.data.DataSource.pairs`), labelled 1 for a pair of one class, else 0."""
+    return r_api.pair_data_source(data_source, seed)
 
 
 def rpudlFindTrainingDataMean(ds: DataSource, filename: str = "mean.binaryproto") -> Path:

@@ -8,6 +8,12 @@ pyrpudl/net/layers/losses.py):
   ignored). The normalizer follows ``normalization`` (LossParameter's codes: FULL 0 = all
   elements, VALID 1 = the elements not ignored, BATCH_SIZE 2 = ``num``, NONE 3 = 1), at least 1.
 
+- ContrastiveLoss (Hadsell et al. 2006, as Caffe): rows a, b (N, C) and a similarity y (N,); with
+  d² = ‖a − b‖², loss = Σ [y ? d² : max(margin − d, 0)²] / (2N) (``legacy``: max(margin − d², 0)
+  for dissimilar rows). Gradient of a (b: the negative): α·(a − b) for a similar row, with
+  α = ±weight / N; for a dissimilar one −α·(margin − d)/(d + 1e-4)·(a − b) (legacy: −α·(a − b))
+  while the margin is not met, else 0.
+
 Sums run in float64 on the CPU; the CUDA twins sum float32 in a fixed order.
 """
 
@@ -71,3 +77,40 @@ def sigmoid_cross_entropy_backward(dx, x, target, normalizer, weight, ignore, ha
             dx[i] = 0
         else:
             dx[i] = scale * (one / (one + np.exp(-x[i])) - t)
+
+
+@numba.njit(cache=True)
+def contrastive_loss_forward(diff, dist_sq, loss, a, b, similar, margin, legacy):
+    rows, channels = a.shape
+    total = 0.0
+    for j in range(rows):
+        square = 0.0
+        for c in range(channels):
+            d = a[j, c] - b[j, c]
+            diff[j, c] = d
+            square += float(d) * float(d)
+        dist_sq[j] = square
+        if int(similar[j]):
+            total += square
+        elif legacy:
+            total += max(margin - square, 0.0)
+        else:
+            gap = max(margin - math.sqrt(square), 0.0)
+            total += gap * gap
+    loss[0] = total / rows / 2.0
+
+
+@numba.njit(cache=True)
+def contrastive_loss_backward(dx, diff, dist_sq, similar, alpha, margin, legacy):
+    rows, channels = diff.shape
+    for j in range(rows):
+        if int(similar[j]):
+            beta = alpha
+        elif legacy:
+            beta = -alpha if margin - dist_sq[j] > 0 else 0.0
+        else:
+            dist = math.sqrt(dist_sq[j])
+            beta = -alpha * (margin - dist) / (dist + 1e-4) if margin - dist > 0 else 0.0
+        scale = dx.dtype.type(beta)
+        for c in range(channels):
+            dx[j, c] = scale * diff[j, c]

@@ -73,6 +73,47 @@ def _sigmoid_cross_entropy_forward(loss, normalizer, x, target, num, ignore, has
 
 
 @cuda.jit(cache=True)
+def _contrastive_forward(diff, dist_sq, loss, a, b, similar, margin, legacy):
+    sums = cuda.shared.array(THREADS, np.float32)
+    zero = np.float32(0.0)
+    rows, channels = a.shape
+    mine = zero
+    for j in range(cuda.threadIdx.x, rows, THREADS):
+        square = zero
+        for c in range(channels):
+            d = a[j, c] - b[j, c]
+            diff[j, c] = d
+            square += d * d
+        dist_sq[j] = square
+        if int(similar[j]):
+            mine += square
+        elif legacy:
+            mine += max(margin - square, zero)
+        else:
+            gap = max(margin - math.sqrt(square), zero)
+            mine += gap * gap
+    total = _block_sum(sums, mine)
+    if cuda.threadIdx.x == 0:
+        loss[0] = total / np.float32(rows) / np.float32(2.0)
+
+
+@cuda.jit(cache=True)
+def _contrastive_backward(dx, diff, dist_sq, similar, alpha, margin, legacy):
+    rows, channels = diff.shape
+    zero = np.float32(0.0)
+    for i in range(cuda.grid(1), rows * channels, cuda.gridsize(1)):
+        j, c = i // channels, i % channels
+        if int(similar[j]):
+            beta = alpha
+        elif legacy:
+            beta = -alpha if margin - dist_sq[j] > zero else zero
+        else:
+            dist = math.sqrt(dist_sq[j])
+            beta = -alpha * (margin - dist) / (dist + np.float32(1e-4)) if margin - dist > zero else zero
+        dx[j, c] = beta * diff[j, c]
+
+
+@cuda.jit(cache=True)
 def _sigmoid_cross_entropy_backward(dx, x, target, normalizer, weight, ignore, has_ignore):
     one = np.float32(1.0)
     scale = weight / normalizer[0]
@@ -104,4 +145,14 @@ def sigmoid_cross_entropy_forward(loss, normalizer, x, target, num, ignore, has_
 def sigmoid_cross_entropy_backward(dx, x, target, normalizer, weight, ignore, has_ignore):
     _sigmoid_cross_entropy_backward[_blocks(x.shape[0]), THREADS](
         dx, x, target, normalizer, np.float32(weight), np.int32(ignore), bool(has_ignore)
+    )
+
+
+def contrastive_loss_forward(diff, dist_sq, loss, a, b, similar, margin, legacy):
+    _contrastive_forward[1, THREADS](diff, dist_sq, loss, a, b, similar, np.float32(margin), bool(legacy))
+
+
+def contrastive_loss_backward(dx, diff, dist_sq, similar, alpha, margin, legacy):
+    _contrastive_backward[_blocks(diff.size), THREADS](
+        dx, diff, dist_sq, similar, np.float32(alpha), np.float32(margin), bool(legacy)
     )

@@ -81,6 +81,32 @@ class DataSource:
             raise InputError(f"samples {first}..{stop} are outside the {len(self.test_images)} test images")
         return np.array(self.test_images[first:stop]), np.array(self.test_labels[first:stop])
 
+    def pairs(self, seed: int = 0) -> "DataSource":
+        """Siamese training data, made as Caffe's convert_mnist_siamese_data makes it: for each
+        training (and each test) image, a pair of images drawn at random from that set, stacked as
+        one image of twice the channels (first image, then second), labelled 1 when the two share
+        a class and 0 otherwise (about one pair in ten is similar with ten balanced classes).
+        ``seed`` draws the pairs; the mean and shuffling carry over (the mean as a pair of means).
+        """
+        rng = np.random.default_rng(seed)
+
+        def draw(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            first, second = rng.integers(0, len(images), (2, len(images)))
+            stacked = np.concatenate([images[first], images[second]], axis=1)
+            return stacked, (labels[first] == labels[second]).astype(labels.dtype)
+
+        if len(self.train_images) == 0:
+            raise InputError("the data source has no training images to pair")
+        train_images, train_labels = draw(self.train_images, self.train_labels)
+        test_images, test_labels = draw(self.test_images, self.test_labels) if len(self.test_images) else (
+            np.empty((0, 2 * self.shape[0], *self.shape[1:]), np.uint8), self.test_labels[:0])  # fmt: skip
+        paired = DataSource(f"{self.data_format}-pairs", self.data_dir, self.files_dir, train_images,
+                            train_labels, test_images, test_labels, ("dissimilar", "similar"),
+                            shuffle=self.shuffle, seed=self.seed)  # fmt: skip
+        if self.mean is not None:
+            paired.mean = np.concatenate([self.mean, self.mean], axis=0)
+        return paired
+
     def batch_indices(self, cursor: int, batch: int) -> np.ndarray:
         """Indices of the training batch that starts ``cursor`` examples into training.
 

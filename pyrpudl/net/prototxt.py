@@ -37,9 +37,9 @@ V1_TYPE_NAMES = {
 
 # Layer-specific parameter messages that V1 and V2 layers share.
 SHARED_FIELDS = (
-    "accuracy_param", "concat_param", "convolution_param", "data_param", "dropout_param", "eltwise_param",
-    "inner_product_param", "lrn_param", "pooling_param", "relu_param", "sigmoid_param", "softmax_param",
-    "tanh_param", "transform_param", "loss_param",
+    "accuracy_param", "concat_param", "contrastive_loss_param", "convolution_param", "data_param",
+    "dropout_param", "eltwise_param", "inner_product_param", "lrn_param", "pooling_param", "relu_param",
+    "sigmoid_param", "softmax_param", "tanh_param", "transform_param", "loss_param",
 )  # fmt: skip
 
 
@@ -80,6 +80,10 @@ def upgrade_v1_layer(old: pb.V1LayerParameter) -> pb.LayerParameter:
             spec.lr_mult = old.blobs_lr[i]
         if i < len(old.weight_decay):
             spec.decay_mult = old.weight_decay[i]
+    for i, name in enumerate(old.param):  # V1's names of shared parameters
+        while len(layer.param) <= i:
+            layer.param.add()
+        layer.param[i].name = name
     for field in SHARED_FIELDS:
         if old.HasField(field):
             getattr(layer, field).CopyFrom(getattr(old, field))

@@ -186,6 +186,27 @@ def _paired_loss(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [()], []
 
 
+def _contrastive_loss(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """ContrastiveLoss: two rows of features per example, and the pair's similarity."""
+    if len(bottoms) != 3:
+        raise ShapeError(
+            f"layer {layer.name!r} (ContrastiveLoss) needs three bottoms: two features and the similarity "
+            f"of each pair, not {len(bottoms)}"
+        )
+    a, b, similar = bottoms
+    if a != b or len(a) < 2 or math.prod(a[2:]) != 1:
+        raise ShapeError(
+            f"layer {layer.name!r} (ContrastiveLoss): its features must be two blobs of one shape (N, C) "
+            f"or (N, C, 1, 1), not {a} and {b}"
+        )
+    if math.prod(similar) != a[0]:
+        raise ShapeError(
+            f"layer {layer.name!r} (ContrastiveLoss): {math.prod(similar)} similarities {similar} for "
+            f"{a[0]} pairs; give one per pair"
+        )
+    return [()], []
+
+
 def _flatten(layer: pb.LayerParameter, bottoms: list[Shape]):
     shape = bottoms[0]
     start = layer.flatten_param.axis % len(shape)
@@ -366,6 +387,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Bias": _bias,
     "BNLL": _same,
     "Concat": _concat,
+    "ContrastiveLoss": _contrastive_loss,
     "Convolution": _convolution,
     "Deconvolution": _deconvolution,
     "Dropout": _same,

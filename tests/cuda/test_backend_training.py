@@ -270,3 +270,17 @@ def test_an_autoencoder_trains_alike_on_both_backends(tmp_path, real):
     assert len(on_cpu.cost_log) == steps and np.isnan(on_cuda.accuracy_log).all()
     assert_close(on_cuda.cost_log, on_cpu.cost_log, 1e-3)
     assert_close(on_cuda.params.data, on_cpu.params.data, 1e-3)
+
+
+@pytest.mark.gpu
+def test_the_siamese_net_trains_alike_on_both_backends():
+    """Shared weights across two towers, Slice, and ContrastiveLoss at LeNet's size."""
+    net = Path(__file__).resolve().parents[2] / "r_wrapper/rpud/inst/rpudl/siamese_train.prototxt"
+    data = source(1000, (1, 28, 28), 10)
+    data.mean = None
+    model = create_model(net, data.pairs(seed=0), seed=0)
+    lenet = pb.SolverParameter(base_lr=0.01, momentum=0.9, lr_policy="inv", gamma=0.0001, power=0.75)
+    on_cpu = train(model, 64, 60, lenet, report=False, display=20, device="cpu").model
+    on_cuda = train(model, 64, 60, lenet, report=False, display=20, device="cuda").model
+    assert_close(on_cuda.cost_log, on_cpu.cost_log, 1e-3)
+    assert_close(on_cuda.params.data, on_cpu.params.data, 1e-3)

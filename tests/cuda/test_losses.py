@@ -44,3 +44,34 @@ def test_sigmoid_cross_entropy_matches_the_cpu():
     cpu.sigmoid_cross_entropy_backward(dx, x, t, normalizer, 0.5, 5, True)
     gpu.sigmoid_cross_entropy_backward(d_dx, d_x, d_t, d_normalizer, 0.5, 5, True)
     assert_close(d_dx.copy_to_host(), dx)
+
+
+def test_contrastive_loss_matches_the_cpu():
+    """Both versions of the dissimilar pairs' cost, over pairs on both sides of the margin."""
+    rng = np.random.default_rng(2)
+    a, b = (
+        (rng.standard_normal((40, 3)) * 0.7).astype(np.float32),
+        (rng.standard_normal((40, 3)) * 0.7).astype(np.float32),
+    )
+    similar = (rng.random(40) < 0.3).astype(np.int32)
+    d_a, d_b, d_similar = cuda.to_device(a), cuda.to_device(b), cuda.to_device(similar)
+    for legacy in (False, True):
+        diff, dist_sq, loss, dx = (
+            np.empty_like(a),
+            np.empty(40, np.float32),
+            np.empty(1, np.float32),
+            np.empty_like(a),
+        )
+        cpu.contrastive_loss_forward(diff, dist_sq, loss, a, b, similar, 1.5, legacy)
+        cpu.contrastive_loss_backward(dx, diff, dist_sq, similar, -0.25, 1.5, legacy)
+        d_diff, d_dist_sq, d_loss, d_dx = (
+            poisoned(a.shape),
+            poisoned((40,)),
+            poisoned((1,)),
+            poisoned(a.shape),
+        )
+        gpu.contrastive_loss_forward(d_diff, d_dist_sq, d_loss, d_a, d_b, d_similar, 1.5, legacy)
+        gpu.contrastive_loss_backward(d_dx, d_diff, d_dist_sq, d_similar, -0.25, 1.5, legacy)
+        assert_close(d_dist_sq.copy_to_host(), dist_sq)
+        assert_close(d_loss.copy_to_host(), loss)
+        assert_close(d_dx.copy_to_host(), dx)

@@ -93,3 +93,25 @@ def test_shuffled_batches_are_a_new_permutation_each_epoch_and_reproducible(tmp_
     again = create_data_source("mnist", tmp_path, download=False, shuffle=True, seed=3)
     assert again.batch_indices(0, 6).tolist() == first.tolist()
     assert "shuffled each epoch (seed 3)" in source.summary()
+
+
+def test_pairs_are_caffes_siamese_data(tmp_path):
+    """Each set keeps its size; a pair is two of its images stacked, 1 when they share a class."""
+    written = write_idx_set(tmp_path, n_train=30, n_test=12)
+    source = create_data_source("mnist", tmp_path, download=False)
+    source.find_training_mean()
+    pairs = source.pairs(seed=4)
+    assert pairs.train_images.shape == (30, 2, 28, 28) and pairs.test_images.shape == (12, 2, 28, 28)
+    assert pairs.data_format == "mnist-pairs" and pairs.label_names == ("dissimilar", "similar")
+    for images, labels, stacked, same in (
+        (written["train_images"], written["train_labels"], pairs.train_images, pairs.train_labels),
+        (written["test_images"], written["test_labels"], pairs.test_images, pairs.test_labels),
+    ):
+        rows = {image.tobytes(): i for i, image in enumerate(images)}
+        first = np.array([rows[pair[0].tobytes()] for pair in stacked])
+        second = np.array([rows[pair[1].tobytes()] for pair in stacked])
+        np.testing.assert_array_equal(same, labels[first] == labels[second])
+    assert 0 < pairs.train_labels.sum() < 30  # both kinds (10 classes: about one pair in ten is similar)
+    np.testing.assert_array_equal(pairs.mean, np.concatenate([source.mean, source.mean]))
+    np.testing.assert_array_equal(source.pairs(seed=4).train_images, pairs.train_images)
+    assert not np.array_equal(source.pairs(seed=5).train_images, pairs.train_images)

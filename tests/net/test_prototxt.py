@@ -121,3 +121,18 @@ def test_old_net_level_inputs_become_an_input_layer_in_front():
         assert not net.input and not net.input_dim and not net.input_shape
     with pytest.raises(PrototxtError, match="1 input.* need 4 input_dim values .* not 3"):
         parse_net('input: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 32')
+
+
+def test_v1_shared_parameter_names_and_contrastive_settings_carry_over():
+    net = parse_net(
+        """
+        layers { name: "a" type: INNER_PRODUCT bottom: "x" top: "a" param: "w" param: "b"
+                 blobs_lr: 1 blobs_lr: 2 inner_product_param { num_output: 2 } }
+        layers { name: "l" type: CONTRASTIVE_LOSS bottom: "a" bottom: "a" bottom: "y" top: "l"
+                 contrastive_loss_param { margin: 3 legacy_version: true } }
+        """
+    )
+    ip, loss = net.layer
+    assert [(p.name, p.lr_mult) for p in ip.param] == [("w", 1), ("b", 2)]
+    assert loss.type == "ContrastiveLoss" and loss.contrastive_loss_param.margin == 3
+    assert loss.contrastive_loss_param.legacy_version

@@ -7,6 +7,8 @@ SigmoidCrossEntropyLoss. The formulas are in kernels/cpu/losses.py.
   scores x (the sigmoid is inside, as in Caffe); ``loss_param``'s ``ignore_label`` skips targets,
   and ``normalization`` divides by the batch by default (Caffe's BATCH_SIZE for this layer;
   ``normalize: true`` means VALID). The targets take no gradient (Caffe refuses one).
+- ContrastiveLoss (siamese nets): two feature rows per example and whether the pair is similar
+  (1) or not (0): similar pairs are pulled together, dissimilar ones pushed ``margin`` apart.
 """
 
 from pyrpudl.net.layers.base import Layer, register
@@ -71,3 +73,41 @@ class SigmoidCrossEntropyLoss(Layer):
             dx, x, target, self._buffers["normalizer"], weight, *self.ignore
         )
         return [self.backend.view(dx, bottoms[0].shape), None]
+
+
+@register
+class ContrastiveLoss(Layer):
+    type_name = "ContrastiveLoss"
+
+    def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
+        super().__init__(spec, bottom_shapes, params, grads, backend)
+        param = spec.contrastive_loss_param
+        self.margin, self.legacy = float(param.margin), bool(param.legacy_version)
+
+    def _rows(self, x):
+        return self.backend.view(x, (x.shape[0], x.size // x.shape[0]))
+
+    def forward(self, bottoms, train):
+        a, b = self._rows(bottoms[0]), self._rows(bottoms[1])
+        diff = self.buffer("diff", a.shape, a.dtype)
+        dist_sq = self.buffer("dist_sq", (a.shape[0],), a.dtype)
+        loss = self.buffer("top", (1,), a.dtype)
+        self.ops.contrastive_loss_forward(
+            diff, dist_sq, loss, a, b, self.flat(bottoms[2]), self.margin, self.legacy
+        )
+        return [self.backend.view(loss, ())]
+
+    def backward(self, top_diffs, bottoms, tops):
+        weight = float(top_diffs[0])
+        diff, dist_sq = self._buffers["diff"], self._buffers["dist_sq"]
+        grads = []
+        for index, sign in enumerate((1.0, -1.0)):
+            if not self.propagate_down[index]:
+                grads.append(None)
+                continue
+            dx = self.buffer(f"bottom_diff{index}", diff.shape, diff.dtype)
+            alpha = sign * weight / diff.shape[0]
+            self.ops.contrastive_loss_backward(dx, diff, dist_sq, self.flat(bottoms[2]), alpha, self.margin,
+                                               self.legacy)  # fmt: skip
+            grads.append(self.backend.view(dx, bottoms[index].shape))
+        return [*grads, None]

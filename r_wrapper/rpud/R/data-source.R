@@ -48,6 +48,29 @@ rpudlCreateDataSource <- function(data.format = c("cifar10", "mnist", "fashion-m
   structure(list(py = py), class = "rpudl_data_source")
 }
 
+#' Pairs of images for a siamese net
+#'
+#' Makes the data that Caffe's siamese example trains on (its `convert_mnist_siamese_data`):
+#' for each training image and each test image, a pair drawn at random from the same set, stacked
+#' as one image with twice the channels (the first image's, then the second's), labelled 1 when
+#' the two share a class and 0 otherwise. A net slices each pair apart again (a `Slice` layer) and
+#' runs both halves through towers that share their weights, into a `ContrastiveLoss`; see
+#' `siamese_train.prototxt` in rpud's `rpudl` folder.
+#'
+#' @param data.source A data source from [rpudlCreateDataSource()].
+#' @param seed The seed of the random pairs.
+#' @return A data source (class `rpudl_data_source`) of as many pairs as `data.source` has images.
+#' @examples
+#' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
+#' pairs <- rpudlCreatePairDataSource(ds)
+#' pairs
+#' @export
+rpudlCreatePairDataSource <- function(data.source, seed = 0L) {
+  check_data_source(data.source)
+  py <- rpud_call("pair_data_source", source = data.source$py, seed = as.integer(seed))
+  structure(list(py = py), class = "rpudl_data_source")
+}
+
 #' Compute the mean image of the training data
 #'
 #' Computes the per-pixel mean of all training images and saves it in Caffe's binary

@@ -60,3 +60,34 @@ def test_targets_of_another_size_are_refused(kind):
     )
     with pytest.raises(ShapeError, match="do not match the predictions"):
         infer_shapes(list(net.layer))
+
+
+CONTRASTIVE = 'name: "c" type: "ContrastiveLoss" bottom: "a" bottom: "b" bottom: "y" top: "loss"'
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_contrastive_loss_pulls_similar_pairs_and_pushes_dissimilar_ones_past_the_margin(legacy):
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((6, 3, 1, 1)) * 0.6, rng.standard_normal((6, 3, 1, 1)) * 0.6
+    y = np.array([1, 0, 1, 0, 0, 0], np.int32)
+    text = f"{CONTRASTIVE} contrastive_loss_param {{ margin: 2 legacy_version: {str(legacy).lower()} }}"
+    layer = make_layer(text, [a.shape, b.shape, y.shape])
+    (loss,) = layer.forward([a, b, y], True)
+    d2 = np.sum((a - b).reshape(6, 3) ** 2, axis=1)
+    dissimilar = np.maximum(2 - d2, 0) if legacy else np.maximum(2 - np.sqrt(d2), 0) ** 2
+    assert (d2[y == 0] < 4).any() and (d2[y == 0] > 4).any()  # both sides of the margin
+    assert float(loss) == pytest.approx(np.sum(np.where(y == 1, d2, dissimilar)) / 12)
+    # Caffe's gradient has 1e-4 in the distance's denominator: close to, not exactly, the derivative
+    check_gradients(layer, [a, b, y], skip_bottoms=(2,), rtol=1e-3, atol=1e-6)
+
+
+def test_contrastive_loss_needs_a_similarity_per_pair():
+    net = parse_net(
+        """
+        layer { name: "in" type: "Input" top: "a" top: "b" top: "y"
+                input_param { shape { dim: 4 dim: 2 } shape { dim: 4 dim: 2 } shape { dim: 3 } } }
+        layer { name: "loss" type: "ContrastiveLoss" bottom: "a" bottom: "b" bottom: "y" top: "loss" }
+        """
+    )
+    with pytest.raises(ShapeError, match="3 similarities .* for 4 pairs"):
+        infer_shapes(list(net.layer))

@@ -60,3 +60,18 @@ test_that("summary counts the images of each class", {
   expect_equal(s$test[s$label %in% c(2, 4, 9)], c(1, 1, 1))
   expect_output(print(s), "mnist data source")
 })
+
+test_that("pairs of images make a siamese net's data, and the net trains on them", {
+  files <- make_mnist_dir(n_train = 8L, n_test = 3L)
+  ds <- rpudlCreateDataSource("mnist", files$dir)
+  pairs <- rpudlCreatePairDataSource(ds, seed = 2L)
+  expect_output(print(pairs), "2 classes, 0..1 \\(dissimilar, similar\\)")
+  expect_output(print(pairs), "each 2 x 28 x 28")
+  expect_error(rpudlCreatePairDataSource("nope"), "data source", class = "rpud_input_error")
+  net <- file.path(path.package("rpud"), "rpudl", "siamese_train.prototxt")
+  model <- suppressMessages(rpudlTrain(rpudl(net, pairs), batch = 4, iter = 2, display = 0))
+  expect_length(model$cost.log, 2L)
+  expect_equal(rpudlGetLayerWeights(model, "conv1"), rpudlGetLayerWeights(model, "conv1_p"))
+  obj <- rpudlGetTestingDataSamples(pairs, c(1, 2))
+  expect_equal(dim(rpudlExtractFeatures(model, obj$x, "feat")), c(2L, 2L))
+})
