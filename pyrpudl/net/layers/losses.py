@@ -15,6 +15,21 @@ from pyrpudl.net.layers.base import Layer, register
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
+def compared_gradients(layer: Layer, bottoms, diff, write) -> list:
+    """The gradients of the two bottoms a loss compares (their difference ``diff``): ``write(dx,
+    sign)`` fills one, sign +1 for the first bottom and -1 for the second; None where a bottom
+    takes none."""
+    grads = []
+    for index, sign in enumerate((1.0, -1.0)):
+        if not layer.propagate_down[index]:
+            grads.append(None)
+            continue
+        dx = layer.buffer(f"bottom_diff{index}", diff.shape, diff.dtype)
+        write(dx, sign)
+        grads.append(layer.backend.view(dx, bottoms[index].shape))
+    return grads
+
+
 @register
 class EuclideanLoss(Layer):
     type_name = "EuclideanLoss"
@@ -27,18 +42,13 @@ class EuclideanLoss(Layer):
         return [self.backend.view(loss, ())]
 
     def backward(self, top_diffs, bottoms, tops):
-        weight = float(top_diffs[0])  # the loss weight: a number on the host
         diff = self._buffers["diff"]
-        scale = weight / bottoms[0].shape[0]
-        grads = []
-        for index, sign in enumerate((1.0, -1.0)):
-            if not self.propagate_down[index]:
-                grads.append(None)
-                continue
-            dx = self.buffer(f"bottom_diff{index}", diff.shape, diff.dtype)
+        scale = float(top_diffs[0]) / bottoms[0].shape[0]  # the loss weight (a host number) / batch
+
+        def write(dx, sign):
             self.ops.axpby(dx, sign * scale, diff, 0.0, diff)
-            grads.append(self.backend.view(dx, bottoms[index].shape))
-        return grads
+
+        return compared_gradients(self, bottoms, diff, write)
 
 
 @register
@@ -98,16 +108,11 @@ class ContrastiveLoss(Layer):
         return [self.backend.view(loss, ())]
 
     def backward(self, top_diffs, bottoms, tops):
-        weight = float(top_diffs[0])
         diff, dist_sq = self._buffers["diff"], self._buffers["dist_sq"]
-        grads = []
-        for index, sign in enumerate((1.0, -1.0)):
-            if not self.propagate_down[index]:
-                grads.append(None)
-                continue
-            dx = self.buffer(f"bottom_diff{index}", diff.shape, diff.dtype)
-            alpha = sign * weight / diff.shape[0]
-            self.ops.contrastive_loss_backward(dx, diff, dist_sq, self.flat(bottoms[2]), alpha, self.margin,
-                                               self.legacy)  # fmt: skip
-            grads.append(self.backend.view(dx, bottoms[index].shape))
-        return [*grads, None]
+        scale = float(top_diffs[0]) / diff.shape[0]
+
+        def write(dx, sign):
+            self.ops.contrastive_loss_backward(dx, diff, dist_sq, self.flat(bottoms[2]), sign * scale,
+                                               self.margin, self.legacy)  # fmt: skip
+
+        return [*compared_gradients(self, bottoms, diff, write), None]
