@@ -12,6 +12,7 @@ SigmoidCrossEntropyLoss. The formulas are in kernels/cpu/losses.py.
 """
 
 from pyrpudl.net.layers.base import Layer, register
+from pyrpudl.net.layers.softmax_loss import normalization_mode
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
@@ -59,12 +60,7 @@ class SigmoidCrossEntropyLoss(Layer):
         super().__init__(spec, bottom_shapes, params, grads, backend)
         loss = spec.loss_param
         self.ignore = (loss.ignore_label, True) if loss.HasField("ignore_label") else (0, False)
-        if loss.HasField("normalization"):
-            self.normalization = loss.normalization
-        elif loss.HasField("normalize"):
-            self.normalization = pb.LossParameter.VALID if loss.normalize else pb.LossParameter.BATCH_SIZE
-        else:
-            self.normalization = pb.LossParameter.BATCH_SIZE
+        self.normalization = normalization_mode(loss, pb.LossParameter.BATCH_SIZE)
 
     def forward(self, bottoms, train):
         x, target = self.flat(bottoms[0]), self.flat(bottoms[1])

@@ -36,6 +36,16 @@ def _labels(layer: Layer, labels, classes: int):
     return codes.astype(np.int32).ravel()
 
 
+def normalization_mode(loss: pb.LossParameter, default: int) -> int:
+    """Caffe's rule for a loss's divisor: ``normalization`` if given, else the old ``normalize``
+    (true: VALID, false: BATCH_SIZE), else the layer's own default."""
+    if loss.HasField("normalization"):
+        return loss.normalization
+    if loss.HasField("normalize"):
+        return pb.LossParameter.VALID if loss.normalize else pb.LossParameter.BATCH_SIZE
+    return default
+
+
 @register
 class SoftmaxWithLoss(Layer):
     type_name = "SoftmaxWithLoss"
@@ -44,9 +54,7 @@ class SoftmaxWithLoss(Layer):
         super().__init__(spec, bottom_shapes, params, grads, backend)
         loss = spec.loss_param
         self.ignore_label = loss.ignore_label if loss.HasField("ignore_label") else None
-        self.normalization = loss.normalization
-        if loss.HasField("normalize") and not loss.HasField("normalization"):
-            self.normalization = pb.LossParameter.VALID if loss.normalize else pb.LossParameter.BATCH_SIZE
+        self.normalization = normalization_mode(loss, pb.LossParameter.VALID)
 
     def _ignore(self) -> tuple[int, bool]:
         return (0, False) if self.ignore_label is None else (self.ignore_label, True)
