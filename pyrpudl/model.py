@@ -147,11 +147,32 @@ def check_images(model: Model, x: np.ndarray) -> np.ndarray:
     return x
 
 
+# Caffe's losses over class scores and labels -> whether the blob they read holds probabilities
+# already (MultinomialLogisticLoss follows its own Softmax layer)
+CLASSIFIER_LOSSES = {
+    "SoftmaxWithLoss": False,
+    "InfogainLoss": False,
+    "HingeLoss": False,
+    "MultinomialLogisticLoss": True,
+}
+
+
+def _classifier_loss(spec: pb.NetParameter) -> pb.LayerParameter | None:
+    return next((layer for layer in spec.layer if layer.type in CLASSIFIER_LOSSES), None)
+
+
 def class_scores(spec: pb.NetParameter) -> str | None:
-    """The blob of class scores that the net's SoftmaxWithLoss reads; None for a net without one
-    (an autoencoder or a regression: it trains on its losses and predicts no class)."""
-    loss = next((layer for layer in spec.layer if layer.type == "SoftmaxWithLoss"), None)
+    """The blob of class scores that the net's first classifier loss reads (SoftmaxWithLoss,
+    InfogainLoss, HingeLoss; MultinomialLogisticLoss's probabilities); None for a net without one
+    (an autoencoder, a regression, a siamese net: it trains on its losses and predicts no class)."""
+    loss = _classifier_loss(spec)
     return loss.bottom[0] if loss is not None else None
+
+
+def scores_are_probabilities(spec: pb.NetParameter) -> bool:
+    """Whether :func:`class_scores` holds probabilities (predict() takes them as they are)."""
+    loss = _classifier_loss(spec)
+    return loss is not None and CLASSIFIER_LOSSES[loss.type]
 
 
 class Scorer:
@@ -171,7 +192,7 @@ class Scorer:
         self.io = None
         self.transform = model.transform("TEST")
         self.scores = class_scores(model.spec)
-        self.softmaxed = False
+        self.softmaxed = scores_are_probabilities(model.spec)
         data = model.data_layer("TEST")
         self.data_top, self.label_top = data.top[0], (data.top[1] if len(data.top) > 1 else None)
 
@@ -220,8 +241,9 @@ class Scorer:
         """float32 (n, classes) for images ``x`` (n, ...) of the model's example shape."""
         if self.scores is None:
             raise InputError(
-                "the net scores no classes (it has no SoftmaxWithLoss layer: an autoencoder or a "
-                "regression), so there is nothing to predict a class from; read what it computes with "
+                "the net scores no classes (it has no classifier loss such as SoftmaxWithLoss: an "
+                "autoencoder, a regression or a siamese net), so there is nothing to predict a class "
+                "from; read what it computes with "
                 "rpudlExtractFeatures(model, x, blob), e.g. its reconstruction or its code layer"
             )
         to_host = self.params.backend.to_host

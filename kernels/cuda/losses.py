@@ -11,6 +11,7 @@ from .grid import THREADS
 from .grid import blocks as _blocks
 
 FULL, VALID, BATCH_SIZE, NONE = 0, 1, 2, 3
+LOG_THRESHOLD = np.float32(1e-20)  # Caffe's kLOG_THRESHOLD
 
 
 @cuda.jit(device=True, cache=True)
@@ -156,3 +157,126 @@ def contrastive_loss_backward(dx, diff, dist_sq, similar, alpha, margin, legacy)
     _contrastive_backward[_blocks(diff.size), THREADS](
         dx, diff, dist_sq, similar, np.float32(alpha), np.float32(margin), bool(legacy)
     )
+
+
+@cuda.jit(cache=True)
+def _hinge_forward(margins, loss, scores, labels, l2):
+    sums = cuda.shared.array(THREADS, np.float32)
+    n, classes = scores.shape
+    zero, one = np.float32(0.0), np.float32(1.0)
+    mine = zero
+    for i in range(cuda.threadIdx.x, n * classes, THREADS):
+        row, c = i // classes, i % classes
+        v = -scores[row, c] if c == labels[row] else scores[row, c]
+        m = max(one + v, zero)
+        margins[row, c] = m
+        mine += m * m if l2 else m
+    total = _block_sum(sums, mine)
+    if cuda.threadIdx.x == 0:
+        loss[0] = total / np.float32(n)
+
+
+@cuda.jit(cache=True)
+def _hinge_backward(dx, margins, labels, scale, l2):
+    n, classes = margins.shape
+    for i in range(cuda.grid(1), n * classes, cuda.gridsize(1)):
+        row, c = i // classes, i % classes
+        m = margins[row, c]
+        g = np.float32(2.0) * m if l2 else (np.float32(1.0) if m > 0 else np.float32(0.0))
+        dx[row, c] = -scale * g if c == labels[row] else scale * g
+
+
+@cuda.jit(cache=True)
+def _multinomial_forward(loss, prob, labels):
+    sums = cuda.shared.array(THREADS, np.float32)
+    n = prob.shape[0]
+    mine = np.float32(0.0)
+    for i in range(cuda.threadIdx.x, n, THREADS):
+        mine -= math.log(max(prob[i, labels[i]], LOG_THRESHOLD))
+    total = _block_sum(sums, mine)
+    if cuda.threadIdx.x == 0:
+        loss[0] = total / np.float32(n)
+
+
+@cuda.jit(cache=True)
+def _multinomial_backward(dx, prob, labels, scale):
+    n, classes = prob.shape
+    for i in range(cuda.grid(1), n * classes, cuda.gridsize(1)):
+        row, c = i // classes, i % classes
+        dx[row, c] = -scale / max(prob[row, c], LOG_THRESHOLD) if c == labels[row] else np.float32(0.0)
+
+
+@cuda.jit(cache=True)
+def _infogain_forward(loss, normalizer, prob, labels, infogain, ignore, has_ignore, normalization):
+    sums = cuda.shared.array(THREADS, np.float32)
+    counts = cuda.shared.array(THREADS, np.float32)
+    n, classes, s = prob.shape
+    zero, one = np.float32(0.0), np.float32(1.0)
+    mine = zero
+    valid = zero
+    for position in range(cuda.threadIdx.x, n * s, THREADS):
+        i, p = position // s, position % s
+        label = labels[position]
+        if has_ignore and label == ignore:
+            continue
+        for c in range(classes):
+            mine -= infogain[label, c] * math.log(max(prob[i, c, p], LOG_THRESHOLD))
+        valid += one
+    total = _block_sum(sums, mine)
+    valid_total = _block_sum(counts, valid)
+    if cuda.threadIdx.x == 0:
+        if normalization == FULL:
+            norm = np.float32(n * s)
+        elif normalization == VALID:
+            norm = valid_total
+        elif normalization == BATCH_SIZE:
+            norm = np.float32(n)
+        else:
+            norm = one
+        norm = max(one, norm)
+        normalizer[0] = norm
+        loss[0] = total / norm
+
+
+@cuda.jit(cache=True)
+def _infogain_backward(dx, prob, labels, infogain, normalizer, weight, ignore, has_ignore):
+    n, classes, s = prob.shape
+    scale = weight / normalizer[0]
+    for index in range(cuda.grid(1), n * classes * s, cuda.gridsize(1)):
+        i, rest = index // (classes * s), index % (classes * s)
+        c, p = rest // s, rest % s
+        label = labels[i * s + p]
+        if has_ignore and label == ignore:
+            dx[i, c, p] = np.float32(0.0)
+            continue
+        row = np.float32(0.0)
+        for k in range(classes):
+            row += infogain[label, k]
+        dx[i, c, p] = scale * (prob[i, c, p] * row - infogain[label, c])
+
+
+def hinge_loss_forward(margins, loss, scores, labels, l2):
+    _hinge_forward[1, THREADS](margins, loss, scores, labels, bool(l2))
+
+
+def hinge_loss_backward(dx, margins, labels, scale, l2):
+    _hinge_backward[_blocks(margins.size), THREADS](dx, margins, labels, np.float32(scale), bool(l2))
+
+
+def multinomial_logistic_forward(loss, prob, labels):
+    _multinomial_forward[1, THREADS](loss, prob, labels)
+
+
+def multinomial_logistic_backward(dx, prob, labels, scale):
+    _multinomial_backward[_blocks(prob.size), THREADS](dx, prob, labels, np.float32(scale))
+
+
+def infogain_loss_forward(loss, normalizer, prob, labels, infogain, ignore, has_ignore, normalization):
+    _infogain_forward[1, THREADS](loss, normalizer, prob, labels, infogain, np.int32(ignore),
+                                  bool(has_ignore), np.int32(normalization))  # fmt: skip
+
+
+def infogain_loss_backward(dx, prob, labels, infogain, normalizer, weight, ignore, has_ignore):
+    _infogain_backward[_blocks(prob.size), THREADS](dx, prob, labels, infogain, normalizer,
+                                                    np.float32(weight), np.int32(ignore),
+                                                    bool(has_ignore))  # fmt: skip

@@ -156,12 +156,13 @@ class Net:
 
 def loss_weights(layers) -> dict[str, float]:
     """Top name -> weight in the objective of ``layers`` (specs): loss_weight if given, else 1 for
-    *Loss layers (Caffe's)."""
+    the first top of *Loss layers (Caffe's)."""
     weights = {}
     for layer in layers:
         given = list(layer.loss_weight)
         for index, top in enumerate(layer.top):
-            weight = given[index] if index < len(given) else (1.0 if layer.type.endswith("Loss") else 0.0)
+            default = 1.0 if layer.type.endswith("Loss") and index == 0 else 0.0  # Caffe's: the first top
+            weight = given[index] if index < len(given) else default
             if weight:
                 weights[top] = weight
     return weights

@@ -163,6 +163,25 @@ def _softmax_loss(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [()], []
 
 
+def _classifier_loss(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """HingeLoss, MultinomialLogisticLoss, InfogainLoss: scores (or probabilities) and labels;
+    InfogainLoss may take its matrix as a third bottom and give its probabilities as a second top."""
+    _check_labels(layer, bottoms)
+    classes = bottoms[0][1]
+    if layer.type == "InfogainLoss":
+        if len(bottoms) > 2 and math.prod(bottoms[2]) != classes * classes:
+            raise ShapeError(
+                f"layer {layer.name!r}: its infogain matrix {bottoms[2]} must hold {classes} x {classes} "
+                "values"
+            )
+        return [(), bottoms[0]][: max(1, len(layer.top))], []
+    if math.prod(bottoms[0][2:]) != 1:
+        raise ShapeError(
+            f"layer {layer.name!r} ({layer.type}) takes one row of scores per example, not {bottoms[0]}"
+        )
+    return [()], []
+
+
 def _accuracy(layer: pb.LayerParameter, bottoms: list[Shape]):
     _check_labels(layer, bottoms)
     return [()] * max(1, len(layer.top)), []
@@ -396,9 +415,12 @@ SHAPE_RULES: dict[str, Callable] = {
     "EuclideanLoss": _paired_loss,
     "Exp": _same,
     "Flatten": _flatten,
+    "HingeLoss": _classifier_loss,
+    "InfogainLoss": _classifier_loss,
     "InnerProduct": _inner_product,
     "Log": _same,
     "LRN": _same,
+    "MultinomialLogisticLoss": _classifier_loss,
     "Pooling": _pooling,
     "Power": _same,
     "PReLU": _prelu,

@@ -110,7 +110,8 @@ class Evaluator:
             for name in self.outputs:
                 sums[name] += count * float(backend.to_host(blobs[name]).ravel()[0])
             if from_scores:
-                probabilities = softmax(backend.to_host(blobs[self.scorer.scores]).reshape(count, -1))
+                scores = backend.to_host(blobs[self.scorer.scores]).reshape(count, -1)
+                probabilities = scores if self.scorer.softmaxed else softmax(scores)
                 truth = self.labels[offset : offset + count]
                 picked = probabilities[np.arange(count), truth]
                 cross_entropy -= float(np.sum(np.log(np.maximum(picked, FLT_MIN), dtype=np.float64)))

@@ -15,7 +15,7 @@ import numpy as np
 
 from pyrpudl.backend import Backend, RecordedSteps, get_backend
 from pyrpudl.errors import InputError, is_interrupt
-from pyrpudl.model import Model, class_scores
+from pyrpudl.model import CLASSIFIER_LOSSES, Model, class_scores
 from pyrpudl.net.layers.softmax_loss import _labels
 from pyrpudl.net.net import Net
 from pyrpudl.net.param_buffer import ParamBuffer
@@ -242,7 +242,7 @@ class _Run:
         size = int(np.prod(source.shape))
         # labels checked once here on a device (on the host the loss layer checks each batch)
         if backend.name != "cpu" and scores_name:
-            loss_layer = next(layer for layer in self.net.layers if layer.spec.type == "SoftmaxWithLoss")
+            loss_layer = next(layer for layer in self.net.layers if layer.spec.type in CLASSIFIER_LOSSES)
             _labels(loss_layer, source.train_labels, self.net.shapes.blobs[scores_name][1])
         self.images = backend.view(backend.resident(source.train_images), (len(source.train_images), size))
         self.labels = backend.resident(source.train_labels, np.int32)

@@ -75,3 +75,44 @@ def test_contrastive_loss_matches_the_cpu():
         assert_close(d_dist_sq.copy_to_host(), dist_sq)
         assert_close(d_loss.copy_to_host(), loss)
         assert_close(d_dx.copy_to_host(), dx)
+
+
+def test_the_classifier_losses_match_the_cpu():
+    """HingeLoss (L1 and L2), MultinomialLogisticLoss and InfogainLoss, forward and backward."""
+    rng = np.random.default_rng(4)
+    n, classes, positions = 6, 5, 3
+    scores = (rng.standard_normal((n, classes)) * 1.5).astype(np.float32)
+    labels = rng.integers(0, classes, n).astype(np.int32)
+    d_scores, d_labels = cuda.to_device(scores), cuda.to_device(labels)
+    for l2 in (False, True):
+        margins, loss, dx = np.empty_like(scores), np.empty(1, np.float32), np.empty_like(scores)
+        cpu.hinge_loss_forward(margins, loss, scores, labels, l2)
+        cpu.hinge_loss_backward(dx, margins, labels, 0.5, l2)
+        d_margins, d_loss, d_dx = poisoned(scores.shape), poisoned((1,)), poisoned(scores.shape)
+        gpu.hinge_loss_forward(d_margins, d_loss, d_scores, d_labels, l2)
+        gpu.hinge_loss_backward(d_dx, d_margins, d_labels, 0.5, l2)
+        for out, ref in ((d_margins, margins), (d_loss, loss), (d_dx, dx)):
+            assert_close(out.copy_to_host(), ref)
+    prob = rng.dirichlet(np.ones(classes), n).astype(np.float32)
+    loss, dx = np.empty(1, np.float32), np.empty_like(prob)
+    cpu.multinomial_logistic_forward(loss, prob, labels)
+    cpu.multinomial_logistic_backward(dx, prob, labels, 0.5)
+    d_prob, d_loss, d_dx = cuda.to_device(prob), poisoned((1,)), poisoned(prob.shape)
+    gpu.multinomial_logistic_forward(d_loss, d_prob, d_labels)
+    gpu.multinomial_logistic_backward(d_dx, d_prob, d_labels, 0.5)
+    assert_close(d_loss.copy_to_host(), loss)
+    assert_close(d_dx.copy_to_host(), dx)
+    prob = rng.dirichlet(np.ones(classes), (n, positions)).transpose(0, 2, 1).astype(np.float32).copy()
+    spatial = rng.integers(0, classes, n * positions).astype(np.int32)
+    spatial[::4] = 3  # ignored
+    infogain = rng.random((classes, classes)).astype(np.float32)
+    loss, normalizer, dx = np.empty(1, np.float32), np.empty(1, np.float32), np.empty_like(prob)
+    cpu.infogain_loss_forward(loss, normalizer, prob, spatial, infogain, 3, True, cpu.VALID)
+    cpu.infogain_loss_backward(dx, prob, spatial, infogain, normalizer, 0.5, 3, True)
+    d_args = [cuda.to_device(a) for a in (prob, spatial, infogain)]
+    d_loss, d_normalizer, d_dx = poisoned((1,)), poisoned((1,)), poisoned(prob.shape)
+    gpu.infogain_loss_forward(d_loss, d_normalizer, *d_args, 3, True, cpu.VALID)
+    gpu.infogain_loss_backward(d_dx, *d_args, d_normalizer, 0.5, 3, True)
+    assert d_normalizer.copy_to_host()[0] == normalizer[0]
+    assert_close(d_loss.copy_to_host(), loss)
+    assert_close(d_dx.copy_to_host(), dx)

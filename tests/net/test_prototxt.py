@@ -136,3 +136,22 @@ def test_v1_shared_parameter_names_and_contrastive_settings_carry_over():
     assert [(p.name, p.lr_mult) for p in ip.param] == [("w", 1), ("b", 2)]
     assert loss.type == "ContrastiveLoss" and loss.contrastive_loss_param.margin == 3
     assert loss.contrastive_loss_param.legacy_version
+
+
+def test_v1_parameters_of_the_neuron_slice_and_loss_layers_carry_over():
+    net = parse_net(
+        """
+        layers { name: "p" type: POWER power_param { power: 2 scale: 3 } }
+        layers { name: "e" type: EXP exp_param { base: 2 } }
+        layers { name: "t" type: THRESHOLD threshold_param { threshold: 0.5 } }
+        layers { name: "s" type: SLICE slice_param { slice_point: 2 } }
+        layers { name: "h" type: HINGE_LOSS hinge_loss_param { norm: L2 } }
+        layers { name: "i" type: INFOGAIN_LOSS infogain_loss_param { source: "H.binaryproto" } }
+        """
+    )
+    p, e, t, s, h, i = net.layer
+    assert (p.type, p.power_param.power, p.power_param.scale) == ("Power", 2, 3)
+    assert (e.type, e.exp_param.base, t.threshold_param.threshold) == ("Exp", 2, 0.5)
+    assert (s.type, list(s.slice_param.slice_point)) == ("Slice", [2])
+    assert (h.type, h.hinge_loss_param.norm) == ("HingeLoss", pb.HingeLossParameter.L2)
+    assert (i.type, i.infogain_loss_param.source) == ("InfogainLoss", "H.binaryproto")

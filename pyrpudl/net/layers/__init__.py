@@ -3,6 +3,7 @@
 from pyrpudl.net.layers import (  # noqa: F401
     activations,
     batch_norm,
+    classifier_losses,
     convolution,
     deconvolution,
     dropout,
