@@ -388,6 +388,44 @@ def slice_points(layer: pb.LayerParameter, shape: Shape) -> tuple[int, list[int]
     return axis, [0, *points]
 
 
+def crop_offsets(layer: pb.LayerParameter, bottoms: list[Shape]) -> tuple[int, list[int]]:
+    """Caffe's Crop: the first cropped axis, and the offset on each axis from there (none given:
+    0; one: the same on every cropped axis; else one per cropped axis)."""
+    if len(bottoms) != 2:
+        raise ShapeError(
+            f"layer {layer.name!r} (Crop) needs two bottoms: the blob to crop and one of the size wanted"
+        )
+    shape, like = bottoms
+    if len(shape) != len(like):
+        raise ShapeError(f"layer {layer.name!r} (Crop): {shape} and {like} have different numbers of axes")
+    param = layer.crop_param
+    if not -len(shape) <= param.axis < len(shape):
+        raise ShapeError(
+            f"layer {layer.name!r} (Crop): axis {param.axis} is outside the blob's {len(shape)} axes"
+        )
+    axis = param.axis % len(shape)
+    cropped = len(shape) - axis
+    given = list(param.offset)
+    if len(given) not in (0, 1, cropped):
+        raise ShapeError(
+            f"layer {layer.name!r} (Crop): {len(given)} offsets for {cropped} cropped axes; give none, one, "
+            f"or one per axis from axis {axis}"
+        )
+    offsets = given * cropped if len(given) == 1 else (given or [0] * cropped)
+    for i, offset in zip(range(axis, len(shape)), offsets, strict=True):
+        if offset + like[i] > shape[i]:
+            raise ShapeError(
+                f"layer {layer.name!r} (Crop): axis {i} of {shape} is too small for a crop of {like[i]} at "
+                f"offset {offset}"
+            )
+    return axis, offsets
+
+
+def _crop(layer: pb.LayerParameter, bottoms: list[Shape]):
+    axis, _ = crop_offsets(layer, bottoms)
+    return [(*bottoms[0][:axis], *bottoms[1][axis:])], []
+
+
 def _slice(layer: pb.LayerParameter, bottoms: list[Shape]):
     shape = bottoms[0]
     axis, starts = slice_points(layer, shape)
@@ -408,6 +446,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Concat": _concat,
     "ContrastiveLoss": _contrastive_loss,
     "Convolution": _convolution,
+    "Crop": _crop,
     "Deconvolution": _deconvolution,
     "Dropout": _same,
     "Eltwise": _eltwise,

@@ -1,4 +1,4 @@
-"""Layers that move or combine values: Softmax, Flatten, Reshape, Split, Silence, Concat, Slice,
+"""Layers that move or combine values: Softmax, Flatten, Reshape, Split, Silence, Concat, Slice, Crop,
 Eltwise."""
 
 import math
@@ -7,7 +7,7 @@ import numpy as np
 
 from pyrpudl.errors import InputError
 from pyrpudl.net.layers.base import Layer, register
-from pyrpudl.net.shapes import slice_points
+from pyrpudl.net.shapes import crop_offsets, slice_points
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
@@ -156,6 +156,45 @@ class Slice(Layer):
         for diff, offset in zip(top_diffs, self.offsets, strict=True):
             self.ops.concat_forward(whole, self.backend.view(diff, _around(diff.shape, self.axis)), offset)
         return [dx]
+
+
+@register
+class Crop(Layer):
+    """Caffe's Crop: the window of the first bottom the size of the second, from the crop axis
+    on, at the offsets given. One axis at a time with Concat's ops (their backward cuts a part
+    out; their forward puts a gradient back into zeros)."""
+
+    type_name = "Crop"
+
+    def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
+        super().__init__(spec, bottom_shapes, params, grads, backend)
+        axis, offsets = crop_offsets(spec, bottom_shapes)
+        # the axes that change, with their offsets and the shape before each cut
+        self.steps, shape = [], tuple(bottom_shapes[0])
+        for i, offset in zip(range(axis, len(shape)), offsets, strict=True):
+            if bottom_shapes[1][i] != shape[i]:
+                self.steps.append((i, offset, shape))
+                shape = (*shape[:i], bottom_shapes[1][i], *shape[i + 1 :])
+
+    def forward(self, bottoms, train):
+        view, current = self.backend.view, bottoms[0]
+        for index, (axis, offset, _) in enumerate(self.steps):
+            shape = (*current.shape[:axis], self.bottom_shapes[1][axis], *current.shape[axis + 1 :])
+            out = self.buffer(f"step{index}", shape, current.dtype)
+            window = view(out, _around(shape, axis))
+            self.ops.concat_backward(window, view(current, _around(current.shape, axis)), offset)
+            current = out
+        return [current]
+
+    def backward(self, top_diffs, bottoms, tops):
+        view, diff = self.backend.view, top_diffs[0]
+        for index, (axis, offset, before) in reversed(list(enumerate(self.steps))):
+            whole = self.buffer(f"diff{index}", before, diff.dtype)
+            self.ops.fill(self.flat(whole), 0.0)
+            self.ops.concat_forward(view(whole, _around(before, axis)), view(diff, _around(diff.shape, axis)),
+                                    offset)  # fmt: skip
+            diff = whole
+        return [diff, None]
 
 
 @register
