@@ -45,6 +45,8 @@ def _filler(layer: pb.LayerParameter, index: int) -> pb.FillerParameter | None:
     if layer.type not in FILLERS or index > 1:
         return None
     message, weight, bias, default = FILLERS[layer.type]
+    if layer.type == "Scale" and len(layer.bottom) == 2:  # the factors are a bottom: the bias comes first
+        index = 1
     fillers, name = getattr(layer, message), (weight, bias)[index]
     if name and fillers.HasField(name):
         return getattr(fillers, name)

@@ -340,29 +340,49 @@ def _batch_norm(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [bottoms[0]], [(channels,), (channels,), (1,)]
 
 
-def _channels(layer: pb.LayerParameter, bottoms: list[Shape], param, learned: str) -> int:
-    """The channels of a Scale or Bias layer's one bottom: both are supported with what they
-    apply learned per channel (axis 1, num_axes 1), not taken from a second bottom."""
-    if len(bottoms) != 1:
+def broadcast_axes(layer: pb.LayerParameter, bottoms: list[Shape]) -> tuple[int, Shape]:
+    """Caffe's Scale and Bias: the first axis their factors (shifts) apply along, and the shape of
+    those, either a second bottom's (which must match the first bottom's axes from ``axis``) or,
+    learned, the first bottom's ``num_axes`` axes from ``axis`` (-1: all the rest; 0: one scalar)."""
+    param = layer.scale_param if layer.type == "Scale" else layer.bias_param
+    shape = bottoms[0]
+    if len(bottoms) > 2:
+        raise ShapeError(f"layer {layer.name!r} ({layer.type}) takes one or two bottoms, not {len(bottoms)}")
+    if not -len(shape) <= param.axis <= len(shape) - (1 if len(bottoms) == 1 else 0):
+        raise ShapeError(f"layer {layer.name!r} ({layer.type}): axis {param.axis} is outside {list(shape)}")
+    axis = param.axis % len(shape) if param.axis != len(shape) else len(shape)
+    learned = len(bottoms) == 1 or (layer.type == "Scale" and layer.scale_param.bias_term)
+    if learned and axis == 0:
         raise ShapeError(
-            f"layer {layer.name!r}: a {layer.type} layer with a second bottom (the {learned} as a blob) is "
-            f"not supported; use one bottom and learn the {learned}"
+            f"layer {layer.name!r} ({layer.type}): learned values along axis 0 would be one per example of "
+            "the batch; start at axis 1 or later"
         )
-    if param.axis != 1 or param.num_axes != 1 or len(bottoms[0]) < 2:
+    if len(bottoms) == 2:
+        given = tuple(bottoms[1])
+        if tuple(shape[axis : axis + len(given)]) != given:
+            raise ShapeError(
+                f"layer {layer.name!r} ({layer.type}): its second bottom {list(given)} must match the first "
+                f"bottom {list(shape)} from axis {axis}"
+            )
+        return axis, given
+    if param.num_axes < -1 or axis + param.num_axes > len(shape):
         raise ShapeError(
-            f"layer {layer.name!r}: {layer.type} is supported per channel (axis 1, num_axes 1, a bottom "
-            f"with channels), not axis {param.axis}, num_axes {param.num_axes} on {bottoms[0]}"
+            f"layer {layer.name!r} ({layer.type}): num_axes {param.num_axes} from axis {axis} does not fit "
+            f"{list(shape)}; give -1 (every axis from there), 0 (one value) or a count that fits"
         )
-    return bottoms[0][1]
+    end = len(shape) if param.num_axes == -1 else axis + param.num_axes
+    return axis, tuple(shape[axis:end])
 
 
 def _scale(layer: pb.LayerParameter, bottoms: list[Shape]):
-    channels = _channels(layer, bottoms, layer.scale_param, "factors")
-    return [bottoms[0]], [(channels,)] + ([(channels,)] if layer.scale_param.bias_term else [])
+    _, factors = broadcast_axes(layer, bottoms)
+    params = [factors] if len(bottoms) == 1 else []
+    return [bottoms[0]], params + ([factors] if layer.scale_param.bias_term else [])
 
 
 def _bias(layer: pb.LayerParameter, bottoms: list[Shape]):
-    return [bottoms[0]], [(_channels(layer, bottoms, layer.bias_param, "bias"),)]
+    _, shifts = broadcast_axes(layer, bottoms)
+    return [bottoms[0]], ([shifts] if len(bottoms) == 1 else [])
 
 
 def slice_points(layer: pb.LayerParameter, shape: Shape) -> tuple[int, list[int]]:

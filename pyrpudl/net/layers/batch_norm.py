@@ -6,12 +6,14 @@ are statistics the forward pass keeps, not learned: Caffe forces their lr_mult t
 the TRAIN phase (updating the blobs) and by the blobs' in TEST. Only training passes update them:
 a test pass or a prediction with ``use_global_stats: false`` uses its batch's statistics but keeps
 the blobs (Caffe's would fold the test batches into them). Scale, usually right after it, learns
-the per-channel factor (and with ``bias_term`` the shift).
+the per-channel factor (and with ``bias_term`` the shift); Scale and Bias also take other axes
+(``axis``, ``num_axes``) and their factors or shifts as a second bottom, as in Caffe.
 """
 
 import math
 
 from pyrpudl.net.layers.base import Layer, register
+from pyrpudl.net.shapes import broadcast_axes
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
@@ -60,52 +62,92 @@ class BatchNorm(_PerChannel):
         return [dx]
 
 
+class _Broadcast(Layer):
+    """Scale and Bias: the bottom seen as (outer, D, inner), with a factor (a shift) for each of
+    the D values of its axes from ``axis``, learned or given as a second bottom (Caffe's)."""
+
+    def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
+        super().__init__(spec, bottom_shapes, params, grads, backend)
+        self.axis, shape = broadcast_axes(spec, bottom_shapes)
+        self.size = math.prod(shape)
+        self.given = len(bottom_shapes) == 2  # the factors (shifts) are the second bottom
+
+    def _around(self, array):
+        outer = math.prod(array.shape[: self.axis])
+        return self.backend.view(array, (outer, self.size, array.size // (outer * self.size)))
+
+    def _values(self, array):
+        return self.backend.view(array, (self.size,))
+
+    def _given_gradient(self, bottoms):
+        """Where the second bottom's gradient goes (a buffer), or None when it takes none."""
+        if not (self.given and self.propagate_down[1]):
+            return None
+        return self.buffer("given_diff", (self.size,), bottoms[0].dtype)
+
+
 @register
-class Scale(_PerChannel):
+class Scale(_Broadcast):
     type_name = "Scale"
 
     def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
         super().__init__(spec, bottom_shapes, params, grads, backend)
         self.bias = spec.scale_param.bias_term
 
+    def _factors(self, bottoms):
+        return self._values(bottoms[1] if self.given else self.params[0])
+
     def forward(self, bottoms, train):
         out = self.buffer("top", bottoms[0].shape, bottoms[0].dtype)
-        gamma = self.params[0]
-        beta = self.params[1] if self.bias else gamma  # any array when there is no bias
-        self.ops.scale_forward(self._channels(out), self._channels(bottoms[0]), gamma, beta, self.bias)
+        gamma = self._factors(bottoms)
+        beta = self._values(self.params[-1]) if self.bias else gamma  # any array when there is no bias
+        self.ops.scale_forward(self._around(out), self._around(bottoms[0]), gamma, beta, self.bias)
         return [out]
 
     def backward(self, top_diffs, bottoms, tops):
         dx = self.buffer("bottom_diff", bottoms[0].shape, bottoms[0].dtype)
-        dbeta = self.grads[1] if self.bias else self.grads[0]
-        self.ops.scale_backward(self._channels(dx), self.grads[0], dbeta, self._channels(top_diffs[0]),
-                                self._channels(bottoms[0]), self.params[0], self.bias)  # fmt: skip
-        return [dx]
+        given = self._given_gradient(bottoms)
+        if self.given:
+            dgamma = given if given is not None else self.buffer("unused_factor_grad", (self.size,), dx.dtype)
+        else:
+            dgamma = self._values(self.grads[0])
+        dbeta = self._values(self.grads[-1]) if self.bias else dgamma
+        self.ops.scale_backward(self._around(dx), dgamma, dbeta, self._around(top_diffs[0]),
+                                self._around(bottoms[0]), self._factors(bottoms), self.bias)  # fmt: skip
+        if not self.given:
+            return [dx]
+        return [dx, None if given is None else self.backend.view(given, bottoms[1].shape)]
 
 
 @register
-class Bias(_PerChannel):
-    """A learned bias per channel: Scale's ops with factors of 1 (Caffe's BiasLayer)."""
+class Bias(_Broadcast):
+    """A shift for each value of the axes from ``axis`` (Caffe's BiasLayer), learned or given as a
+    second bottom: Scale's ops with factors of 1."""
 
     type_name = "Bias"
+
+    def _shifts(self, bottoms):
+        return self._values(bottoms[1] if self.given else self.params[0])
 
     def forward(self, bottoms, train):
         x = bottoms[0]
         out = self.buffer("top", x.shape, x.dtype)
-        self.ops.scale_forward(
-            self._channels(out),
-            self._channels(x),
-            self.ones(self.params[0].shape, x.dtype),
-            self.params[0],
-            True,
-        )
+        ones = self.ones((self.size,), x.dtype)
+        self.ops.scale_forward(self._around(out), self._around(x), ones, self._shifts(bottoms), True)
         return [out]
 
     def backward(self, top_diffs, bottoms, tops):
         x = bottoms[0]
         dx = self.buffer("bottom_diff", x.shape, x.dtype)
-        unused = self.buffer("unused_factor_grad", self.params[0].shape, x.dtype)
-        ones = self.ones(self.params[0].shape, x.dtype)
-        self.ops.scale_backward(self._channels(dx), unused, self.grads[0], self._channels(top_diffs[0]),
-                                self._channels(x), ones, True)  # fmt: skip
-        return [dx]
+        unused = self.buffer("unused_factor_grad", (self.size,), x.dtype)
+        given = self._given_gradient(bottoms)
+        if self.given:
+            dbeta = given if given is not None else self.buffer("unused_shift_grad", (self.size,), x.dtype)
+        else:
+            dbeta = self._values(self.grads[0])
+        ones = self.ones((self.size,), x.dtype)
+        self.ops.scale_backward(self._around(dx), unused, dbeta, self._around(top_diffs[0]), self._around(x),
+                                ones, True)  # fmt: skip
+        if not self.given:
+            return [dx]
+        return [dx, None if given is None else self.backend.view(given, bottoms[1].shape)]

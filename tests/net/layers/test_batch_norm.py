@@ -95,11 +95,12 @@ def test_a_net_with_batch_norm_trains_keeps_its_statistics_and_saves_them_for_ca
 @pytest.mark.parametrize(
     "scale, message",
     [
-        ('bottom: "conv1" bottom: "conv1"', "a Scale layer with a second bottom"),
-        ('bottom: "conv1" scale_param { axis: 2 }', "Scale is supported per channel .*axis 2"),
+        ('bottom: "conv1" bottom: "conv1"', "its second bottom .* must match the first bottom"),
+        ('bottom: "conv1" scale_param { axis: 2 num_axes: 3 }', "num_axes 3 from axis 2 does not fit"),
+        ('bottom: "conv1" scale_param { axis: 0 }', "learned values along axis 0"),
     ],
 )
-def test_scale_settings_that_are_not_supported_are_named(model, scale, message):
+def test_scale_settings_that_do_not_fit_are_named(model, scale, message):
     text = LENET.read_text().replace(
         'layer {\n  name: "pool1"',
         f'layer {{ name: "s" type: "Scale" {scale} top: "conv1" }}\nlayer {{\n  name: "pool1"',
