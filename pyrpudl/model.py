@@ -124,7 +124,15 @@ def predict(
         raise InputError(f"unknown prediction type {kind!r}; choose 'class' or 'prob'")
     x = check_images(model, x)
     backend = get_backend(device)
-    probabilities = Scorer(model, model.params.to(backend), chunk).probabilities(x)
+    scorer = Scorer(model, model.params.to(backend), chunk)
+    if scorer.io is not None and scorer.io.classes:  # the net ends in ArgMax: it gives the classes
+        if kind == "prob":
+            raise InputError(
+                f"the deploy net ends in an ArgMax layer ({scorer.io.output!r}), which gives classes, not "
+                "probabilities: predict its classes, or read the scores before it with rpudlExtractFeatures"
+            )
+        return scorer.classes(x)
+    probabilities = scorer.probabilities(x)
     return probabilities if kind == "prob" else probabilities.argmax(axis=1).astype(np.int32)
 
 
@@ -236,6 +244,12 @@ class Scorer:
             if self.label_top is not None:
                 feed[self.label_top] = placeholder if labels is None else labels[start : start + count]
             yield count, net.forward(feed, train=False)
+
+    def classes(self, x: np.ndarray) -> np.ndarray:
+        """int32 (n,) of a deploy net whose output is an ArgMax's top-1 index per example."""
+        to_host = self.params.backend.to_host
+        found = [to_host(blobs[self.scores]).reshape(count) for count, blobs in self.batches(x)]
+        return np.concatenate(found).astype(np.int32) if found else np.empty(0, np.int32)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """float32 (n, classes) for images ``x`` (n, ...) of the model's example shape."""

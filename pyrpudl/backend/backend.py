@@ -80,7 +80,13 @@ OPS = {
         "scale_forward",
         "scale_backward",
     ),
-    "combine": ("concat_forward", "concat_backward", "eltwise_max_forward", "eltwise_max_backward"),
+    "combine": (
+        "concat_forward",
+        "concat_backward",
+        "eltwise_max_forward",
+        "eltwise_max_backward",
+        "argmax_forward",
+    ),
     "rbm": (
         "sigmoid_bias",
         "add_bias",

@@ -5,7 +5,7 @@ its data, loss and accuracy layers; weights come from a ``.caffemodel``. Their I
 values it is given as they are (Caffe's Input layer transforms nothing), so a deploy net predicts
 on inputs already scaled and centred as the training net's Data layer did. The prediction is the
 net's output: the blob no layer reads (Caffe's net output), a Softmax's probabilities in the
-example files.
+example files, or an ArgMax's classes (then there are no probabilities to give).
 """
 
 import copy
@@ -22,6 +22,7 @@ class DeployIO:
     example_shape: tuple[int, ...]  # one example: the Input's shape without its first (batch) axis
     output: str  # the blob predictions read
     probabilities: bool  # whether ``output`` is a Softmax's (else predictions take its softmax)
+    classes: bool = False  # whether ``output`` is an ArgMax's top-1 index per example: the classes
 
 
 def is_deploy(spec: pb.NetParameter) -> bool:
@@ -50,18 +51,24 @@ def deploy_io(spec: pb.NetParameter) -> DeployIO:
             f"the Input layer's shape for {top!r} is {list(shape.dim)}; give (batch, ...) with positive "
             "sizes, such as dim: 1 dim: 3 dim: 32 dim: 32"
         )
-    producer: dict[str, str] = {}
+    producer: dict[str, pb.LayerParameter] = {}
     available: dict[str, None] = {}  # Caffe's net outputs: tops that no later layer reads
     for layer in layers:
         for bottom in layer.bottom:
             available.pop(bottom, None)
         for name in layer.top:
-            available[name], producer[name] = None, layer.type
+            available[name], producer[name] = None, layer
     outputs = [name for name in available if name != top]
     if not outputs:
         raise InputError("the deploy net has no output: every blob it makes is read by a later layer")
     output = outputs[-1]
-    return DeployIO(top, tuple(int(d) for d in shape.dim[1:]), output, producer[output] == "Softmax")
+    last = producer[output]
+    argmax = last.argmax_param
+    classes = (
+        last.type == "ArgMax" and argmax.top_k == 1 and not argmax.out_max_val and not argmax.HasField("axis")
+    )
+    example = tuple(int(d) for d in shape.dim[1:])
+    return DeployIO(top, example, output, last.type == "Softmax", classes)
 
 
 def with_batch(spec: pb.NetParameter, batch: int) -> pb.NetParameter:

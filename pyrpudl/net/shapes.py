@@ -408,6 +408,37 @@ def slice_points(layer: pb.LayerParameter, shape: Shape) -> tuple[int, list[int]
     return axis, [0, *points]
 
 
+def argmax_axes(layer: pb.LayerParameter, shape: Shape) -> tuple[int | None, int]:
+    """ArgMax's axis (None: over all of an example's values) and the number of values it picks
+    from (checked against top_k)."""
+    param = layer.argmax_param
+    if param.HasField("axis"):
+        if not -len(shape) <= param.axis < len(shape):
+            raise ShapeError(f"layer {layer.name!r} (ArgMax): axis {param.axis} is outside {list(shape)}")
+        axis = param.axis % len(shape)
+        size = shape[axis]
+    else:
+        axis, size = None, math.prod(shape[1:])
+    if not 1 <= param.top_k <= size:
+        raise ShapeError(
+            f"layer {layer.name!r} (ArgMax): top_k {param.top_k} must be 1 to the {size} values it ranks"
+        )
+    return axis, size
+
+
+def _argmax(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """Caffe's: with an axis, the bottom's shape with top_k there; else (N, 1, top_k) with the
+    values beside the indices ((N, 2, top_k)) for out_max_val, padded to the bottom's axes."""
+    shape = bottoms[0]
+    axis, _ = argmax_axes(layer, shape)
+    top_k = layer.argmax_param.top_k
+    if axis is not None:
+        return [(*shape[:axis], top_k, *shape[axis + 1 :])], []
+    top = [1] * max(3, len(shape))
+    top[0], top[1], top[2] = shape[0], 2 if layer.argmax_param.out_max_val else 1, top_k
+    return [tuple(top)], []
+
+
 def crop_offsets(layer: pb.LayerParameter, bottoms: list[Shape]) -> tuple[int, list[int]]:
     """Caffe's Crop: the first cropped axis, and the offset on each axis from there (none given:
     0; one: the same on every cropped axis; else one per cropped axis)."""
@@ -460,6 +491,7 @@ def _slice(layer: pb.LayerParameter, bottoms: list[Shape]):
 SHAPE_RULES: dict[str, Callable] = {
     "AbsVal": _same,
     "Accuracy": _accuracy,
+    "ArgMax": _argmax,
     "BatchNorm": _batch_norm,
     "Bias": _bias,
     "BNLL": _same,

@@ -51,3 +51,15 @@ def test_eltwise_max_first_maximum_wins(bottoms):
         gpu.eltwise_max_backward(d_dx, d_dy, d_winner, index)
         np.testing.assert_array_equal(dx, np.where(winner == index, dy, 0))
         np.testing.assert_array_equal(d_dx.copy_to_host(), dx)
+
+
+def test_argmax_matches_the_cpu():
+    """Ties included (rounded values), top_k of several, positions along an inner axis."""
+    x = np.round(np.random.default_rng(5).standard_normal((3, 6, 4)), 1).astype(np.float32)
+    x[0, :, 0] = 1.0  # a whole row of ties
+    indices, values = np.empty((3, 3, 4), np.float32), np.empty((3, 3, 4), np.float32)
+    cpu.argmax_forward(indices, values, x, 3)
+    d_indices, d_values = poisoned(indices.shape), poisoned(values.shape)
+    gpu.argmax_forward(d_indices, d_values, cuda.to_device(x), 3)
+    np.testing.assert_array_equal(d_indices.copy_to_host(), indices)
+    np.testing.assert_array_equal(d_values.copy_to_host(), values)

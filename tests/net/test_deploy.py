@@ -143,3 +143,18 @@ layers { name: "prob" type: SOFTMAX bottom: "fc6" top: "prob" }
     assert probabilities.shape == (3, 5) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-6)
     assert np.array_equal(predict(deployed, x, "prob"), probabilities)  # dropout off at prediction
     assert deployed.params.weights("conv2").shape == (4, 2, 3, 3)  # two groups of two channels
+
+
+def test_a_deploy_net_ending_in_argmax_predicts_its_classes(trained, tmp_path):
+    """Caffe's lenet.prototxt with an ArgMax after its Softmax: the classes the plain file predicts;
+    there are no probabilities to give."""
+    text = LENET_DEPLOY.read_text() + 'layer { name: "argmax" type: "ArgMax" bottom: "prob" top: "class" }\n'
+    weights = save_weights(trained, tmp_path / "l.caffemodel")
+    plain, _ = load_weights(create_model(LENET_DEPLOY), weights)
+    ending, _ = load_weights(create_model(text), weights)
+    x = trained.source.test_images.reshape(4, -1) * np.float32(0.00390625)
+    classes = predict(ending, x)
+    assert classes.dtype == np.int32
+    np.testing.assert_array_equal(classes, predict(plain, x))
+    with pytest.raises(InputError, match="ends in an ArgMax layer .* gives classes, not probabilities"):
+        predict(ending, x, "prob")

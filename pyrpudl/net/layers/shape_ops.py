@@ -1,5 +1,5 @@
 """Layers that move or combine values: Softmax, Flatten, Reshape, Split, Silence, Concat, Slice, Crop,
-Eltwise."""
+ArgMax, Eltwise."""
 
 import math
 
@@ -7,7 +7,7 @@ import numpy as np
 
 from pyrpudl.errors import InputError
 from pyrpudl.net.layers.base import Layer, register
-from pyrpudl.net.shapes import crop_offsets, slice_points
+from pyrpudl.net.shapes import argmax_axes, crop_offsets, slice_points
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
@@ -156,6 +156,41 @@ class Slice(Layer):
         for diff, offset in zip(top_diffs, self.offsets, strict=True):
             self.ops.concat_forward(whole, self.backend.view(diff, _around(diff.shape, self.axis)), offset)
         return [dx]
+
+
+@register
+class ArgMax(Layer):
+    """Caffe's ArgMax: the indices of the top_k largest values (as floats), over each example's
+    values or along ``axis``; with out_max_val their values as well (along an axis: instead). It
+    has no gradient, as in Caffe: it ends a net (a deploy net's classes) or feeds only outputs."""
+
+    type_name = "ArgMax"
+
+    def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
+        super().__init__(spec, bottom_shapes, params, grads, backend)
+        self.axis, self.size = argmax_axes(spec, bottom_shapes[0])
+        self.top_k, self.with_values = spec.argmax_param.top_k, spec.argmax_param.out_max_val
+
+    def forward(self, bottoms, train):
+        x, view = bottoms[0], self.backend.view
+        whole = view(x, (x.shape[0], self.size, 1) if self.axis is None else _around(x.shape, self.axis))
+        picked = (whole.shape[0], self.top_k, whole.shape[2])
+        indices = self.buffer("indices", picked, x.dtype)
+        values = self.buffer("values", picked, x.dtype)
+        self.ops.argmax_forward(indices, values, whole, self.top_k)
+        shape = (x.shape[0], *self.top_shapes[0][1:])
+        if self.axis is not None:
+            return [view(values if self.with_values else indices, shape)]
+        if not self.with_values:
+            return [view(indices, shape)]
+        out = self.buffer("top", shape, x.dtype)
+        pair = view(out, (x.shape[0], 2 * self.top_k, 1))  # indices, then values, along axis 1
+        self.ops.concat_forward(pair, indices, 0)
+        self.ops.concat_forward(pair, values, self.top_k)
+        return [out]
+
+    def backward(self, top_diffs, bottoms, tops):
+        raise InputError(f"layer {self.name!r}: ArgMax has no gradient; let it feed outputs only")
 
 
 @register
