@@ -71,6 +71,7 @@ OPS = {
     "dropout": ("dropout_forward",),
     "lrn": ("lrn_across_forward", "lrn_across_backward", "lrn_within_forward", "lrn_within_backward"),
     "prelu": ("prelu_forward", "prelu_backward"),
+    "mvn": ("mvn_forward", "mvn_backward"),
     "neurons": ("neuron_forward", "neuron_backward"),
     "batch_norm": (
         "batch_norm_statistics",

@@ -512,6 +512,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Log": _same,
     "LRN": _same,
     "MultinomialLogisticLoss": _classifier_loss,
+    "MVN": _same,
     "Pooling": _pooling,
     "Power": _same,
     "PReLU": _prelu,

@@ -1,4 +1,4 @@
-"""Caffe's BatchNorm, Scale and Bias layers (ops in kernels/OPS.md, batch_norm.py).
+"""Caffe's BatchNorm, Scale, Bias and MVN layers (ops in kernels/OPS.md, batch_norm.py, mvn.py).
 
 BatchNorm only normalizes each channel; its three blobs (mean, variance, moving-average factor)
 are statistics the forward pass keeps, not learned: Caffe forces their lr_mult to 0, and so do we
@@ -7,7 +7,9 @@ the TRAIN phase (updating the blobs) and by the blobs' in TEST. Only training pa
 a test pass or a prediction with ``use_global_stats: false`` uses its batch's statistics but keeps
 the blobs (Caffe's would fold the test batches into them). Scale, usually right after it, learns
 the per-channel factor (and with ``bias_term`` the shift); Scale and Bias also take other axes
-(``axis``, ``num_axes``) and their factors or shifts as a second bottom, as in Caffe.
+(``axis``, ``num_axes``) and their factors or shifts as a second bottom, as in Caffe. MVN
+normalizes each example's channels (or, across_channels, each example) by their own mean and
+standard deviation, with no statistics kept.
 """
 
 import math
@@ -151,3 +153,32 @@ class Bias(_Broadcast):
         if not self.given:
             return [dx]
         return [dx, None if given is None else self.backend.view(given, bottoms[1].shape)]
+
+
+@register
+class MVN(Layer):
+    type_name = "MVN"
+
+    def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
+        super().__init__(spec, bottom_shapes, params, grads, backend)
+        p = spec.mvn_param
+        self.normalize, self.across, self.eps = p.normalize_variance, p.across_channels, float(p.eps)
+
+    def _rows(self, array):
+        rows = array.shape[0] if self.across or array.ndim < 2 else array.shape[0] * array.shape[1]
+        return self.backend.view(array, (rows, array.size // rows))
+
+    def forward(self, bottoms, train):
+        x = self._rows(bottoms[0])
+        out = self.buffer("top", bottoms[0].shape, bottoms[0].dtype)
+        sigma = self.buffer("sigma", (x.shape[0],), x.dtype)
+        self.ops.mvn_forward(self._rows(out), sigma, x, self.normalize, self.eps)
+        return [out]
+
+    def backward(self, top_diffs, bottoms, tops):
+        dx = self.buffer("bottom_diff", bottoms[0].shape, bottoms[0].dtype)
+        sigma = self._buffers["sigma"]
+        self.ops.mvn_backward(
+            self._rows(dx), self._rows(top_diffs[0]), self._rows(tops[0]), sigma, self.normalize
+        )
+        return [dx]

@@ -107,3 +107,18 @@ def test_scale_settings_that_do_not_fit_are_named(model, scale, message):
     )
     with pytest.raises(InputError, match=message):
         create_model(text, model.source)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    ["", "mvn_param { across_channels: true }", "mvn_param { normalize_variance: false }"],
+)
+def test_mvn_normalizes_each_channel_or_example_as_caffe(settings):
+    x = np.random.default_rng(4).standard_normal((2, 3, 4, 5)) * 3 + 1
+    layer = make_layer(f'name: "m" type: "MVN" {settings}', [x.shape])
+    (out,) = layer.forward([x], True)
+    rows = x.reshape(2, -1) if "across" in settings else x.reshape(6, -1)
+    centred = rows - rows.mean(axis=1, keepdims=True)
+    want = centred if "false" in settings else centred / (centred.std(axis=1, keepdims=True) + 1e-9)
+    np.testing.assert_allclose(out.reshape(want.shape), want, rtol=1e-6, atol=1e-9)
+    check_gradients(layer, [x], rtol=1e-4, atol=1e-6)
