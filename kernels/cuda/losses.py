@@ -29,6 +29,20 @@ def _block_sum(shared, mine):
     return shared[0]
 
 
+@cuda.jit(device=True, cache=True)
+def _normalizer(normalization, count, valid, num):
+    """Caffe's get_normalizer (see the CPU file), at least 1."""
+    if normalization == FULL:
+        norm = count
+    elif normalization == VALID:
+        norm = valid
+    elif normalization == BATCH_SIZE:
+        norm = num
+    else:
+        norm = np.float32(1.0)
+    return max(np.float32(1.0), norm)
+
+
 @cuda.jit(cache=True)
 def _euclidean_forward(diff, loss, a, b, num):
     sums = cuda.shared.array(THREADS, np.float32)
@@ -60,15 +74,7 @@ def _sigmoid_cross_entropy_forward(loss, normalizer, x, target, num, ignore, has
     total = _block_sum(sums, mine)
     valid_total = _block_sum(counts, valid)
     if cuda.threadIdx.x == 0:
-        if normalization == FULL:
-            norm = np.float32(x.shape[0])
-        elif normalization == VALID:
-            norm = valid_total
-        elif normalization == BATCH_SIZE:
-            norm = np.float32(num)
-        else:
-            norm = one
-        norm = max(one, norm)
+        norm = _normalizer(normalization, np.float32(x.shape[0]), valid_total, np.float32(num))
         normalizer[0] = norm
         loss[0] = total / norm
 
@@ -225,15 +231,7 @@ def _infogain_forward(loss, normalizer, prob, labels, infogain, ignore, has_igno
     total = _block_sum(sums, mine)
     valid_total = _block_sum(counts, valid)
     if cuda.threadIdx.x == 0:
-        if normalization == FULL:
-            norm = np.float32(n * s)
-        elif normalization == VALID:
-            norm = valid_total
-        elif normalization == BATCH_SIZE:
-            norm = np.float32(n)
-        else:
-            norm = one
-        norm = max(one, norm)
+        norm = _normalizer(normalization, np.float32(n * s), valid_total, np.float32(n))
         normalizer[0] = norm
         loss[0] = total / norm
 

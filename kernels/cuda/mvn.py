@@ -9,6 +9,8 @@ from numba import cuda
 from .grid import MAX_BLOCKS, THREADS
 
 
+# beside its kernels, not imported from batch_norm.py: Numba's disk cache tracks only the file a
+# kernel is defined in
 @cuda.jit(device=True, inline=True)
 def _row_sums(partial, t, first, second):
     """The block's totals of ``first`` and ``second`` (every thread gets them)."""
