@@ -16,6 +16,16 @@ second key) keeps two keys' masks unrelated even when their ``ka`` differ in a f
 Numba types uint32 * uint32 as uint64: each step is cast back to uint32 (a 32-bit wrap), which lets
 the compiler keep the whole hash in 32-bit integers: twice as fast as the same hash in uint64 with
 masks (CUDA's copy, kernels/cuda/dropout.py, which the simulator also runs), with the same bits.
+
+STOCHASTIC pooling (Caffe's; its windows have no padding, H×W planes of (N, C) images, outputs
+(N, C, OH, OW) in row-major order) draws with the same hash, one u per output element i:
+
+- ``stochastic_pool_forward(out, index, image, kh, kw, sh, sw, key0, key1, key2)``, training: in
+  window [y·sh, min(y·sh + kh, H)) × [x·sw, min(x·sw + kw, W)), the first position (row-major) whose
+  running sum reaches u(i)·(the window's sum) is picked: out = its value, index = its y·W + x (the
+  layout of max pooling's argmax, so max_pool_backward routes the gradient).
+- ``stochastic_pool_test(out, image, kh, kw, sh, sw)``: out = Σ x² / Σ x over the window (0 when
+  Σ x is not positive), the activations' expectation under that draw.
 """
 
 import numba
@@ -70,3 +80,60 @@ def dropout_forward(out, mask, x, ratio, key0, key1, key2):
     one = x.dtype.type(1)
     scale = one / (one - x.dtype.type(ratio))
     _dropout(out, mask, x, np.float32(ratio), scale, key0 & 0xFFFFFFFF, key1 & 0xFFFFFFFF, key2 & 0xFFFFFFFF)
+
+
+@numba.njit(parallel=True, cache=True)
+def _stochastic_pool(out, index, image, kh, kw, sh, sw, key0, key1, key2):
+    ka, kb = dropout_keys(key0, key1, key2)
+    n_images, channels, height, width = image.shape
+    oh, ow = out.shape[2], out.shape[3]
+    for n in numba.prange(n_images):
+        for c in range(channels):
+            plane = image[n, c]
+            for y in range(oh):
+                y0, y1 = y * sh, min(y * sh + kh, height)
+                for x in range(ow):
+                    x0, x1 = x * sw, min(x * sw + kw, width)
+                    total = plane.dtype.type(0)
+                    for yy in range(y0, y1):
+                        for xx in range(x0, x1):
+                            total += plane[yy, xx]
+                    i = ((n * channels + c) * oh + y) * ow + x
+                    threshold = uniform(ka, kb, i) * total
+                    running = plane.dtype.type(0)
+                    pick_y, pick_x = y1 - 1, x1 - 1  # rounding may leave the sum short of the threshold
+                    found = False
+                    for yy in range(y0, y1):
+                        for xx in range(x0, x1):
+                            running += plane[yy, xx]
+                            if not found and running >= threshold:
+                                pick_y, pick_x, found = yy, xx, True
+                    out[n, c, y, x] = plane[pick_y, pick_x]
+                    index[n, c, y, x] = pick_y * width + pick_x
+
+
+def stochastic_pool_forward(out, index, image, kh, kw, sh, sw, key0, key1, key2):
+    _stochastic_pool(
+        out, index, image, kh, kw, sh, sw, key0 & 0xFFFFFFFF, key1 & 0xFFFFFFFF, key2 & 0xFFFFFFFF
+    )
+
+
+@numba.njit(parallel=True, cache=True)
+def stochastic_pool_test(out, image, kh, kw, sh, sw):
+    n_images, channels, height, width = image.shape
+    oh, ow = out.shape[2], out.shape[3]
+    for n in numba.prange(n_images):
+        for c in range(channels):
+            plane = image[n, c]
+            for y in range(oh):
+                y0, y1 = y * sh, min(y * sh + kh, height)
+                for x in range(ow):
+                    x0, x1 = x * sw, min(x * sw + kw, width)
+                    total = plane.dtype.type(0)
+                    squares = plane.dtype.type(0)
+                    for yy in range(y0, y1):
+                        for xx in range(x0, x1):
+                            v = plane[yy, xx]
+                            total += v
+                            squares += v * v
+                    out[n, c, y, x] = squares / total if total > 0 else total - total

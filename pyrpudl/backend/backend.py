@@ -68,7 +68,7 @@ OPS = {
         "infogain_loss_forward",
         "infogain_loss_backward",
     ),
-    "dropout": ("dropout_forward",),
+    "dropout": ("dropout_forward", "stochastic_pool_forward", "stochastic_pool_test"),
     "lrn": ("lrn_across_forward", "lrn_across_backward", "lrn_within_forward", "lrn_within_backward"),
     "prelu": ("prelu_forward", "prelu_backward"),
     "mvn": ("mvn_forward", "mvn_backward"),

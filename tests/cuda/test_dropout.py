@@ -38,3 +38,23 @@ def test_a_million_units():
     (out, mask), (d_out, d_mask) = both(x, 0.5, (123, 4, 5678))
     np.testing.assert_array_equal(d_mask, mask)
     np.testing.assert_array_equal(d_out, out)
+
+
+def test_stochastic_pooling_draws_what_the_cpu_draws():
+    """The same hash, the same float32 sums in the same order: the same picks and values."""
+    from pyrpudl.kernels.cpu import dropout as cpu_ops
+    from pyrpudl.kernels.cuda import dropout as gpu_ops
+
+    image = np.random.default_rng(7).random((1, 2, 5, 6)).astype(np.float32)
+    out, index = np.empty((1, 2, 2, 3), np.float32), np.empty((1, 2, 2, 3), np.int32)
+    cpu_ops.stochastic_pool_forward(out, index, image, 3, 2, 2, 2, 5, 1, 9)
+    d_out, d_index = poisoned(out.shape), poisoned(index.shape, np.int32)
+    d_image = cuda.to_device(image)
+    gpu_ops.stochastic_pool_forward(d_out, d_index, d_image, 3, 2, 2, 2, 5, 1, 9)
+    np.testing.assert_array_equal(d_index.copy_to_host(), index)
+    np.testing.assert_array_equal(d_out.copy_to_host(), out)
+    expected = np.empty_like(out)
+    cpu_ops.stochastic_pool_test(expected, image, 3, 2, 2, 2)
+    d_expected = poisoned(out.shape)
+    gpu_ops.stochastic_pool_test(d_expected, d_image, 3, 2, 2, 2)
+    np.testing.assert_allclose(d_expected.copy_to_host(), expected, rtol=1e-6)
