@@ -82,10 +82,9 @@ class ParamBuffer:
     # layer name -> [(offset, shape)] for weights, then bias
     slots: dict[str, list[tuple[int, tuple[int, ...]]]] = field(default_factory=dict)
     backend: Backend = field(default_factory=lambda: get_backend("cpu"))
-    # shared parameters: (layer, index) -> the offset of that layer's own gradient region, and the
-    # (owner offset, gradient offset, count) to add after each backward pass
+    # a sharing layer's parameter (layer, index) -> the offset of its own gradient region (its
+    # slot holds the owner's offset)
     gradient_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
-    shared: list[tuple[int, int, int]] = field(default_factory=list)
 
     ARRAYS = ("data", "diff", "history", "history2", "lr_mult", "decay_mult")
     STATE = ("data", "history", "history2")  # what training changes and a saved model keeps
@@ -95,8 +94,7 @@ class ParamBuffer:
         if backend is self.backend:
             return self
         arrays = [backend.to_device(self.backend.to_host(getattr(self, name))) for name in self.ARRAYS]
-        return ParamBuffer(*arrays, slots=self.slots, backend=backend,
-                           gradient_offsets=self.gradient_offsets, shared=self.shared)  # fmt: skip
+        return ParamBuffer(*arrays, slots=self.slots, backend=backend, gradient_offsets=self.gradient_offsets)
 
     def owned_slots(self) -> list[tuple[int, tuple[int, ...]]]:
         """Every learnable parameter once, in net order: a shared one at its owner (Caffe's
@@ -117,7 +115,9 @@ class ParamBuffer:
     def add_shared_gradients(self) -> None:
         """Add each sharing layer's gradient to its owner's (after a backward pass)."""
         view, add = self.backend.view, self.backend.ops.add
-        for owner, own, count in self.shared:
+        for (layer, index), own in self.gradient_offsets.items():
+            owner, shape = self.slots[layer][index]
+            count = math.prod(shape)
             target = view(self.diff[owner : owner + count], (count,))
             add(target, target, view(self.diff[own : own + count], (count,)))
 
@@ -160,7 +160,6 @@ class ParamBuffer:
                     buffer.lr_mult[part] = buffer.decay_mult[part] = 0  # a gradient region only
                     buffer.slots[layer.name].append((owner, owner_shape))
                     buffer.gradient_offsets[(layer.name, index)] = offset
-                    buffer.shared.append((owner, offset, count))
                     offset += count
                     continue
                 if name:
