@@ -56,14 +56,10 @@ def _train(args: argparse.Namespace) -> int:
     if count and class_scores(model.spec) is None:  # an autoencoder: the TEST net's losses
         batch = outcome.model.data_layer("TEST").data_param.batch_size or 100
         tested = pb.SolverParameter(test_iter=[-(-count // batch)])
-        result = Evaluator.for_run(
+        evaluator = Evaluator.for_run(
             outcome.model, outcome.model.params.to(get_backend(args.device)), tested
-        ).run()
-        print(
-            evaluation_line(
-                outcome.model.iteration, result, min(len(source.test_images), batch * tested.test_iter[0])
-            )
         )
+        print(evaluation_line(outcome.model.iteration, evaluator.run(), len(evaluator.images)))
     elif count:
         x, y = source.testing_samples(0, count)
         right = float(np.mean(predict(outcome.model, x.reshape(count, -1), device=args.device) == y))

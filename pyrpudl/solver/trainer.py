@@ -424,14 +424,14 @@ class _Run:
             self.model.params.load(self.params)
 
 
-def _accuracy(values: list[float], digits: int = 0) -> str:
-    """The batch accuracy for a log line, as ", accuracy Y%"; nothing for a net without classes
+def _accuracy(values: list[float], digits: int = 0, lead: str = ", accuracy") -> str:
+    """The batch accuracy for a log line, as ``lead`` and "Y%"; nothing for a net without classes
     (its accuracies are NaN)."""
     mean = float(np.mean(values)) if len(values) else math.nan
-    return "" if math.isnan(mean) else f", accuracy {mean:.{digits}%}"
+    return "" if math.isnan(mean) else f"{lead} {mean:.{digits}%}"
 
 
 def summary_line(costs: list[float], accuracies: list[float]) -> str:
     """The last line of a training call: its average cost and batch accuracy."""
-    accuracy = _accuracy(accuracies, 2).replace(", accuracy", ", and accuracy")
+    accuracy = _accuracy(accuracies, 2, lead=", and accuracy")
     return f"training ends with average cost of {_fmt(np.mean(costs))}{accuracy}"
