@@ -76,3 +76,19 @@ def test_missing_inputs_are_named():
     net = Net(parse_net(TINY), "TEST", None, 3)
     with pytest.raises(InputError, match="needs inputs label"):
         net.forward({"data": np.zeros((3, 2, 6, 6), np.float32)}, True)
+
+
+def test_only_a_loss_layers_first_top_counts_by_default():
+    """Caffe weighs a loss layer's first top 1 unless told; its other tops (InfogainLoss's
+    probabilities) count only with a loss_weight."""
+    from pyrpudl.net.net import loss_weights
+
+    net = parse_net(
+        """
+        layer { name: "i" type: "InfogainLoss" bottom: "x" bottom: "l" top: "loss" top: "prob" }
+        layer { name: "e" type: "EuclideanLoss" bottom: "x" bottom: "y" top: "l2" loss_weight: 0 }
+        layer { name: "w" type: "InfogainLoss" bottom: "x" bottom: "l" top: "a" top: "b"
+                loss_weight: 2 loss_weight: 0.5 }
+        """
+    )
+    assert loss_weights(net.layer) == {"loss": 1.0, "a": 2.0, "b": 0.5}

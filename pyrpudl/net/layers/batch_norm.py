@@ -81,11 +81,18 @@ class _Broadcast(Layer):
     def _values(self, array):
         return self.backend.view(array, (self.size,))
 
-    def _given_gradient(self, bottoms):
-        """Where the second bottom's gradient goes (a buffer), or None when it takes none."""
-        if not (self.given and self.propagate_down[1]):
-            return None
-        return self.buffer("given_diff", (self.size,), bottoms[0].dtype)
+    def _values_gradient(self, index, dtype):
+        """Where the gradient of the factors (shifts) goes: learned parameter ``index``'s, or a
+        buffer for the second bottom's."""
+        if self.given:
+            return self.buffer("given_diff", (self.size,), dtype)
+        return self._values(self.grads[index])
+
+    def _bottom_gradients(self, dx, bottoms):
+        if not self.given:
+            return [dx]
+        given = self.backend.view(self._buffers["given_diff"], bottoms[1].shape)
+        return [dx, given if self.propagate_down[1] else None]
 
 
 @register
@@ -108,17 +115,11 @@ class Scale(_Broadcast):
 
     def backward(self, top_diffs, bottoms, tops):
         dx = self.buffer("bottom_diff", bottoms[0].shape, bottoms[0].dtype)
-        given = self._given_gradient(bottoms)
-        if self.given:
-            dgamma = given if given is not None else self.buffer("unused_factor_grad", (self.size,), dx.dtype)
-        else:
-            dgamma = self._values(self.grads[0])
+        dgamma = self._values_gradient(0, dx.dtype)
         dbeta = self._values(self.grads[-1]) if self.bias else dgamma
         self.ops.scale_backward(self._around(dx), dgamma, dbeta, self._around(top_diffs[0]),
                                 self._around(bottoms[0]), self._factors(bottoms), self.bias)  # fmt: skip
-        if not self.given:
-            return [dx]
-        return [dx, None if given is None else self.backend.view(given, bottoms[1].shape)]
+        return self._bottom_gradients(dx, bottoms)
 
 
 @register
@@ -142,17 +143,10 @@ class Bias(_Broadcast):
         x = bottoms[0]
         dx = self.buffer("bottom_diff", x.shape, x.dtype)
         unused = self.buffer("unused_factor_grad", (self.size,), x.dtype)
-        given = self._given_gradient(bottoms)
-        if self.given:
-            dbeta = given if given is not None else self.buffer("unused_shift_grad", (self.size,), x.dtype)
-        else:
-            dbeta = self._values(self.grads[0])
         ones = self.ones((self.size,), x.dtype)
-        self.ops.scale_backward(self._around(dx), unused, dbeta, self._around(top_diffs[0]), self._around(x),
-                                ones, True)  # fmt: skip
-        if not self.given:
-            return [dx]
-        return [dx, None if given is None else self.backend.view(given, bottoms[1].shape)]
+        self.ops.scale_backward(self._around(dx), unused, self._values_gradient(0, x.dtype),
+                                self._around(top_diffs[0]), self._around(x), ones, True)  # fmt: skip
+        return self._bottom_gradients(dx, bottoms)
 
 
 @register

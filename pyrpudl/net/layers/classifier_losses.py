@@ -20,7 +20,7 @@ import numpy as np
 from pyrpudl.errors import InputError
 from pyrpudl.net.caffemodel import blob_array, parse_binary
 from pyrpudl.net.layers.base import Layer, register
-from pyrpudl.net.layers.softmax_loss import _labels, normalization_mode
+from pyrpudl.net.layers.softmax_loss import SoftmaxWithLoss, _labels
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
@@ -90,7 +90,10 @@ def read_infogain(path: str, classes: int, layer: str) -> np.ndarray:
 
 
 @register
-class InfogainLoss(_ClassifierLoss):
+class InfogainLoss(SoftmaxWithLoss):
+    """SoftmaxWithLoss's label, ignore_label and normalization handling (VALID by default, as
+    Caffe's), with the log-probabilities weighed by H."""
+
     type_name = "InfogainLoss"
 
     def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
@@ -104,8 +107,6 @@ class InfogainLoss(_ClassifierLoss):
             raise InputError(
                 f"layer {self.name!r}: InfogainLoss over axis {param.axis} is not supported; use axis 1"
             )
-        self.ignore_label = loss.ignore_label if loss.HasField("ignore_label") else None
-        self.normalization = normalization_mode(loss, pb.LossParameter.VALID)
         classes = bottom_shapes[0][1]
         self.infogain = None
         if len(bottom_shapes) < 3:
@@ -115,13 +116,6 @@ class InfogainLoss(_ClassifierLoss):
                     '"H.binaryproto" } or a third bottom'
                 )
             self.infogain = self.backend.to_device(read_infogain(param.source, classes, self.name))
-
-    def _ignore(self):
-        return (0, False) if self.ignore_label is None else (self.ignore_label, True)
-
-    def _scores(self, scores):
-        n, classes = scores.shape[:2]
-        return self.backend.view(scores, (n, classes, scores.size // (n * classes)))
 
     def _matrix(self, bottoms, classes):
         if self.infogain is not None:
@@ -134,7 +128,7 @@ class InfogainLoss(_ClassifierLoss):
         loss = self.buffer("top", (1,), scores.dtype)
         normalizer = self.buffer("normalizer", (1,), scores.dtype)
         self.ops.softmax_forward(prob, scores)
-        self.ops.infogain_loss_forward(loss, normalizer, prob, self._labels(bottoms),
+        self.ops.infogain_loss_forward(loss, normalizer, prob, _labels(self, bottoms[1], scores.shape[1]),
                                        self._matrix(bottoms, scores.shape[1]), *self._ignore(),
                                        self.normalization)  # fmt: skip
         tops = [self.backend.view(loss, ())]
@@ -145,7 +139,8 @@ class InfogainLoss(_ClassifierLoss):
     def backward(self, top_diffs, bottoms, tops):
         prob = self._buffers["probabilities"]
         dx = self.buffer("bottom_diff", prob.shape, prob.dtype)
-        self.ops.infogain_loss_backward(dx, prob, self._labels(bottoms), self._matrix(bottoms, prob.shape[1]),
+        self.ops.infogain_loss_backward(dx, prob, _labels(self, bottoms[1], prob.shape[1]),
+                                        self._matrix(bottoms, prob.shape[1]),
                                         self._buffers["normalizer"], float(top_diffs[0]),
                                         *self._ignore())  # fmt: skip
         return [self.backend.view(dx, bottoms[0].shape), *([None] * (len(bottoms) - 1))]
