@@ -4,7 +4,8 @@
 # how to call the device. Idempotent.
 #   .whl/      wheels for their Python 3.12: NumPy 2.4 (numba-cuda 0.30 fails to import on the
 #              image's NumPy 2.5), lmdb (not in the image), protobuf at our pin (the generated
-#              rpudl_model_pb2 needs a runtime at least as new as the compiler that made it)
+#              rpudl_model_pb2 needs a runtime at least as new as the compiler that made it), h5py
+#              (HDF5 snapshots and weights)
 #   .gpudata/  Fashion-MNIST, Debian's files (dataset-fashion-mnist), for LeNet's accuracy run
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,7 +15,7 @@ mkdir -p .git/info
 for folder in /.whl/ /.gpudata/; do
   grep -qxF "$folder" .git/info/exclude 2>/dev/null || echo "$folder" >>.git/info/exclude
 done
-WHEELS=("numpy==2.4.6" "lmdb==3.0.0" "protobuf==7.36.2")
+WHEELS=("numpy==2.4.6" "lmdb==3.0.0" "protobuf==7.36.2" "h5py==3.16.0")
 rm -rf .whl && mkdir -p .whl
 "$PY" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
   --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \

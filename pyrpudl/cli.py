@@ -105,7 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: $PYRPUDL_DEVICE or auto")
     train.add_argument("--mean", default="mean.binaryproto", help="the mean image's file in the data folder")
     train.add_argument("--output", help="save the trained model to this .npz file")
-    train.add_argument("--weights", help="start from a Caffe .caffemodel's trained layers (matched by name)")
+    train.add_argument(
+        "--weights",
+        help="start from a Caffe .caffemodel's (or .caffemodel.h5's) trained layers (matched by name)",
+    )
     train.add_argument("--restore", help="resume from a snapshot's .solverstate (pyrpudl's or Caffe's)")
     train.add_argument("--snapshot", type=int, help="snapshot every N iterations (default: the solver's)")
     train.add_argument(

@@ -20,3 +20,18 @@ def atomic_file(path: str | Path):
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def atomic_path(path: str | Path):
+    """Like :func:`atomic_file`, for writers that want a file name (HDF5): the temporary path to
+    write, renamed to ``path`` when the block ends, removed if it fails."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -444,11 +444,11 @@ def model_layers(model: object) -> dict:
 
 def save_model(model: object, path: str) -> str:
     """``rpudlSaveModel``: the file written (an .npz of arrays and text, no pickle; a path ending in
-    .caffemodel: Caffe's weights file)."""
+    .caffemodel: Caffe's weights file; in .caffemodel.h5: Caffe's HDF5 weights file)."""
     from pyrpudl.model_io import save_model as save
     from pyrpudl.net.caffemodel import save_weights
 
-    if str(path).endswith(".caffemodel"):
+    if str(path).endswith((".caffemodel", ".caffemodel.h5")):
         return str(save_weights(_model(model), path))
     return str(save(_model(model), path))
 

@@ -6,7 +6,8 @@ Reading copies weights into a model layer by layer, matched by name, as Caffe's
 ignored, a net layer the file lacks keeps its initial values, and a shape that differs is an error
 that names both shapes. Writing is Caffe's ``Net::ToProto``: the TRAIN net's layers with their
 blobs, which Caffe (and this module) can load. Our parameter shapes are Caffe's, so blobs copy as
-they are.
+they are. Caffe's HDF5 weights (``.caffemodel.h5``) read and write as well
+(:mod:`pyrpudl.net.caffemodel_hdf5`).
 """
 
 import math
@@ -18,6 +19,8 @@ from google.protobuf.message import DecodeError
 
 from pyrpudl.errors import InputError
 from pyrpudl.files import atomic_file
+from pyrpudl.hdf5_io import is_hdf5
+from pyrpudl.net.caffemodel_hdf5 import read_hdf5_net, save_hdf5_weights
 from pyrpudl.net.prototxt import upgrade_v1_layer
 from pyrpudl.net.state import layers_for_phase
 from pyrpudl.proto import rpudl_model_pb2 as pb
@@ -53,9 +56,13 @@ def parse_binary(path: Path, message, what: str, not_one: str):
     return message
 
 
-def read_net(path: str | Path) -> pb.NetParameter:
-    """The binary NetParameter in ``path``, V1 ``layers`` upgraded to ``layer``."""
+def read_net(path: str | Path, params=None) -> pb.NetParameter:
+    """The trained layers in ``path``: a binary NetParameter (V1 ``layers`` upgraded to
+    ``layer``) or Caffe's HDF5 weights, whose shared parameters ``params`` (the net's buffer)
+    names."""
     path = Path(path).expanduser()
+    if is_hdf5(path):
+        return read_hdf5_net(path, params)
     not_one = (
         "a Caffe .caffemodel (a binary NetParameter); a prototxt describes a net, a .caffemodel holds "
         "its trained weights"
@@ -136,8 +143,8 @@ def copy_trained_layers(
 def load_weights(model, path: str | Path):
     """A copy of ``model`` whose layers take the trained weights in the .caffemodel ``path``
     (Caffe's ``--weights``), and the report of what was copied."""
-    net = read_net(path)
     model = model.copy()
+    net = read_net(path, model.params)
     report = copy_trained_layers(model.params, net, path)
     if not report.copied:
         raise InputError(
@@ -163,8 +170,11 @@ def trained_net(model) -> pb.NetParameter:
 
 
 def save_weights(model, path: str | Path) -> Path:
-    """Write the model's weights as a Caffe .caffemodel at ``path``."""
+    """Write the model's weights as a Caffe .caffemodel at ``path`` (Caffe's HDF5 weights when it
+    ends in .h5, as in ``.caffemodel.h5``)."""
     path = Path(path).expanduser()
+    if path.suffix == ".h5":
+        return save_hdf5_weights(model, path)
     with atomic_file(path) as out:
         out.write(trained_net(model).SerializeToString())
     return path

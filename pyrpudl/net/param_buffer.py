@@ -10,7 +10,8 @@ Caffe's weight sharing (``param { name: "w" }`` in several layers): the first la
 parameter owns it; a later layer's weights view the owner's values, while its gradient goes to a
 region of its own (layers write their gradients, they do not add them), which ``add_shared_gradients``
 adds to the owner's after the backward pass. Those regions have lr_mult and decay_mult 0, so the
-update leaves them alone, and they are left out of what is saved as the layer's own.
+update leaves them alone, and they are left out of what is saved as the layer's own. In Caffe's
+PERMISSIVE mode a sharing layer sees the owner's values in its own shape (as many of them).
 """
 
 import math
@@ -54,20 +55,20 @@ def _filler(layer: pb.LayerParameter, index: int) -> pb.FillerParameter | None:
 
 
 def _check_sharing(layer, index, name, shape, owner_shape, owner_layer) -> None:
-    """Caffe's STRICT rule (its default) for a shared parameter: the owner's shape. Its PERMISSIVE
-    mode (any shape of as many values) is refused here with its own message."""
-    if tuple(shape) == tuple(owner_shape):
+    """Caffe's rules for a shared parameter: in STRICT mode (the default) the owner's shape; in
+    PERMISSIVE mode (the sharing layer's ``share_mode``) as many values, in a shape of its own."""
+    permissive = layer.param[index].share_mode == pb.ParamSpec.PERMISSIVE
+    if tuple(shape) == tuple(owner_shape) or (permissive and math.prod(shape) == math.prod(owner_shape)):
         return
     where = f"layer {layer.name!r} shares parameter {name!r} with layer {owner_layer!r}, but its shape"
-    if layer.param[index].share_mode == pb.ParamSpec.PERMISSIVE and math.prod(shape) == math.prod(
-        owner_shape
-    ):
+    if permissive:
         raise InputError(
-            f"{where} {list(shape)} differs from {list(owner_shape)}: share_mode PERMISSIVE (the same "
-            "number of values in another shape) is not supported; give both layers the same shape"
+            f"{where} {list(shape)} holds {math.prod(shape)} values and the owner's {list(owner_shape)} "
+            f"{math.prod(owner_shape)}; share_mode PERMISSIVE needs as many values"
         )
     raise InputError(
-        f"{where} {list(shape)} differs from {list(owner_shape)}; shared parameters must have the same shape"
+        f"{where} {list(shape)} differs from {list(owner_shape)}; shared parameters must have the same "
+        "shape (or, with share_mode: PERMISSIVE, as many values)"
     )
 
 
@@ -158,7 +159,7 @@ class ParamBuffer:
                     owner, owner_shape, owner_layer = owners[name]
                     _check_sharing(layer, index, name, shape, owner_shape, owner_layer)
                     buffer.lr_mult[part] = buffer.decay_mult[part] = 0  # a gradient region only
-                    buffer.slots[layer.name].append((owner, owner_shape))
+                    buffer.slots[layer.name].append((owner, tuple(shape)))  # PERMISSIVE: its own shape
                     buffer.gradient_offsets[(layer.name, index)] = offset
                     offset += count
                     continue

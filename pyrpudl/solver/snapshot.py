@@ -1,11 +1,13 @@
 """Caffe's snapshots: every ``snapshot`` iterations the weights as ``{prefix}_iter_{N}.caffemodel``
 and the solver's state as ``{prefix}_iter_{N}.solverstate``, files Caffe itself reads (``caffe train
---snapshot``, ``--weights``); and resuming from such a pair.
+--snapshot``, ``--weights``); and resuming from such a pair. With ``snapshot_format: HDF5`` the pair
+is Caffe's HDF5 one, ``.caffemodel.h5`` and ``.solverstate.h5`` (:mod:`pyrpudl.net.caffemodel_hdf5`,
+:mod:`pyrpudl.solver.snapshot_hdf5`); restoring reads either format, whatever the file's name.
 
 Where this departs from Caffe, on purpose: a call returns its trained model, so there is no extra
 snapshot after training (``snapshot_after_train``); a solver file's prefix whose folder does not
 exist turns snapshots off with a note instead of failing (Caffe's example files point into a Caffe
-checkout), while a prefix given to the call gets its folder made; HDF5 is written as binary proto.
+checkout), while a prefix given to the call gets its folder made.
 The solverstate also carries what an exact resumption needs beyond Caffe's fields (data position,
 solver type, logs), in fields Caffe skips.
 """
@@ -18,6 +20,7 @@ import numpy as np
 
 from pyrpudl.errors import InputError
 from pyrpudl.files import atomic_file
+from pyrpudl.hdf5_io import h5py, is_hdf5
 from pyrpudl.net.caffemodel import (
     blob_array,
     copy_trained_layers,
@@ -28,6 +31,7 @@ from pyrpudl.net.caffemodel import (
 )
 from pyrpudl.proto import rpudl_model_pb2 as pb
 from pyrpudl.proto.blobs import array_blob
+from pyrpudl.solver.snapshot_hdf5 import read_hdf5_state, write_hdf5_state
 from pyrpudl.solver.solver_types import canonical_type
 
 TWO_HISTORIES = ("AdaDelta", "Adam")  # the types that keep a second history per parameter
@@ -82,16 +86,16 @@ def plan_snapshots(
             raise InputError(f"cannot make the snapshot folder {folder}: {exc.strerror or exc}") from None
     if not os.access(folder, os.W_OK):
         raise InputError(f"cannot write snapshots in {folder}: it is not writable; give another prefix")
-    note = None
     if solver.snapshot_format == pb.SolverParameter.HDF5:
-        note = "snapshot_format HDF5 is not supported: snapshots are written as binary protos"
-    return SnapshotPlan(every, str(path), note)
+        h5py()  # says now, before training, if HDF5 cannot be written here
+    return SnapshotPlan(every, str(path))
 
 
-def snapshot_paths(prefix: str, iteration: int) -> tuple[Path, Path]:
-    """Caffe's snapshot file names for ``prefix`` after ``iteration`` iterations."""
-    base = f"{prefix}_iter_{iteration}"
-    return Path(base + ".caffemodel"), Path(base + ".solverstate")
+def snapshot_paths(prefix: str, iteration: int, hdf5: bool = False) -> tuple[Path, Path]:
+    """Caffe's snapshot file names for ``prefix`` after ``iteration`` iterations (``hdf5``: its
+    HDF5 pair's, ending in .h5)."""
+    base, end = f"{prefix}_iter_{iteration}", ".h5" if hdf5 else ""
+    return Path(f"{base}.caffemodel{end}"), Path(f"{base}.solverstate{end}")
 
 
 def current_step(solver: pb.SolverParameter, iteration: int) -> int:
@@ -115,8 +119,10 @@ def _history_blobs(params, array: np.ndarray) -> list[pb.BlobProto]:
 
 
 def write_snapshot(model, prefix: str, solver: pb.SolverParameter) -> tuple[Path, Path]:
-    """Write ``model`` (host parameters) as Caffe's snapshot pair; returns the two paths."""
-    weights, state_path = snapshot_paths(prefix, model.iteration)
+    """Write ``model`` (host parameters) as Caffe's snapshot pair, in the solver's
+    ``snapshot_format``; returns the two paths."""
+    hdf5 = solver.snapshot_format == pb.SolverParameter.HDF5
+    weights, state_path = snapshot_paths(prefix, model.iteration, hdf5)
     save_weights(model, weights)
     state = pb.SolverState(
         iter=model.iteration,
@@ -136,13 +142,19 @@ def write_snapshot(model, prefix: str, solver: pb.SolverParameter) -> tuple[Path
         state.rpudl_test_iterations.append(int(iteration))
         state.rpudl_test_costs.append(float(cost))
         state.rpudl_test_accuracies.append(float(accuracy))
-    with atomic_file(state_path) as out:
-        out.write(state.SerializeToString())
+    if hdf5:
+        write_hdf5_state(state, state_path)
+    else:
+        with atomic_file(state_path) as out:
+            out.write(state.SerializeToString())
     return weights, state_path
 
 
 def _read_state(path: Path) -> pb.SolverState:
-    state = parse_binary(path, pb.SolverState(), "solver state", "a Caffe .solverstate")
+    if is_hdf5(path):
+        state = read_hdf5_state(path)
+    else:
+        state = parse_binary(path, pb.SolverState(), "solver state", "a Caffe .solverstate")
     if not state.HasField("iter") or not state.learned_net:
         raise InputError(f"{path} is not a Caffe .solverstate (it names no iteration or weights file)")
     return state
@@ -184,7 +196,8 @@ def _history_type(state: pb.SolverState, count: int, blobs: int, given: str | No
 
 def restore_snapshot(model, path: str | Path, solver_type: str | None = None):
     """``model`` (built from the snapshot's prototxt) as the snapshot ``path`` (a .solverstate)
-    left it: weights, solver histories, iteration, and, for pyrpudl's snapshots, the data position
+    (or .solverstate.h5) left it: weights, solver histories, iteration, and, for pyrpudl's
+    snapshots, the data position
     and logs. A snapshot Caffe wrote resumes at iteration x TRAIN batch_size in the data, with empty
     logs; ``solver_type`` names its solver when the file cannot tell."""
     model.require_training_net("restoring a snapshot")
@@ -193,7 +206,7 @@ def restore_snapshot(model, path: str | Path, solver_type: str | None = None):
     weights = _weights_file(state, path)
     restored = model.copy()
     params = restored.params
-    copy_trained_layers(params, read_net(weights), weights, require_all=True)
+    copy_trained_layers(params, read_net(weights, params), weights, require_all=True)
     slots = params.owned_slots()
     kind = _history_type(state, len(slots), len(state.history), solver_type, path)
     arrays = [params.history, params.history2]

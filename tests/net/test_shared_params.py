@@ -74,21 +74,60 @@ def test_the_shared_gradient_is_the_sum_over_the_layers_that_share():
         np.testing.assert_allclose(analytic.reshape(-1), numeric, rtol=1e-6, atol=1e-9)
 
 
-def test_a_share_of_another_shape_is_refused():
-    text = """
-    layer { name: "in" type: "Input" top: "a" top: "c"
-            input_param { shape { dim: 2 dim: 4 } shape { dim: 2 dim: 6 } } }
-    layer { name: "left" type: "InnerProduct" bottom: "a" top: "left" param { name: "w" }
-            inner_product_param { num_output: 3 bias_term: false } }
-    layer { name: "right" type: "InnerProduct" bottom: "c" top: "right" param { name: "w" MODE }
-            inner_product_param { num_output: OUT bias_term: false } }
-    """
-    with pytest.raises(InputError, match="shares parameter 'w' with layer 'left', but its shape"):
-        Net(parse_net(text.replace("MODE", "").replace("OUT", "3")), "TEST", None, 2)
-    # (2, 6) holds as many values as (3, 4): Caffe's PERMISSIVE mode would share them
-    permissive = text.replace("MODE", "share_mode: PERMISSIVE").replace("OUT", "2")
-    with pytest.raises(InputError, match="share_mode PERMISSIVE .* is not supported"):
-        Net(parse_net(permissive), "TEST", None, 2)
+SHAPES = """
+layer { name: "in" type: "Input" top: "a" top: "c" top: "ta" top: "tc"
+        input_param { shape { dim: 2 dim: 4 } shape { dim: 2 dim: 6 } shape { dim: 2 dim: 3 }
+                      shape { dim: 2 dim: OUT } } }
+layer { name: "left" type: "InnerProduct" bottom: "a" top: "left" param { name: "w" }
+        inner_product_param { num_output: 3 bias_term: false weight_filler { type: "gaussian" } } }
+layer { name: "right" type: "InnerProduct" bottom: "c" top: "right" param { name: "w" MODE }
+        inner_product_param { num_output: OUT bias_term: false } }
+layer { name: "l1" type: "EuclideanLoss" bottom: "left" bottom: "ta" top: "l1" }
+layer { name: "l2" type: "EuclideanLoss" bottom: "right" bottom: "tc" top: "l2" }
+"""
+
+
+def shapes_net(mode: str, out: int) -> Net:
+    text = SHAPES.replace("MODE", mode).replace("OUT", str(out))
+    return Net(parse_net(text), "TEST", None, 2, dtype=np.float64)
+
+
+def test_a_share_of_another_shape_is_refused_unless_permissive_with_as_many_values():
+    with pytest.raises(InputError, match="shares parameter 'w' with layer 'left', but its shape .* differs"):
+        shapes_net("", 2)  # (2, 6) holds as many values as (3, 4), but STRICT wants the shape
+    with pytest.raises(InputError, match=r"holds 18 values and the owner's \[3, 4\] 12; .*PERMISSIVE needs"):
+        shapes_net("share_mode: PERMISSIVE", 3)
+
+
+def test_a_permissive_share_sees_the_owners_values_in_its_own_shape_and_adds_its_gradient():
+    net = shapes_net("share_mode: PERMISSIVE", 2)
+    params = net.params
+    assert params.weights("right").shape == (2, 6)
+    assert np.shares_memory(params.weights("left"), params.weights("right"))
+    np.testing.assert_array_equal(params.weights("right").ravel(), params.weights("left").ravel())
+    assert params.learnable_count == 12
+    rng = np.random.default_rng(3)
+    inputs = {name: rng.standard_normal(shape) for name, shape in
+              (("a", (2, 4)), ("c", (2, 6)), ("ta", (2, 3)), ("tc", (2, 2)))}  # fmt: skip
+
+    def loss():
+        blobs = net.forward(inputs, train=False)
+        return float(blobs["l1"]) + float(blobs["l2"])
+
+    loss()
+    net.backward()
+    analytic = params.gradient("left").copy().ravel()
+    values = params.weights("left").reshape(-1)
+    numeric = np.zeros(values.size)
+    for i in range(values.size):
+        saved = values[i]
+        values[i] = saved + 1e-6
+        plus = loss()
+        values[i] = saved - 1e-6
+        minus = loss()
+        values[i] = saved
+        numeric[i] = (plus - minus) / 2e-6
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
 
 
 TIED = """

@@ -26,8 +26,8 @@
 #'   layers only under stages (as Caffe's MNIST autoencoder has "test-on-train" and
 #'   "test-on-test"); then the first one's. The Data layers read `data.source` whatever file they
 #'   name.
-#' @param weights Optionally a Caffe `.caffemodel` file (trained by Caffe, or written by
-#'   [rpudlSaveModel()]) to start from, as `caffe train --weights`: each layer of the net takes the
+#' @param weights Optionally a Caffe `.caffemodel` file, or Caffe's HDF5 `.caffemodel.h5`
+#'   (trained by Caffe, or written by [rpudlSaveModel()]) to start from, as `caffe train --weights`: each layer of the net takes the
 #'   weights of the file's layer of the same name; layers the file lacks keep their initial
 #'   weights, and the file's other layers are ignored. A message says which layers took weights.
 #' @return A model (class `rpudl_model`).
@@ -126,7 +126,8 @@ optional_device <- function(device) {
 #'   `.solverstate` (the solver's state), which Caffe reads too; resume from one with
 #'   [rpudlRestoreSnapshot()] after a crash. The prefix's folder is made. `NULL`: the solver
 #'   file's `snapshot` and `snapshot_prefix` (a prefix whose folder does not exist turns them off,
-#'   with a message), else none.
+#'   with a message), else none. A solver file's `snapshot_format: HDF5` writes Caffe's HDF5 pair
+#'   instead, `.caffemodel.h5` and `.solverstate.h5`.
 #' @param device Where to train: `"auto"` (a usable NVIDIA GPU, else the CPU), `"cpu"` or
 #'   `"cuda"`. `NULL` uses the environment variable `PYRPUDL_DEVICE`, else `"auto"`; see
 #'   [rpudlInfo()]. A model trained on one device predicts and trains further on the other.
@@ -331,7 +332,8 @@ check_model <- function(model) {
 #' position in the data) and the cost log to one file (NumPy `.npz`, plain arrays and text, no
 #' code). `rpudlLoadModel()` reads it back, bound to a data source of the same image shape, and
 #' training can resume from it. A file name ending in `.caffemodel` writes the weights alone as
-#' Caffe's file instead, for Caffe or for `rpudl(weights = )`.
+#' Caffe's file instead, for Caffe or for `rpudl(weights = )`; one ending in `.caffemodel.h5`, as
+#' Caffe's HDF5 weights file.
 #'
 #' @param model A model.
 #' @param file The file to write or read.
@@ -361,8 +363,8 @@ rpudlSaveModel <- function(model, file) {
 #' at iteration x the TRAIN layer's `batch_size` in the data, with empty logs.
 #'
 #' @param model A model made by [rpudl()] from the prototxt of the snapshotted net.
-#' @param file The `.solverstate` file; its `.caffemodel` is found where the state names it, or
-#'   beside it.
+#' @param file The `.solverstate` file (or Caffe's HDF5 `.solverstate.h5`); its weights file is
+#'   found where the state names it, or beside it.
 #' @param solver.type For a state Caffe wrote with AdaDelta or Adam, which of the two (Caffe's file
 #'   does not say).
 #' @return The restored model.

@@ -138,6 +138,27 @@ test_that("snapshots are Caffe's files, and training resumes from one as if it n
                class = "rpud_input_error")
 })
 
+test_that("a solver file's snapshot_format HDF5 writes Caffe's HDF5 pair, which restores and loads", {
+  files <- make_mnist_dir(n_train = 6L)
+  ds <- rpudlCreateDataSource("mnist", files$dir)
+  prefix <- file.path(tempfile("runs"), "lenet")
+  dir.create(dirname(prefix))
+  solver <- tempfile(fileext = ".prototxt")
+  writeLines(c('base_lr: 0.01', 'momentum: 0.9', 'lr_policy: "fixed"', 'snapshot: 2',
+               'snapshot_format: HDF5', sprintf('snapshot_prefix: "%s"', prefix)), solver)
+  model <- rpudl(lenet_file(), ds)
+  messages <- capture_messages(whole <- rpudlTrain(model, batch = 2, iter = 4, display = 2, solver = solver))
+  expect_match(messages, paste0("^snapshot @iter 2: ", prefix, "_iter_2.caffemodel.h5, .*solverstate.h5"),
+               all = FALSE)
+  restored <- rpudlRestoreSnapshot(rpudl(lenet_file(), ds), paste0(prefix, "_iter_2.solverstate.h5"))
+  resumed <- suppressMessages(rpudlTrain(restored, batch = 2, iter = 2, display = 2, solver = solver))
+  expect_identical(resumed$cost.log, whole$cost.log)
+  file <- tempfile(fileext = ".caffemodel.h5")
+  rpudlSaveModel(whole, file)
+  expect_message(started <- rpudl(lenet_file(), ds, weights = file), "^weights from .*: conv1, conv2, ip1, ip2")
+  expect_identical(rpudlGetLayerWeights(started, "ip2"), rpudlGetLayerWeights(whole, "ip2"))
+})
+
 test_that("weights go to and come from Caffe's .caffemodel files", {
   files <- make_mnist_dir()
   ds <- rpudlCreateDataSource("mnist", files$dir)
