@@ -28,6 +28,7 @@ def _train(args: argparse.Namespace) -> int:
     from pyrpudl.model import class_scores, create_model, predict
     from pyrpudl.model_io import save_model
     from pyrpudl.net.caffemodel import load_weights
+    from pyrpudl.net.transform import batch_size
     from pyrpudl.proto import rpudl_model_pb2 as pb
     from pyrpudl.solver.snapshot import plan_snapshots, restore_snapshot
     from pyrpudl.solver.solver_types import solver_settings
@@ -54,12 +55,14 @@ def _train(args: argparse.Namespace) -> int:
         print(f"saved {save_model(outcome.model, args.output)}")
     count = min(args.test, len(source.test_images))
     if count and class_scores(model.spec) is None:  # an autoencoder: the TEST net's losses
-        batch = outcome.model.data_layer("TEST").data_param.batch_size or 100
+        batch = batch_size(outcome.model.data_layer("TEST")) or 100
         tested = pb.SolverParameter(test_iter=[-(-count // batch)])
         evaluator = Evaluator.for_run(
             outcome.model, outcome.model.params.to(get_backend(args.device)), tested
         )
-        print(evaluation_line(outcome.model.iteration, evaluator.run(), len(evaluator.images)))
+        print(
+            evaluation_line(outcome.model.iteration, evaluator.run(), len(evaluator.images), evaluator.what)
+        )
     elif count:
         x, y = source.testing_samples(0, count)
         right = float(np.mean(predict(outcome.model, x.reshape(count, -1), device=args.device) == y))

@@ -24,7 +24,7 @@ from pyrpudl.net.deploy import DeployIO, deploy_io, is_deploy, with_batch
 from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.net.net import Net
 from pyrpudl.net.param_buffer import ParamBuffer
-from pyrpudl.net.state import default_test_stages, resolve_stages
+from pyrpudl.net.state import DATA_TYPES, default_test_stages, layers_for_phase, resolve_stages
 from pyrpudl.net.transform import InputTransform, data_layer, input_transform
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
@@ -53,6 +53,12 @@ class Model:
     def deploy(self) -> bool:
         """A deploy net: it predicts, it does not train."""
         return self.source is None
+
+    @property
+    def label_shape(self) -> tuple[int, ...]:
+        """One example's targets' shape (HDF5 data with real-valued labels); () for class labels."""
+        shape = self.source.target_shape if self.source is not None else None
+        return shape or ()
 
     def example_shape(self) -> tuple[int, ...]:
         """One example as predict() takes it: a source image, or a deploy net's Input."""
@@ -198,6 +204,8 @@ class Scorer:
             self.scores, self.softmaxed = self.io.output, self.io.probabilities
             return
         self.io = None
+        self.label_shape = model.label_shape
+        self.targets = model.source.target_shape is not None  # real-valued labels (HDF5 data)
         self.transform = model.transform("TEST")
         self.scores = class_scores(model.spec)
         self.softmaxed = scores_are_probabilities(model.spec)
@@ -221,10 +229,11 @@ class Scorer:
                 )
                 self.nets[count] = net, None
             else:
-                net = Net(
-                    model.spec, "TEST", self.transform.shape, count, params=self.params, seed=model.seed
-                )
-                self.nets[count] = net, backend.to_device(np.zeros(count, np.int32))
+                shape = self.transform.shape
+                net = Net(model.spec, "TEST", shape, count, params=self.params, seed=model.seed,
+                          label_shape=self.label_shape)  # fmt: skip
+                dtype = np.float32 if self.targets else np.int32
+                self.nets[count] = net, backend.to_device(np.zeros((count, *self.label_shape), dtype))
         return self.nets[count]
 
     def net_shapes(self, count: int) -> dict[str, tuple[int, ...]]:
@@ -242,7 +251,12 @@ class Scorer:
             net, placeholder = self._net(count)
             feed = {self.data_top: backend.to_device(part)}
             if self.label_top is not None:
-                feed[self.label_top] = placeholder if labels is None else labels[start : start + count]
+                if labels is None:
+                    feed[self.label_top] = placeholder
+                else:  # rows of the labels (targets: flat rows, viewed in their shape)
+                    feed[self.label_top] = backend.view(
+                        labels[start : start + count], (count, *self.label_shape)
+                    )
             yield count, net.forward(feed, train=False)
 
     def classes(self, x: np.ndarray) -> np.ndarray:
@@ -317,11 +331,13 @@ def create_model(
         if io.output not in net.shapes.blobs or len(net.shapes.blobs[io.output]) < 2:
             raise InputError(f"the deploy net's output {io.output!r} is not one row of scores per example")
         return Model(spec, None, net.params, seed)
-    if not any(layer.type == "Data" for layer in spec.layer):
+    if not any(layer.type in DATA_TYPES for layer in spec.layer):
         raise InputError(
             "the model's prototxt has no Data layer to read a data source and no Input layer; use a "
             "train/test net (or a deploy net for prediction)"
         )
+    if source is None and data_layer(spec, "TRAIN").type == "HDF5Data":
+        source = _hdf5_source(spec, prototxt)
     if source is None:
         raise InputError(
             "the net's Data layers read a data source: give one (rpudlCreateDataSource()), or use a "
@@ -333,6 +349,26 @@ def create_model(
             f"the TRAIN phase's Data layer gives the net images of {dims(train_shape)} but the TEST "
             f"phase's {dims(test_shape)}; give both the same crop_size"
         )
-    train = Net(spec, "TRAIN", train_shape, 1, seed=seed)
-    Net(spec, "TEST", test_shape, 1, params=train.params)  # the TEST net must fit the same weights
+    labels = source.target_shape or ()
+    train = Net(spec, "TRAIN", train_shape, 1, seed=seed, label_shape=labels)
+    Net(spec, "TEST", test_shape, 1, params=train.params, label_shape=labels)  # the same weights must fit
     return Model(spec, source, train.params, seed)
+
+
+def _hdf5_source(spec: pb.NetParameter, prototxt) -> DataSource:
+    """The data of a net fed by HDF5Data layers, from the files they name (looked for as written,
+    then beside the prototxt), as Caffe reads them."""
+    from pyrpudl.data.hdf5_data import hdf5_data_source
+
+    test = next((layer for layer in layers_for_phase(spec, "TEST") if layer.type in DATA_TYPES), None)
+    if test is not None and test.type != "HDF5Data":
+        raise InputError(
+            f"the TRAIN phase reads HDF5Data files but the TEST phase's layer {test.name!r} is a {test.type} "
+            "layer, which reads a data source; make both HDF5Data, or give a data source"
+        )
+    folders = ()
+    if isinstance(prototxt, Path) or (
+        isinstance(prototxt, str) and "\n" not in prototxt and Path(prototxt).is_file()
+    ):
+        folders = (Path(prototxt).expanduser().resolve().parent,)
+    return hdf5_data_source(data_layer(spec, "TRAIN"), test, class_scores(spec) is not None, folders)

@@ -68,15 +68,17 @@ def save_model(model: Model, path: str | Path) -> Path:
     return path
 
 
-def load_model(path: str | Path, source: DataSource) -> Model:
-    """A model saved by :func:`save_model`, reading ``source`` (whose images must fit the net).
+def load_model(path: str | Path, source: DataSource | None = None) -> Model:
+    """A model saved by :func:`save_model`, reading ``source`` (whose images must fit the net);
+    None for a net of HDF5Data layers, which reads the files they name (from the working folder).
 
     Parameters
     ----------
     path
         A file written by :func:`save_model`.
     source
-        The data source the model reads when it trains further or predicts.
+        The data source the model reads when it trains further or predicts (None: the HDF5Data
+        layers' files).
 
     Returns
     -------
@@ -97,12 +99,10 @@ def load_model(path: str | Path, source: DataSource) -> Model:
         raise InputError(
             f"{path} has format {meta.get('format')!r}; this pyrpudl reads {', '.join(map(repr, READABLE))}"
         )
-    if tuple(meta["image_shape"]) != tuple(source.shape):
-        raise InputError(
-            f"{path} was trained on images of {meta['image_shape']}, but the data source's are "
-            f"{list(source.shape)}"
-        )
+    if source is not None:
+        _check_shape(path, meta, source)
     model = create_model(prototxt, source, seed=meta["seed"])
+    _check_shape(path, meta, model.source)  # the HDF5Data files' examples, when no source was given
     if arrays["data"].shape != model.params.data.shape:
         raise InputError(f"{path}: its parameters do not fit the net it describes; the file is damaged")
     model.params.data[:] = arrays["data"]
@@ -116,3 +116,11 @@ def load_model(path: str | Path, source: DataSource) -> Model:
     model.accuracy_log = arrays["accuracy_log"].tolist()
     model.test_log = [(int(it), float(cost), float(accuracy)) for it, cost, accuracy in arrays["test_log"]]
     return model
+
+
+def _check_shape(path: Path, meta: dict, source: DataSource) -> None:
+    if tuple(meta["image_shape"]) != tuple(source.shape):
+        raise InputError(
+            f"{path} was trained on images of {meta['image_shape']}, but the data source's are "
+            f"{list(source.shape)}"
+        )

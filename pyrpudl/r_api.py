@@ -39,6 +39,7 @@ EXPORTS = (
     "testing_data_samples",
     "pair_data_source",
     "write_lmdb",
+    "write_hdf5",
     "convert_to_lmdb",
     "create_model",
     "load_caffe_weights",
@@ -186,6 +187,29 @@ def write_lmdb(x: object, y: object, path: str, shape: object = None, kind: str 
             )
         images = images.reshape(len(images), *image_shape)  # rows hold channel, height, width order
     return str(data.write_lmdb(path, images, labels.codes, kind))
+
+
+def write_hdf5(
+    x: object, y: object, path: str, shape: object = None, data_name: str = "data", label_name: str = "label"
+) -> str:
+    """``rpudlWriteHDF5``: examples (rows of ``x``, as ``shape`` if given) and their labels or
+    targets (``y``: a value or a row per example) as one HDF5Data file."""
+    from pyrpudl.data.hdf5_data import write_hdf5 as write
+
+    examples = np.asarray(x, dtype=np.float32)
+    if examples.ndim == 1:
+        examples = examples[:, None]
+    if shape is not None:
+        dims = np.asarray(shape).ravel()
+        if np.any(dims < 1) or np.any(dims != np.round(dims)) or int(np.prod(dims)) != examples[0].size:
+            raise InputError(
+                f"shape must be positive whole numbers whose product is the {examples[0].size} values per "
+                "example of x"
+            )
+        examples = examples.reshape(len(examples), *(int(d) for d in dims))
+    if str(data_name) == str(label_name):
+        raise InputError(f"data.name and label.name are both {data_name!r}; the two datasets need two names")
+    return str(write(path, {str(data_name): examples, str(label_name): np.asarray(y, dtype=np.float32)}))
 
 
 def convert_to_lmdb(source: object, folder: str, kind: str = "caffe") -> list[str]:
@@ -403,13 +427,18 @@ def model_summary(model: object) -> str:
     solver = f" ({model.history_type})" if model.iteration > model.history_start else ""
     transform = model.transform("TRAIN")
     images = dims(model.source.shape)
+    what = "images"
+    if model.source.train_images.dtype != np.uint8:  # HDF5 data
+        what, images = "examples of", images + " values"
+        if model.source.target_shape is not None:
+            images += f", targets of {dims(model.source.target_shape) or 1}"
     if transform.crop:
         images += f", cropped to {dims(transform.shape)}"
     if transform.mirror:
         images += ", mirrored at random"
     return (
         f"rpudl model {model.spec.name or '(unnamed)'}: {model.params.learnable_count} parameters, "
-        f"{model.iteration} iterations trained{solver}\n  data: {model.source.data_format}, images "
+        f"{model.iteration} iterations trained{solver}\n  data: {model.source.data_format}, {what} "
         f"{images}\n  layers: {', '.join(layers)}"
     )
 
@@ -430,7 +459,7 @@ def model_layers(model: object) -> dict:
         shapes = infer_shapes(layers)
     else:
         layers = layers_for_phase(model.spec, "TRAIN")
-        shapes = infer_shapes(layers, model.transform("TRAIN").shape, batch=1)
+        shapes = infer_shapes(layers, model.transform("TRAIN").shape, 1, model.label_shape)
     return {
         "layer": [layer.name for layer in layers],
         "type": [layer.type for layer in layers],
@@ -453,8 +482,9 @@ def save_model(model: object, path: str) -> str:
     return str(save(_model(model), path))
 
 
-def load_model(path: str, source: object):
-    """``rpudlLoadModel``: the model in ``path``, reading ``source``."""
+def load_model(path: str, source: object = None):
+    """``rpudlLoadModel``: the model in ``path``, reading ``source`` (None: a net of HDF5Data
+    layers reads the files they name)."""
     from pyrpudl.model_io import load_model as load
 
-    return load(path, _data_source(source, "data.source"))
+    return load(path, None if source is None else _data_source(source, "data.source"))

@@ -36,6 +36,7 @@ __all__ = [
     "rpudlPlotLayerWeights",
     "rpudlRestoreSnapshot",
     "rpudlSaveModel",
+    "rpudlWriteHDF5",
     "rpudlWriteLMDB",
 ]
 
@@ -120,6 +121,33 @@ def rpudlGetTestingDataSamples(ds: DataSource, range: tuple[int, int]) -> tuple[
     """
     samples = r_api.testing_data_samples(ds, range)
     return samples["x"], samples["y"]
+
+
+def rpudlWriteHDF5(
+    x, y, file: str | Path, shape=None, data_name: str = "data", label_name: str = "label"
+) -> Path:
+    """As R's ``rpudlWriteHDF5``: examples and their classes or targets as one file that Caffe's
+    HDF5Data layer reads (datasets ``data_name`` and ``label_name``, float32).
+
+    Parameters
+    ----------
+    x
+        One example per row, or an array whose first axis counts the examples.
+    y
+        One class or target value per example, or one row of targets per example.
+    file
+        The .h5 file to write.
+    shape
+        One example's shape when ``x`` holds each as a row.
+    data_name, label_name
+        The datasets' names: the HDF5Data layer's tops.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    return Path(r_api.write_hdf5(x, y, str(file), shape, data_name, label_name))
 
 
 def rpudlWriteLMDB(x, y, path: str | Path, shape=None, format: str = "caffe") -> Path:

@@ -58,3 +58,16 @@ def transform_crop_batch(out, labels_out, dataset, labels, index, offsets, state
                     out[b, target + column] = (
                         np.float32(dataset[row, source + w]) - mean[source + w]
                     ) * scale
+
+
+@numba.njit(parallel=True, cache=True)
+def gather_rows(out, table, index):
+    """``out[b] = table[index[b]]``: the batch's rows of real-valued targets (HDF5 data).
+
+    out: float32 (batch, size); table: float32 (n, size); index: int32 (batch,).
+    """
+    batch, size = out.shape
+    for b in numba.prange(batch):
+        row = index[b]
+        for i in range(size):
+            out[b, i] = table[row, i]

@@ -45,6 +45,18 @@ def _transform_crop_batch(out, labels_out, dataset, labels, index, offsets, stat
             labels_out[b] = labels[row]
 
 
+@cuda.jit(cache=True)
+def _gather_rows(out, table, index):
+    batch, size = out.shape
+    for k in range(cuda.grid(1), batch * size, cuda.gridsize(1)):
+        b, i = k // size, k % size
+        out[b, i] = table[index[b], i]
+
+
+def gather_rows(out, table, index):
+    _gather_rows[_blocks(out.size), THREADS](out, table, index)
+
+
 def transform_u8(out, pixels, mean, scale):
     _transform_u8[_blocks(out.size), THREADS](out, pixels, mean, np.float32(scale))
 

@@ -31,7 +31,10 @@ FASHION_LABELS = (
 
 @dataclass(eq=False)
 class DataSource:
-    """Training and test images ``(n, channels, height, width)`` uint8 with integer labels."""
+    """Training and test images ``(n, channels, height, width)`` uint8 with integer labels; or,
+    from Caffe's HDF5Data files, examples of real numbers (float32, any shape per row) with integer
+    labels or real-valued targets (``train_targets``, ``test_targets``: float32, a row per example;
+    the labels are then zeros)."""
 
     data_format: str
     data_dir: Path  # where the user pointed: mean files are written here
@@ -45,11 +48,18 @@ class DataSource:
     mean_file: Path | None = None
     shuffle: bool = False  # Caffe reads in order; shuffling (per epoch, seeded) is our option
     seed: int = 0
+    train_targets: np.ndarray | None = field(default=None, repr=False)
+    test_targets: np.ndarray | None = field(default=None, repr=False)
 
     @property
-    def shape(self) -> tuple[int, int, int]:
-        """(channels, height, width) of one image."""
+    def shape(self) -> tuple[int, ...]:
+        """(channels, height, width) of one image (one example's shape, for HDF5 data)."""
         return tuple(self.train_images.shape[1:])
+
+    @property
+    def target_shape(self) -> tuple[int, ...] | None:
+        """One example's targets' shape; None when the examples have class labels instead."""
+        return None if self.train_targets is None else tuple(self.train_targets.shape[1:])
 
     def find_training_mean(self, filename: str = "mean.binaryproto", report: Report | None = None) -> Path:
         """Compute the per-pixel training mean, save it in ``data_dir``, and remember it."""
@@ -145,13 +155,25 @@ class DataSource:
 
     def summary(self) -> str:
         mean = f"mean image from {self.mean_file}" if self.mean is not None else "no mean image yet"
+        if self.train_images.dtype != np.uint8:  # HDF5 data: values as the files hold them
+            mean = "values as the files hold them (HDF5Data transforms nothing)"
         return (
             f"{self.data_format} data source in {self.files_dir}\n"
-            f"  training: {len(self.train_images)} images, test: {len(self.test_images)} images, "
-            f"each {dims(self.shape)} (channels x height x width), uint8\n"
-            f"  labels: {_label_summary(self)}\n  {mean}"
+            f"  training: {len(self.train_images)} {self._examples}, test: {len(self.test_images)} "
+            f"{self._examples}, each {self._layout}\n"
+            f"  {_label_summary(self)}\n  {mean}"
             + (f"; training order shuffled each epoch (seed {self.seed})" if self.shuffle else "")
         )
+
+    @property
+    def _examples(self) -> str:
+        return "images" if self.train_images.dtype == np.uint8 else "examples"
+
+    @property
+    def _layout(self) -> str:
+        if self.train_images.dtype == np.uint8:
+            return f"{dims(self.shape)} (channels x height x width), uint8"
+        return f"{dims(self.shape) or 'one value'}, {self.train_images.dtype}"
 
     def __repr__(self) -> str:
         return f"<DataSource {self.summary()}>"
@@ -163,9 +185,11 @@ def dims(shape) -> str:
 
 
 def _label_summary(source: DataSource) -> str:
+    if source.target_shape is not None:
+        return f"targets: {dims(source.target_shape) or 'one value'} per example, float32"
     classes = int(max(source.train_labels.max(initial=0), source.test_labels.max(initial=0))) + 1
     names = f" ({', '.join(source.label_names)})" if source.label_names else ""
-    return f"{classes} classes, 0..{classes - 1}{names}"
+    return f"labels: {classes} classes, 0..{classes - 1}{names}"
 
 
 def create_data_source(

@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass
 
 from pyrpudl.errors import InputError
-from pyrpudl.net.state import layers_for_phase
+from pyrpudl.net.state import DATA_TYPES, layers_for_phase
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
@@ -28,7 +28,7 @@ class DeployIO:
 def is_deploy(spec: pb.NetParameter) -> bool:
     """A net fed by an Input layer and no Data layer."""
     types = {layer.type for layer in spec.layer}
-    return "Input" in types and "Data" not in types
+    return "Input" in types and not types.intersection(DATA_TYPES)
 
 
 def deploy_io(spec: pb.NetParameter) -> DeployIO:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pyrpudl.errors import InputError
+from pyrpudl.net.state import DATA_TYPES
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 Shape = tuple[int, ...]
@@ -529,7 +530,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "TanH": _same,
     "Threshold": _same,
 }
-SOURCE_TYPES = ("Data", "Input")
+SOURCE_TYPES = (*DATA_TYPES, "Input")
 KNOWN_TYPES = tuple(sorted((*SHAPE_RULES, *SOURCE_TYPES), key=str.lower))
 
 
@@ -546,9 +547,13 @@ class NetShapes:
 
 
 def infer_shapes(
-    layers: list[pb.LayerParameter], data_shape: Shape | None = None, batch: int = 1
+    layers: list[pb.LayerParameter],
+    data_shape: Shape | None = None,
+    batch: int = 1,
+    label_shape: Shape = (),
 ) -> NetShapes:
-    """Shapes of ``layers`` (one phase) when Data layers give ``batch`` images of ``data_shape``.
+    """Shapes of ``layers`` (one phase) when Data layers give ``batch`` images of ``data_shape``,
+    and their labels (one each) or targets (``label_shape`` each).
 
     Raises
     ------
@@ -568,10 +573,10 @@ def infer_shapes(
             raise ShapeError(
                 f"layer {layer.name!r} reads {', '.join(map(repr, missing))}, which no earlier layer produces"
             )
-        if layer.type == "Data":
+        if layer.type in DATA_TYPES:
             if data_shape is None:
                 raise ShapeError(f"layer {layer.name!r} is a Data layer: give the data source's image shape")
-            tops = [(batch, *data_shape), (batch,)][: len(layer.top)]
+            tops = [(batch, *data_shape), (batch, *label_shape)][: len(layer.top)]
             params = []
         elif layer.type == "Input":
             tops = [tuple(s.dim) for s in layer.input_param.shape]

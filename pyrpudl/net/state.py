@@ -3,6 +3,8 @@
 from pyrpudl.errors import InputError
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
+DATA_TYPES = ("Data", "HDF5Data")  # the layers that read a data source
+
 PHASES = {"TRAIN": pb.TRAIN, "TEST": pb.TEST}
 
 
@@ -45,10 +47,10 @@ def default_test_stages(net: pb.NetParameter) -> tuple[str, ...]:
     layer only under stages (Caffe's MNIST autoencoder tests "test-on-train" and "test-on-test"
     nets); then the first such layer's. A model's Data layers read its data source whatever their
     ``source`` says, so those stages differ only in the files they name."""
-    if any(layer.type == "Data" for layer in layers_for_phase(net, "TEST")):
+    if any(layer.type in DATA_TYPES for layer in layers_for_phase(net, "TEST")):
         return ()
     for layer in net.layer:
-        for rule in layer.include if layer.type == "Data" else ():
+        for rule in layer.include if layer.type in DATA_TYPES else ():
             if rule.stage and (not rule.HasField("phase") or rule.phase == pb.TEST):
                 return tuple(rule.stage)
     return ()

@@ -17,7 +17,7 @@ import numpy as np
 
 from pyrpudl.data import DataSource
 from pyrpudl.errors import InputError
-from pyrpudl.net.state import layers_for_phase
+from pyrpudl.net.state import DATA_TYPES, layers_for_phase
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 _STREAM = 0xC809  # keeps the augmentation's draws apart from the other seeded streams
@@ -34,10 +34,11 @@ class InputTransform:
     mirror: bool
 
     @property
-    def shape(self) -> tuple[int, int, int]:
-        """(channels, height, width) of the net's input."""
-        channels, height, width = self.image_shape
-        return (channels, self.crop, self.crop) if self.crop else (channels, height, width)
+    def shape(self) -> tuple[int, ...]:
+        """(channels, height, width) of the net's input (an HDF5 example's shape)."""
+        if not self.crop:
+            return tuple(self.image_shape)
+        return (self.image_shape[0], self.crop, self.crop)
 
     @property
     def augments(self) -> bool:
@@ -75,9 +76,14 @@ class InputTransform:
         return np.ascontiguousarray(out)
 
 
+def batch_size(layer: pb.LayerParameter) -> int:
+    """A Data (or HDF5Data) layer's batch_size; 0 when it gives none."""
+    return layer.hdf5_data_param.batch_size if layer.type == "HDF5Data" else layer.data_param.batch_size
+
+
 def data_layer(spec: pb.NetParameter, phase: str) -> pb.LayerParameter:
-    """The first Data layer of the net's ``phase``."""
-    layer = next((layer for layer in layers_for_phase(spec, phase) if layer.type == "Data"), None)
+    """The first Data (or HDF5Data) layer of the net's ``phase``."""
+    layer = next((layer for layer in layers_for_phase(spec, phase) if layer.type in DATA_TYPES), None)
     if layer is None:
         raise InputError(
             f"the model's prototxt has no Data layer in its {phase} phase to read the data source"
@@ -96,6 +102,8 @@ def input_transform(spec: pb.NetParameter, source: DataSource, phase: str) -> In
         ``force_color`` or ``force_gray`` (they apply to encoded images, which sources decode).
     """
     layer = data_layer(spec, phase)
+    if layer.type == "HDF5Data":  # Caffe's HDF5Data transforms nothing
+        return InputTransform(phase, tuple(source.shape), np.zeros(source.shape, np.float32), 1.0, 0, False)
     param, where = layer.transform_param, f"layer {layer.name!r}"
     channels, height, width = shape = tuple(source.shape)
     if param.mean_file and param.mean_value:

@@ -29,6 +29,7 @@ from pyrpudl.net.caffemodel import (
     same_shape,
     save_weights,
 )
+from pyrpudl.net.transform import batch_size
 from pyrpudl.proto import rpudl_model_pb2 as pb
 from pyrpudl.proto.blobs import array_blob
 from pyrpudl.solver.snapshot_hdf5 import read_hdf5_state, write_hdf5_state
@@ -228,7 +229,7 @@ def restore_snapshot(model, path: str | Path, solver_type: str | None = None):
         restored.cursor = int(state.rpudl_cursor)
         restored.seed = int(state.rpudl_seed)
     else:
-        restored.cursor = restored.iteration * (restored.data_layer("TRAIN").data_param.batch_size or 100)
+        restored.cursor = restored.iteration * (batch_size(restored.data_layer("TRAIN")) or 100)
     restored.cost_log = list(state.rpudl_cost_log)
     restored.accuracy_log = list(state.rpudl_accuracy_log)
     restored.test_log = [

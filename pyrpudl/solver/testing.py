@@ -22,6 +22,7 @@ from pyrpudl.net.net import loss_weights
 from pyrpudl.net.param_buffer import ParamBuffer
 from pyrpudl.net.shapes import SOURCE_TYPES, infer_shapes
 from pyrpudl.net.state import layers_for_phase
+from pyrpudl.net.transform import batch_size
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 FLT_MIN = np.finfo(np.float32).tiny  # SoftmaxWithLoss takes log(max(p, FLT_MIN))
@@ -58,10 +59,15 @@ class Evaluator:
     top_k: int = 1
     device_labels: object = None  # ``labels`` on the scorer's device, uploaded once
 
+    @property
+    def what(self) -> str:
+        """What the test set holds, for the log line: images, or (HDF5 data) examples."""
+        return "images" if self.images.dtype == np.uint8 else "examples"
+
     @classmethod
     def for_run(cls, model: Model, params: ParamBuffer, solver: pb.SolverParameter) -> "Evaluator":
         """Checked before training starts: test images to test on, labels the net can score."""
-        batch = model.data_layer("TEST").data_param.batch_size or 100
+        batch = batch_size(model.data_layer("TEST")) or 100
         source = model.source
         count = len(source.test_images)
         if solver.test_iter:
@@ -71,7 +77,7 @@ class Evaluator:
         scorer = Scorer(model, params, batch)
         labels = source.test_labels[:count]
         layers = layers_for_phase(model.spec, "TEST")
-        shapes = infer_shapes(layers, scorer.transform.shape, 1)
+        shapes = infer_shapes(layers, scorer.transform.shape, 1, model.label_shape)
         classes = shapes.blobs[scorer.scores][1] if scorer.scores else None
         if classes is not None and (labels.max() >= classes or labels.min() < 0):
             raise InputError(
@@ -95,7 +101,7 @@ class Evaluator:
             losses,
             accuracy.top[0] if accuracy else None,
             accuracy.accuracy_param.top_k if accuracy else 1,
-            params.backend.to_device(labels.astype(np.int32)),
+            params.backend.to_device(_device_labels(source, count)),
         )
 
     def run(self) -> Evaluation:
@@ -133,10 +139,20 @@ class Evaluator:
         )
 
 
-def evaluation_line(iteration: int, result: Evaluation, count: int) -> str:
+def _device_labels(source, count: int) -> np.ndarray:
+    """What the TEST net's label top reads for the first ``count`` test examples: their classes, or
+    their real-valued targets as flat rows (HDF5 data)."""
+    if source.test_targets is None:
+        return source.test_labels[:count].astype(np.int32)
+    return np.ascontiguousarray(source.test_targets[:count].reshape(count, -1), dtype=np.float32)
+
+
+def evaluation_line(iteration: int, result: Evaluation, count: int, what: str = "images") -> str:
+    """``testing @iter N, cost X, accuracy Y% on M test images`` (``what``: "examples" for HDF5
+    data), then the net's other outputs."""
     top = f" (top {result.top_k})" if result.top_k > 1 else ""
     accuracy = "" if math.isnan(result.accuracy) else f", accuracy {result.accuracy:.2%}{top}"
-    line = f"testing @iter {iteration}, cost {result.cost:.6g}{accuracy} on {count} test images"
+    line = f"testing @iter {iteration}, cost {result.cost:.6g}{accuracy} on {count} test {what}"
     if result.others:
         line += "; " + ", ".join(f"{name} = {value:.6g}" for name, value in result.others.items())
     return line

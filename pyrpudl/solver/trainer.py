@@ -190,7 +190,7 @@ class _Tester:
         model = self.run.model
         result = self.evaluator.run()
         model.test_log.append((model.iteration, result.cost, result.accuracy))
-        self.report(evaluation_line(model.iteration, result, len(self.evaluator.labels)))
+        self.report(evaluation_line(model.iteration, result, len(self.evaluator.labels), self.evaluator.what))
 
 
 def _snapshot(run: "_Run", prefix: str, solver: pb.SolverParameter, report: Report) -> None:
@@ -233,7 +233,8 @@ class _Run:
         self.kind_code = SOLVER_TYPES.index(self.kind)  # the update kernels' code for it
         self.params = model.params.to(backend)  # the model's own buffer on the CPU, a device copy on CUDA
         self.transform = transform = model.transform("TRAIN")
-        self.net = Net(model.spec, "TRAIN", transform.shape, batch, params=self.params, seed=model.seed)
+        self.net = Net(model.spec, "TRAIN", transform.shape, batch, params=self.params, seed=model.seed,
+                       label_shape=model.label_shape)  # fmt: skip
         self.dropout = any(hasattr(layer, "keys") for layer in self.net.layers)
         # the class scores for the batch accuracy (None: a net without classes logs its cost only)
         self.scores_name = scores_name = class_scores(model.spec)
@@ -250,8 +251,20 @@ class _Run:
         self.data = backend.empty((batch, int(np.prod(transform.shape))))
         self.batch_labels = backend.empty((batch,), np.int32)
         self.inputs = {data.top[0]: backend.view(self.data, (batch, *transform.shape))}
+        # real-valued targets (HDF5 data): their rows are gathered beside the batch's examples
+        self.targets = self.batch_targets = None
+        if source.train_targets is not None:
+            size = int(np.prod(model.label_shape))
+            self.targets = backend.view(
+                backend.resident(source.train_targets), (len(source.train_targets), size)
+            )
+            self.batch_targets = backend.empty((batch, size))
         if len(data.top) > 1:
-            self.inputs[data.top[1]] = self.batch_labels
+            self.inputs[data.top[1]] = (
+                self.batch_labels
+                if self.targets is None
+                else backend.view(self.batch_targets, (batch, *model.label_shape))
+            )
         self.losses = list(self.net.loss_weights.items())
         self.chunk_start = {name: backend.empty(self.params.data.shape) for name in ParamBuffer.STATE}
         # the step's inputs on the device: one chunk's batch rows and rates, its logs, the counter
@@ -303,6 +316,8 @@ class _Run:
             ops.select_batch(self.batch_index, self.chunk_index, self.batch_state)
             ops.transform_batch(self.data, self.batch_labels, self.images, self.labels, self.batch_index,
                                 self.mean, transform.scale)  # fmt: skip
+            if self.targets is not None:
+                ops.gather_rows(self.batch_targets, self.targets, self.batch_index)
         if self.dropout:
             self.net.reseed((self.model.iteration + self.slot) * self.iter_size + part)
         blobs = self.net.forward(self.inputs, train=True)

@@ -284,3 +284,23 @@ def test_the_siamese_net_trains_alike_on_both_backends():
     on_cuda = train(model, 64, 60, lenet, report=False, display=20, device="cuda").model
     assert_close(on_cuda.cost_log, on_cpu.cost_log, 1e-3)
     assert_close(on_cuda.params.data, on_cpu.params.data, 1e-3)
+
+
+@pytest.mark.parametrize("loss", ["EuclideanLoss", "SoftmaxWithLoss"], ids=["regression", "classifier"])
+def test_an_hdf5_net_trains_and_tests_alike_on_both_backends(tmp_path, loss):
+    """HDF5Data: float examples on the device, and a regression's target rows gathered there."""
+    pytest.importorskip("h5py")
+    from tests.data.hdf5_files import hdf5_net, write_hdf5_lists
+
+    write_hdf5_lists(tmp_path, train_parts=1)
+    path = tmp_path / "net.prototxt"
+    path.write_text(hdf5_net("target" if loss == "EuclideanLoss" else "label", loss).replace("10", "2"))
+    model = create_model(path, seed=1)
+    settings = pb.SolverParameter(
+        base_lr=0.05, momentum=0.9, lr_policy="fixed", test_interval=2, test_iter=[1]
+    )
+    on_cpu = train(model, 2, 2, settings, report=False, display=1, device="cpu").model
+    on_cuda = train(model, 2, 2, settings, report=False, display=1, device="cuda").model
+    assert_close(on_cuda.cost_log, on_cpu.cost_log, 1e-4)
+    assert_close(on_cuda.params.data, on_cpu.params.data, 1e-4)
+    assert_close([t[1] for t in on_cuda.test_log], [t[1] for t in on_cpu.test_log], 1e-4)

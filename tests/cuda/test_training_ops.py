@@ -27,6 +27,29 @@ def test_transform_batch_matches_the_cpu():
     np.testing.assert_array_equal(out_labels.copy_to_host(), want_labels)
 
 
+def test_a_float_dataset_and_its_target_rows_match_the_cpu():
+    """HDF5 data: float32 examples through transform_batch, and their targets' rows gathered."""
+    rng = np.random.default_rng(4)
+    dataset = rng.standard_normal((9, 5)).astype(np.float32)
+    targets = rng.standard_normal((9, 3)).astype(np.float32)
+    labels = np.zeros(9, np.int32)
+    index = np.array([8, 0, 3, 3], np.int32)
+    zeros = np.zeros(5, np.float32)
+    want, want_targets = np.empty((4, 5), np.float32), np.empty((4, 3), np.float32)
+    cpu_transform.transform_batch(want, np.empty(4, np.int32), dataset, labels, index, zeros, np.float32(1))
+    cpu_transform.gather_rows(want_targets, targets, index)
+    np.testing.assert_array_equal(want, dataset[index])  # the CPU op against plain indexing
+    np.testing.assert_array_equal(want_targets, targets[index])
+    out, out_targets, device_index = poisoned((4, 5)), poisoned((4, 3)), cuda.to_device(index)
+    device = [cuda.to_device(a) for a in (dataset, labels)]
+    cuda_transform.transform_batch(
+        out, poisoned((4,), np.int32), *device, device_index, cuda.to_device(zeros), 1.0
+    )
+    cuda_transform.gather_rows(out_targets, cuda.to_device(targets), device_index)
+    assert_close(out.copy_to_host(), want)
+    assert_close(out_targets.copy_to_host(), want_targets)
+
+
 def test_transform_u8_matches_the_cpu():
     rng = np.random.default_rng(2)
     pixels = rng.integers(0, 256, (3, 9), dtype=np.uint8)

@@ -13,6 +13,7 @@ from pyrpudl.net.net import Net
 from pyrpudl.solver.snapshot import restore_snapshot
 from pyrpudl.solver.trainer import train
 from tests.data.files import write_idx_set
+from tests.net.layers.helpers import central_differences
 from tests.solver.conftest import sgd
 
 TWINS = """
@@ -61,16 +62,7 @@ def test_the_shared_gradient_is_the_sum_over_the_layers_that_share():
     params = net.params
     for layer, index in (("left", 0), ("left", 1)):
         analytic = params.gradient(layer, index).copy()
-        values = params.weights(layer, index).reshape(-1)
-        numeric = np.zeros(values.size)
-        for i in range(values.size):
-            saved = values[i]
-            values[i] = saved + 1e-6
-            plus = loss()
-            values[i] = saved - 1e-6
-            minus = loss()
-            values[i] = saved
-            numeric[i] = (plus - minus) / 2e-6
+        numeric = central_differences(params.weights(layer, index).reshape(-1), loss)
         np.testing.assert_allclose(analytic.reshape(-1), numeric, rtol=1e-6, atol=1e-9)
 
 
@@ -117,16 +109,7 @@ def test_a_permissive_share_sees_the_owners_values_in_its_own_shape_and_adds_its
     loss()
     net.backward()
     analytic = params.gradient("left").copy().ravel()
-    values = params.weights("left").reshape(-1)
-    numeric = np.zeros(values.size)
-    for i in range(values.size):
-        saved = values[i]
-        values[i] = saved + 1e-6
-        plus = loss()
-        values[i] = saved - 1e-6
-        minus = loss()
-        values[i] = saved
-        numeric[i] = (plus - minus) / 2e-6
+    numeric = central_differences(params.weights("left").reshape(-1), loss)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
 
 

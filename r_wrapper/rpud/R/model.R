@@ -16,8 +16,16 @@
 #' LeNet without a mean image, `x * 0.00390625`), and returns the net's output (class indices from
 #' 0).
 #'
+#' A net fed by Caffe's `HDF5Data` layers reads the HDF5 files they name (`hdf5_data_param { source:
+#' }`, a text file listing them, looked for as written and then beside the prototxt; each file
+#' holds one dataset per top): real-valued examples of any shape, with class labels when the net
+#' classifies and with targets of any shape otherwise (a regression's `EuclideanLoss`). Give no
+#' data source; [rpudlWriteHDF5()] writes such files from R. HDF5Data transforms nothing, as in
+#' Caffe; `shuffle: true` draws a new training order each epoch.
+#'
 #' @param prototxt Path of a train/test prototxt file, or of a deploy one.
-#' @param data.source A data source from [rpudlCreateDataSource()]; none for a deploy net. If the
+#' @param data.source A data source from [rpudlCreateDataSource()]; none for a deploy net or a
+#'   net of HDF5Data layers. If the
 #'   net subtracts a mean image (`transform_param { mean_file }`), compute it first with
 #'   [rpudlFindTrainingDataMean()].
 #' @param seed Seed of the initial weights.
@@ -337,7 +345,8 @@ check_model <- function(model) {
 #'
 #' @param model A model.
 #' @param file The file to write or read.
-#' @param data.source A data source from [rpudlCreateDataSource()].
+#' @param data.source A data source from [rpudlCreateDataSource()]; `NULL` for a net of HDF5Data
+#'   layers, which reads the files its layers name (relative to the working folder).
 #' @return `rpudlSaveModel()`: the file, invisibly. `rpudlLoadModel()`: the model.
 #' @examples
 #' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
@@ -389,10 +398,10 @@ rpudlRestoreSnapshot <- function(model, file, solver.type = NULL) {
 
 #' @rdname rpudlSaveModel
 #' @export
-rpudlLoadModel <- function(file, data.source) {
-  check_data_source(data.source)
+rpudlLoadModel <- function(file, data.source = NULL) {
+  if (!is.null(data.source)) check_data_source(data.source)
   new_model(rpud_call("load_model", path = path.expand(as_scalar_string(file, "file")),
-                      source = data.source$py))
+                      source = if (is.null(data.source)) NULL else data.source$py))
 }
 
 #' Plot a model's training cost
