@@ -4,10 +4,10 @@ that lists HDF5 files, one per line; each holds one dataset per top of the layer
 shape (features, signals, images already scaled); Caffe transforms nothing, nor does this.
 
 The rows of all listed files, in order, make one set. With ``shuffle: true`` each epoch reads
-them in a new order (seeded, so repeatable; Caffe shuffles the files' order and each file's
-rows; drawing over all rows keeps a resumed run equal to an uninterrupted one). A label feeding a classifier loss
-(SoftmaxWithLoss...) holds one class per row, a whole number; any other label (a regression's
-targets, of any shape per row) is taken as it is.
+them in a new order (seeded, so repeatable; Caffe shuffles the files' order and each file's rows;
+drawing over all rows keeps a resumed run equal to an uninterrupted one). A label feeding a
+classifier loss (SoftmaxWithLoss...) holds one class per row, a whole number; any other label (a
+regression's targets, of any shape per row) is taken as it is.
 """
 
 from pathlib import Path
