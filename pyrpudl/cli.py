@@ -25,6 +25,7 @@ def _train(args: argparse.Namespace) -> int:
     import numpy as np
 
     from pyrpudl.backend import get_backend
+    from pyrpudl.errors import InputError
     from pyrpudl.model import class_scores, create_model, predict
     from pyrpudl.model_io import save_model
     from pyrpudl.net.caffemodel import load_weights
@@ -35,9 +36,17 @@ def _train(args: argparse.Namespace) -> int:
     from pyrpudl.solver.testing import Evaluator, evaluation_line
     from pyrpudl.solver.trainer import train
 
-    source = _source(args)
-    source.find_training_mean(args.mean)
-    model = create_model(args.prototxt, source, seed=args.seed)
+    if reads_hdf5_files(args.prototxt):  # HDF5Data layers read the files they name
+        model = create_model(args.prototxt, seed=args.seed)
+    else:
+        if args.data_format is None or args.data_dir is None:
+            raise InputError(
+                "give the data's format and folder, e.g. pyrpudl train net.prototxt mnist data/mnist"
+            )
+        source = _source(args)
+        source.find_training_mean(args.mean)
+        model = create_model(args.prototxt, source, seed=args.seed)
+    source = model.source
     if args.weights:
         model, report = load_weights(model, args.weights)
         print(report.describe(args.weights))
@@ -66,8 +75,21 @@ def _train(args: argparse.Namespace) -> int:
     elif count:
         x, y = source.testing_samples(0, count)
         right = float(np.mean(predict(outcome.model, x.reshape(count, -1), device=args.device) == y))
-        print(f"test accuracy on the first {count} test images: {right:.4f}")
+        what = "images" if source.train_images.dtype == np.uint8 else "examples"
+        print(f"test accuracy on the first {count} test {what}: {right:.4f}")
     return 0 if outcome.stopped is None else 1
+
+
+def reads_hdf5_files(prototxt: str) -> bool:
+    """Whether the net's TRAIN data come from HDF5Data layers (which name their own files)."""
+    from pyrpudl.errors import InputError
+    from pyrpudl.net import parse_net
+    from pyrpudl.net.transform import data_layer
+
+    try:
+        return data_layer(parse_net(prototxt), "TRAIN").type == "HDF5Data"
+    except InputError:  # create_model says what is wrong with the file
+        return False
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -77,10 +99,16 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_data_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("data_format", choices=["cifar10", "mnist", "fashion-mnist"],
-                         help="the data's format")  # fmt: skip
-    command.add_argument("data_dir", help="the data's folder (downloaded there when missing)")
+def _add_data_arguments(command: argparse.ArgumentParser, optional: bool = False) -> None:
+    """The data's format and folder (``optional``: a net of HDF5Data layers names its files)."""
+    more = {"nargs": "?"} if optional else {}
+    command.add_argument(
+        "data_format",
+        choices=["cifar10", "mnist", "fashion-mnist"],
+        **more,
+        help="the data's format" + (" (none for a net of HDF5Data layers)" if optional else ""),
+    )
+    command.add_argument("data_dir", **more, help="the data's folder (downloaded there when missing)")
     command.add_argument("--no-download", action="store_true", help="never download the data")
 
 
@@ -96,8 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(handler=_info)
 
     train = commands.add_parser("train", help="train a Caffe-style prototxt model on a data source")
-    train.add_argument("prototxt", help="the model (a train/test prototxt with Data layers)")
-    _add_data_arguments(train)
+    train.add_argument("prototxt", help="the model (a train/test prototxt with Data or HDF5Data layers)")
+    _add_data_arguments(train, optional=True)
     train.add_argument("--iterations", type=int, default=4000, help="solver iterations (default 4000)")
     train.add_argument("--batch", type=int, default=100, help="examples per iteration (default 100)")
     train.add_argument("--solver", help="a Caffe solver prototxt (learning rate, policy, momentum, ...)")

@@ -24,6 +24,7 @@ from pyrpudl.net.deploy import DeployIO, deploy_io, is_deploy, with_batch
 from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.net.net import Net
 from pyrpudl.net.param_buffer import ParamBuffer
+from pyrpudl.net.prototxt import prototxt_folder
 from pyrpudl.net.state import DATA_TYPES, default_test_stages, layers_for_phase, resolve_stages
 from pyrpudl.net.transform import InputTransform, data_layer, input_transform
 from pyrpudl.proto import rpudl_model_pb2 as pb
@@ -366,9 +367,6 @@ def _hdf5_source(spec: pb.NetParameter, prototxt) -> DataSource:
             f"the TRAIN phase reads HDF5Data files but the TEST phase's layer {test.name!r} is a {test.type} "
             "layer, which reads a data source; make both HDF5Data, or give a data source"
         )
-    folders = ()
-    if isinstance(prototxt, Path) or (
-        isinstance(prototxt, str) and "\n" not in prototxt and Path(prototxt).is_file()
-    ):
-        folders = (Path(prototxt).expanduser().resolve().parent,)
+    folder = prototxt_folder(prototxt)
+    folders = (folder,) if folder is not None else ()
     return hdf5_data_source(data_layer(spec, "TRAIN"), test, class_scores(spec) is not None, folders)

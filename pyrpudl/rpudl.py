@@ -209,12 +209,13 @@ def rpudl(
     prototxt
         The model's Caffe prototxt.
     data_source
-        The data its Data layers read; None for a deploy net.
+        The data its Data layers read; None for a deploy net, or for a net of HDF5Data layers
+        (which read the files they name).
     seed
         Seed of the initial weights.
     weights
-        A Caffe ``.caffemodel`` whose trained layers (matched by name) replace the initial
-        weights, as ``caffe train --weights``; prints which layers took them.
+        A Caffe ``.caffemodel`` (or ``.caffemodel.h5``) whose trained layers (matched by name)
+        replace the initial weights, as ``caffe train --weights``; prints which layers took them.
     stage
         The TEST net's stages (Caffe's ``test_state``), for layers included by stage; None: none,
         unless the TEST phase has Data layers only under stages (then the first one's).
@@ -394,8 +395,9 @@ def rpudlInfo() -> dict:
     return info
 
 
-def rpudlLoadModel(file: str | Path, ds: DataSource) -> Model:
-    """As R's ``rpudlLoadModel``: a model saved by ``rpudlSaveModel`` (.npz), reading ``ds``."""
+def rpudlLoadModel(file: str | Path, ds: DataSource | None = None) -> Model:
+    """As R's ``rpudlLoadModel``: a model saved by ``rpudlSaveModel`` (.npz), reading ``ds`` (None:
+    a net of HDF5Data layers reads the files they name)."""
     return r_api.load_model(str(file), ds)
 
 

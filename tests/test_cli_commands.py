@@ -94,3 +94,30 @@ def test_train_snapshots_resumes_from_a_snapshot_and_starts_from_caffe_weights(t
     assert load_model(tmp_path / "m.npz", create_data_source("mnist", tmp_path / "mnist")).iteration == 3
     assert cli.main(args + ["--iterations", "0", "--weights", f"{prefix}_iter_2.caffemodel"]) == 0
     assert "weights from " in capsys.readouterr().out
+
+
+def test_train_reads_the_files_of_an_hdf5_data_net_without_a_data_source(tmp_path, capsys):
+    import pytest
+
+    pytest.importorskip("h5py")
+    from tests.data.hdf5_files import hdf5_net, write_hdf5_lists
+
+    write_hdf5_lists(tmp_path)
+    net = tmp_path / "net.prototxt"
+    net.write_text(hdf5_net())
+    args = [
+        "train",
+        str(net),
+        "--iterations",
+        "100",
+        "--batch",
+        "10",
+        "--learning-rate",
+        "0.1",
+        "--display",
+        "50",
+    ]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    accuracy = float(out.split("test accuracy on the first 40 test examples: ")[1].split()[0])
+    assert accuracy >= 0.9

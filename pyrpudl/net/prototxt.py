@@ -45,9 +45,19 @@ SHARED_FIELDS = (
 )  # fmt: skip
 
 
+def _is_path(source: str | Path) -> bool:
+    """Whether ``source`` names a prototxt file (else it is prototxt text itself)."""
+    return isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and "{" not in source)
+
+
+def prototxt_folder(source: str | Path) -> Path | None:
+    """The folder of the prototxt file ``source``; None for prototxt text."""
+    return Path(source).expanduser().resolve().parent if _is_path(source) else None
+
+
 def _read(source: str | Path) -> tuple[str, str]:
     """(text, name for messages) of a path or of prototxt text itself."""
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and "{" not in source):
+    if _is_path(source):
         path = Path(source).expanduser()
         if not path.is_file():
             raise InputError(f"no prototxt file at {path}")
