@@ -75,8 +75,7 @@ def _train(args: argparse.Namespace) -> int:
     elif count:
         x, y = source.testing_samples(0, count)
         right = float(np.mean(predict(outcome.model, x.reshape(count, -1), device=args.device) == y))
-        what = "images" if source.train_images.dtype == np.uint8 else "examples"
-        print(f"test accuracy on the first {count} test {what}: {right:.4f}")
+        print(f"test accuracy on the first {count} test {source.noun}: {right:.4f}")
     return 0 if outcome.stopped is None else 1
 
 

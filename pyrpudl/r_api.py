@@ -427,8 +427,8 @@ def model_summary(model: object) -> str:
     solver = f" ({model.history_type})" if model.iteration > model.history_start else ""
     transform = model.transform("TRAIN")
     images = dims(model.source.shape)
-    what = "images"
-    if model.source.train_images.dtype != np.uint8:  # HDF5 data
+    what = model.source.noun
+    if what == "examples":  # HDF5 data
         what, images = "examples of", images + " values"
         if model.source.target_shape is not None:
             images += f", targets of {dims(model.source.target_shape) or 1}"

@@ -159,14 +159,15 @@ class DataSource:
             mean = "values as the files hold them (HDF5Data transforms nothing)"
         return (
             f"{self.data_format} data source in {self.files_dir}\n"
-            f"  training: {len(self.train_images)} {self._examples}, test: {len(self.test_images)} "
-            f"{self._examples}, each {self._layout}\n"
+            f"  training: {len(self.train_images)} {self.noun}, test: {len(self.test_images)} "
+            f"{self.noun}, each {self._layout}\n"
             f"  {_label_summary(self)}\n  {mean}"
             + (f"; training order shuffled each epoch (seed {self.seed})" if self.shuffle else "")
         )
 
     @property
-    def _examples(self) -> str:
+    def noun(self) -> str:
+        """What the source holds, for messages: "images", or (HDF5 data) "examples"."""
         return "images" if self.train_images.dtype == np.uint8 else "examples"
 
     @property

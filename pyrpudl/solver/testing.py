@@ -58,11 +58,7 @@ class Evaluator:
     accuracy: str | None  # the first Accuracy layer's output
     top_k: int = 1
     device_labels: object = None  # ``labels`` on the scorer's device, uploaded once
-
-    @property
-    def what(self) -> str:
-        """What the test set holds, for the log line: images, or (HDF5 data) examples."""
-        return "images" if self.images.dtype == np.uint8 else "examples"
+    what: str = "images"  # what the test set holds, for the log line (HDF5 data: examples)
 
     @classmethod
     def for_run(cls, model: Model, params: ParamBuffer, solver: pb.SolverParameter) -> "Evaluator":
@@ -102,6 +98,7 @@ class Evaluator:
             accuracy.top[0] if accuracy else None,
             accuracy.accuracy_param.top_k if accuracy else 1,
             params.backend.to_device(_device_labels(source, count)),
+            source.noun,
         )
 
     def run(self) -> Evaluation:
