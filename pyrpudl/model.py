@@ -10,6 +10,7 @@ the first stopped (Caffe's solverstate).
 """
 
 import copy
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,7 +207,8 @@ class Scorer:
             return
         self.io = None
         self.label_shape = model.label_shape
-        self.targets = model.source.target_shape is not None  # real-valued labels (HDF5 data)
+        targets = model.source.train_targets  # an array per example (HDF5 data): targets, label maps
+        self.label_dtype = np.int32 if targets is None else targets.dtype
         self.transform = model.transform("TEST")
         self.scores = class_scores(model.spec)
         self.softmaxed = scores_are_probabilities(model.spec)
@@ -233,8 +235,8 @@ class Scorer:
                 shape = self.transform.shape
                 net = Net(model.spec, "TEST", shape, count, params=self.params, seed=model.seed,
                           label_shape=self.label_shape)  # fmt: skip
-                dtype = np.float32 if self.targets else np.int32
-                self.nets[count] = net, backend.to_device(np.zeros((count, *self.label_shape), dtype))
+                placeholder = np.zeros((count, *self.label_shape), self.label_dtype)
+                self.nets[count] = net, backend.to_device(placeholder)
         return self.nets[count]
 
     def net_shapes(self, count: int) -> dict[str, tuple[int, ...]]:
@@ -274,6 +276,13 @@ class Scorer:
                 "autoencoder, a regression or a siamese net), so there is nothing to predict a class "
                 "from; read what it computes with "
                 "rpudlExtractFeatures(model, x, blob), e.g. its reconstruction or its code layer"
+            )
+        shape = self.net_shapes(1)[self.scores]
+        if math.prod(shape[2:]) > 1:
+            raise InputError(
+                f"the net scores {shape[1]} classes at each of {' x '.join(map(str, shape[2:]))} positions "
+                "(a segmentation), not one class per example; read its scores with "
+                f"rpudlExtractFeatures(model, x, {self.scores!r})"
             )
         to_host = self.params.backend.to_host
         results = []

@@ -431,7 +431,8 @@ def model_summary(model: object) -> str:
     if what == "examples":  # HDF5 data
         what, images = "examples of", images + " values"
         if model.source.target_shape is not None:
-            images += f", targets of {dims(model.source.target_shape) or 1}"
+            kind = "label maps" if model.source.label_maps else "targets"
+            images += f", {kind} of {dims(model.source.target_shape) or 1}"
     if transform.crop:
         images += f", cropped to {dims(transform.shape)}"
     if transform.mirror:

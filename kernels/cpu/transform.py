@@ -62,9 +62,10 @@ def transform_crop_batch(out, labels_out, dataset, labels, index, offsets, state
 
 @numba.njit(parallel=True, cache=True)
 def gather_rows(out, table, index):
-    """``out[b] = table[index[b]]``: the batch's rows of real-valued targets (HDF5 data).
+    """``out[b] = table[index[b]]``: the batch's rows of targets or label maps (HDF5 data).
 
-    out: float32 (batch, size); table: float32 (n, size); index: int32 (batch,).
+    out, table: (batch, size), (n, size), both float32 (targets) or int32 (label maps); index:
+    int32 (batch,).
     """
     batch, size = out.shape
     for b in numba.prange(batch):

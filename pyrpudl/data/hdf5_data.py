@@ -6,8 +6,9 @@ shape (features, signals, images already scaled); Caffe transforms nothing, nor 
 The rows of all listed files, in order, make one set. With ``shuffle: true`` each epoch reads
 them in a new order (seeded, so repeatable; Caffe shuffles the files' order and each file's rows;
 drawing over all rows keeps a resumed run equal to an uninterrupted one). A label feeding a
-classifier loss (SoftmaxWithLoss...) holds one class per row, a whole number; any other label (a
-regression's targets, of any shape per row) is taken as it is.
+classifier loss (SoftmaxWithLoss...) holds one class per row, a whole number, or a label map per
+row (a segmentation's: a class per position of the scores); any other label (a regression's
+targets, of any shape per row) is taken as it is.
 """
 
 from pathlib import Path
@@ -89,19 +90,25 @@ def read_datasets(files: list[Path], names: list[str]) -> dict[str, np.ndarray]:
 
 
 def class_labels(values: np.ndarray, name: str, where: str) -> np.ndarray:
-    """A label dataset as classes, int32 (n,): one whole number of at least 0 per row."""
-    if values.ndim > 2 or (values.ndim == 2 and values.shape[1] != 1):
-        raise InputError(
-            f"{where}: the net classifies, so {name!r} needs one class per row, but its rows are "
-            f"{list(values.shape[1:])}"
-        )
+    """A label dataset as classes, int32: (n,) for one class per row (a row of one value too), or
+    a label map per row, (n, ...), one class per position (a segmentation's, for scores of
+    (classes, height, width) per example); whole numbers of at least 0."""
     flat = values.reshape(-1)
     if flat.size and (not np.all(np.isfinite(flat)) or np.any(flat != np.round(flat)) or flat.min() < 0):
         raise InputError(
             f"{where}: the net classifies, so {name!r} must hold classes 0, 1, 2, ...; it holds other values "
             f"(from {flat.min():g} to {flat.max():g})"
         )
-    return flat.astype(np.int32)
+    classes = values.astype(np.int32)
+    return classes.reshape(len(values)) if values.size == len(values) else classes
+
+
+def _label_kind(labels: np.ndarray | None) -> str:
+    """What an example's labels are, for messages: one class, a label map, or targets."""
+    if labels is None:
+        return "one class each"
+    shape = " x ".join(map(str, labels.shape[1:])) or "1"
+    return f"label maps {shape}" if labels.dtype == np.int32 else f"targets {shape}"
 
 
 def hdf5_data_source(train, test, classifies: bool, folders: tuple[Path, ...] = ()):
@@ -125,23 +132,24 @@ def hdf5_data_source(train, test, classifies: bool, folders: tuple[Path, ...] = 
         if len(layer.top) == 1:
             return examples, np.zeros(len(examples), np.int32), None
         label = found[layer.top[1]]
-        if classifies:
-            return examples, class_labels(label, layer.top[1], f"HDF5Data layer {layer.name!r}"), None
-        return examples, np.zeros(len(examples), np.int32), label
+        zeros = np.zeros(len(examples), np.int32)
+        if not classifies:
+            return examples, zeros, label
+        classes = class_labels(label, layer.top[1], f"HDF5Data layer {layer.name!r}")
+        return (examples, classes, None) if classes.ndim == 1 else (examples, zeros, classes)
 
     train_x, train_y, train_t = read(train)
     if test is not None:
         test_x, test_y, test_t = read(test)
-        if (
-            test_x.shape[1:] != train_x.shape[1:]
-            or (train_t is None) != (test_t is None)
-            or (train_t is not None and train_t.shape[1:] != test_t.shape[1:])
+        for what, train_kind, test_kind in (
+            ("examples", dims(train_x.shape[1:]), dims(test_x.shape[1:])),
+            ("labels", _label_kind(train_t), _label_kind(test_t)),
         ):
-            raise InputError(
-                f"the TEST layer {test.name!r} reads rows of {dims(test_x.shape[1:])} but the TRAIN layer "
-                f"{train.name!r} rows of {dims(train_x.shape[1:])} (or their labels differ in shape); "
-                "give both phases data of the same shape"
-            )
+            if train_kind != test_kind:
+                raise InputError(
+                    f"the TRAIN layer {train.name!r} reads {what} of {train_kind} but the TEST layer "
+                    f"{test.name!r} {what} of {test_kind}; give both phases data of the same shape"
+                )
     else:
         test_x, test_y = train_x[:0], train_y[:0]
         test_t = None if train_t is None else train_t[:0]

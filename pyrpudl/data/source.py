@@ -33,8 +33,8 @@ FASHION_LABELS = (
 class DataSource:
     """Training and test images ``(n, channels, height, width)`` uint8 with integer labels; or,
     from Caffe's HDF5Data files, examples of real numbers (float32, any shape per row) with integer
-    labels or real-valued targets (``train_targets``, ``test_targets``: float32, a row per example;
-    the labels are then zeros)."""
+    labels, or with an array per example in ``train_targets`` and ``test_targets`` (the labels
+    are then zeros): real-valued targets (float32), or label maps (int32, a class per position)."""
 
     data_format: str
     data_dir: Path  # where the user pointed: mean files are written here
@@ -58,8 +58,13 @@ class DataSource:
 
     @property
     def target_shape(self) -> tuple[int, ...] | None:
-        """One example's targets' shape; None when the examples have class labels instead."""
+        """One example's targets' (or label map's) shape; None when each example has one class."""
         return None if self.train_targets is None else tuple(self.train_targets.shape[1:])
+
+    @property
+    def label_maps(self) -> bool:
+        """Whether each example's labels are a map of classes (a segmentation's), not one class."""
+        return self.train_targets is not None and self.train_targets.dtype == np.int32
 
     def find_training_mean(self, filename: str = "mean.binaryproto", report: Report | None = None) -> Path:
         """Compute the per-pixel training mean, save it in ``data_dir``, and remember it."""
@@ -186,6 +191,9 @@ def dims(shape) -> str:
 
 
 def _label_summary(source: DataSource) -> str:
+    if source.label_maps:
+        classes = int(max(source.train_targets.max(initial=0), source.test_targets.max(initial=0))) + 1
+        return f"label maps: {dims(source.target_shape)} per example, {classes} classes, 0..{classes - 1}"
     if source.target_shape is not None:
         return f"targets: {dims(source.target_shape) or 'one value'} per example, float32"
     classes = int(max(source.train_labels.max(initial=0), source.test_labels.max(initial=0))) + 1

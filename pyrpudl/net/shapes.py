@@ -310,7 +310,7 @@ def _check_labels(layer, bottoms: list[Shape]) -> None:
     if math.prod(labels) != scores[0] * math.prod(scores[2:]):
         raise ShapeError(
             f"layer {layer.name!r}: {math.prod(labels)} labels {labels} for scores of shape {scores}; "
-            "there must be one label per example"
+            "there must be one label per example (a label map: one per position of the scores)"
         )
 
 

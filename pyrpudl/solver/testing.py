@@ -59,6 +59,7 @@ class Evaluator:
     top_k: int = 1
     device_labels: object = None  # ``labels`` on the scorer's device, uploaded once
     what: str = "images"  # what the test set holds, for the log line (HDF5 data: examples)
+    per_example: bool = True  # one class per example (else label maps: no scoring from class scores)
 
     @classmethod
     def for_run(cls, model: Model, params: ParamBuffer, solver: pb.SolverParameter) -> "Evaluator":
@@ -71,7 +72,7 @@ class Evaluator:
         if count == 0:
             raise InputError("the data source has no test images to test on; set test_interval to 0")
         scorer = Scorer(model, params, batch)
-        labels = source.test_labels[:count]
+        labels = (source.test_targets if source.label_maps else source.test_labels)[:count]
         layers = layers_for_phase(model.spec, "TEST")
         shapes = infer_shapes(layers, scorer.transform.shape, 1, model.label_shape)
         classes = shapes.blobs[scorer.scores][1] if scorer.scores else None
@@ -82,9 +83,11 @@ class Evaluator:
             )
         outputs = _outputs(layers, shapes)
         losses = {name: weight for name, weight in loss_weights(layers).items() if name in outputs}
-        if classes is None and not losses:
+        if (classes is None or source.label_maps) and not losses:
             raise InputError(
                 "the TEST net has neither class scores nor a loss to test; set test_interval to 0"
+                if classes is None
+                else "the TEST net of label maps needs its loss layer to test; set test_interval to 0"
             )
         accuracy = next(
             (layer for layer in layers if layer.type == "Accuracy" and layer.top[0] in outputs), None
@@ -99,13 +102,16 @@ class Evaluator:
             accuracy.accuracy_param.top_k if accuracy else 1,
             params.backend.to_device(_device_labels(source, count)),
             source.noun,
+            not source.label_maps,
         )
 
     def run(self) -> Evaluation:
         """The TEST net's outputs on the test images, each the mean over its batches."""
         backend = self.scorer.params.backend
         # what the net does not compute itself, from its class scores (if it has any)
-        from_scores = self.scorer.scores is not None and (not self.losses or self.accuracy is None)
+        from_scores = (
+            self.per_example and self.scorer.scores is not None and (not self.losses or self.accuracy is None)
+        )
         sums = dict.fromkeys(self.outputs, 0.0)
         cross_entropy = right = 0.0
         offset = 0
@@ -138,10 +144,10 @@ class Evaluator:
 
 def _device_labels(source, count: int) -> np.ndarray:
     """What the TEST net's label top reads for the first ``count`` test examples: their classes, or
-    their real-valued targets as flat rows (HDF5 data)."""
+    their targets or label maps as flat rows (HDF5 data)."""
     if source.test_targets is None:
         return source.test_labels[:count].astype(np.int32)
-    return np.ascontiguousarray(source.test_targets[:count].reshape(count, -1), dtype=np.float32)
+    return np.ascontiguousarray(source.test_targets[:count].reshape(count, -1))
 
 
 def evaluation_line(iteration: int, result: Evaluation, count: int, what: str = "images") -> str:

@@ -236,29 +236,31 @@ class _Run:
         self.net = Net(model.spec, "TRAIN", transform.shape, batch, params=self.params, seed=model.seed,
                        label_shape=model.label_shape)  # fmt: skip
         self.dropout = any(hasattr(layer, "keys") for layer in self.net.layers)
-        # the class scores for the batch accuracy (None: a net without classes logs its cost only)
+        # the class scores for the batch accuracy (None: a net without classes logs its cost only,
+        # as does a segmentation's, whose TEST net's Accuracy layer counts right pixels instead)
         self.scores_name = scores_name = class_scores(model.spec)
-        data = model.data_layer("TRAIN")
         source = model.source
+        checked = source.train_targets if source.label_maps else source.train_labels
+        if source.label_maps:
+            self.scores_name = None
+        data = model.data_layer("TRAIN")
         size = int(np.prod(source.shape))
         # labels checked once here on a device (on the host the loss layer checks each batch)
         if backend.name != "cpu" and scores_name:
             loss_layer = next(layer for layer in self.net.layers if layer.spec.type in CLASSIFIER_LOSSES)
-            _labels(loss_layer, source.train_labels, self.net.shapes.blobs[scores_name][1])
+            _labels(loss_layer, checked, self.net.shapes.blobs[scores_name][1])
         self.images = backend.view(backend.resident(source.train_images), (len(source.train_images), size))
         self.labels = backend.resident(source.train_labels, np.int32)
         self.mean = backend.to_device(transform.mean.ravel())
         self.data = backend.empty((batch, int(np.prod(transform.shape))))
         self.batch_labels = backend.empty((batch,), np.int32)
         self.inputs = {data.top[0]: backend.view(self.data, (batch, *transform.shape))}
-        # real-valued targets (HDF5 data): their rows are gathered beside the batch's examples
+        # targets or label maps (HDF5 data): their rows are gathered beside the batch's examples
         self.targets = self.batch_targets = None
         if source.train_targets is not None:
-            size = int(np.prod(model.label_shape))
-            self.targets = backend.view(
-                backend.resident(source.train_targets), (len(source.train_targets), size)
-            )
-            self.batch_targets = backend.empty((batch, size))
+            targets, size = source.train_targets, int(np.prod(model.label_shape))
+            self.targets = backend.view(backend.resident(targets), (len(targets), size))
+            self.batch_targets = backend.empty((batch, size), targets.dtype)
         if len(data.top) > 1:
             self.inputs[data.top[1]] = (
                 self.batch_labels

@@ -286,6 +286,19 @@ def test_the_siamese_net_trains_alike_on_both_backends():
     assert_close(on_cuda.params.data, on_cpu.params.data, 1e-3)
 
 
+def _two_steps_on_both_backends(model, rate: float):
+    """Two steps (and a test before and after) of ``model`` on the CPU and on CUDA, compared."""
+    settings = pb.SolverParameter(
+        base_lr=rate, momentum=0.9, lr_policy="fixed", test_interval=2, test_iter=[1]
+    )
+    on_cpu = train(model, 2, 2, settings, report=False, display=1, device="cpu").model
+    on_cuda = train(model, 2, 2, settings, report=False, display=1, device="cuda").model
+    assert_close(on_cuda.cost_log, on_cpu.cost_log, 1e-4)
+    assert_close(on_cuda.params.data, on_cpu.params.data, 1e-4)
+    assert_close([t[1] for t in on_cuda.test_log], [t[1] for t in on_cpu.test_log], 1e-4)
+    return on_cpu, on_cuda
+
+
 @pytest.mark.parametrize("loss", ["EuclideanLoss", "SoftmaxWithLoss"], ids=["regression", "classifier"])
 def test_an_hdf5_net_trains_and_tests_alike_on_both_backends(tmp_path, loss):
     """HDF5Data: float examples on the device, and a regression's target rows gathered there."""
@@ -295,12 +308,14 @@ def test_an_hdf5_net_trains_and_tests_alike_on_both_backends(tmp_path, loss):
     write_hdf5_lists(tmp_path, train_parts=1)
     path = tmp_path / "net.prototxt"
     path.write_text(hdf5_net("target" if loss == "EuclideanLoss" else "label", loss).replace("10", "2"))
-    model = create_model(path, seed=1)
-    settings = pb.SolverParameter(
-        base_lr=0.05, momentum=0.9, lr_policy="fixed", test_interval=2, test_iter=[1]
-    )
-    on_cpu = train(model, 2, 2, settings, report=False, display=1, device="cpu").model
-    on_cuda = train(model, 2, 2, settings, report=False, display=1, device="cuda").model
-    assert_close(on_cuda.cost_log, on_cpu.cost_log, 1e-4)
-    assert_close(on_cuda.params.data, on_cpu.params.data, 1e-4)
-    assert_close([t[1] for t in on_cuda.test_log], [t[1] for t in on_cpu.test_log], 1e-4)
+    _two_steps_on_both_backends(create_model(path, seed=1), 0.05)
+
+
+def test_a_segmentation_of_hdf5_label_maps_trains_and_tests_alike_on_both_backends(tmp_path):
+    """Label maps (int32, one class per pixel) gathered on the device for a per-pixel softmax."""
+    pytest.importorskip("h5py")
+    from tests.data.hdf5_files import write_label_maps
+
+    model = create_model(write_label_maps(tmp_path, rows=4, side=3, batch=2), seed=1)
+    on_cpu, on_cuda = _two_steps_on_both_backends(model, 0.5)
+    assert [t[2] for t in on_cuda.test_log] == [t[2] for t in on_cpu.test_log]  # right pixels

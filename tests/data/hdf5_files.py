@@ -48,3 +48,34 @@ layer {{ name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
 layer {{ name: "loss" type: "{loss}" bottom: "fc" bottom: "{label}" top: "loss" }}
 {accuracy}
 """
+
+
+SEGMENTATION = """
+name: "segmentation"
+layer { name: "data" type: "HDF5Data" top: "data" top: "label" include { phase: TRAIN }
+        hdf5_data_param { source: "maps_train.txt" batch_size: BATCH } }
+layer { name: "data" type: "HDF5Data" top: "data" top: "label" include { phase: TEST }
+        hdf5_data_param { source: "maps_test.txt" batch_size: BATCH } }
+layer { name: "score" type: "Convolution" bottom: "data" top: "score"
+        convolution_param { num_output: 2 kernel_size: 1 weight_filler { type: "gaussian" std: 0.1 } } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "score" bottom: "label" top: "loss" }
+layer { name: "accuracy" type: "Accuracy" bottom: "score" bottom: "label" top: "accuracy"
+        include { phase: TEST } }
+"""
+
+
+def write_label_maps(folder: Path, rows: int = 24, side: int = 6, batch: int = 4) -> Path:
+    """A segmentation's files: one-channel images, and a label map per image (1 where the pixel
+    is positive); the net above (a 1 x 1 convolution scoring two classes at each pixel)."""
+    import h5py
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, seed in (("train", 5), ("test", 6)):
+        images = np.random.default_rng(seed).standard_normal((rows, 1, side, side)).astype(np.float32)
+        with h5py.File(folder / f"maps_{name}.h5", "w") as file:
+            file["data"] = images
+            file["label"] = (images[:, 0] > 0).astype(np.float32)
+        (folder / f"maps_{name}.txt").write_text(f"maps_{name}.h5\n")
+    prototxt = folder / "segmentation.prototxt"
+    prototxt.write_text(SEGMENTATION.replace("BATCH", str(batch)))
+    return prototxt

@@ -80,7 +80,7 @@ def test_files_that_do_not_fit_the_net_say_what_is_wrong(tmp_path):
     write_hdf5_lists(tmp_path)
     cases = [
         (hdf5_net("answer"), r"train0.h5 has no dataset 'answer' .*\(it holds data, label, target\)"),
-        (hdf5_net("target"), r"the net classifies, so 'target' needs one class per row, but its rows are"),
+        (hdf5_net("target"), "the net classifies, so 'target' must hold classes 0, 1, 2"),
         (hdf5_net().replace("test.txt", "nowhere.txt"), "the HDF5Data source 'nowhere.txt' is not there"),
         (hdf5_net().replace('batch_size: 10 }', 'batch_size: 10 } transform_param { scale: 2 }', 1),
          "has a transform_param; Caffe's HDF5Data transforms nothing"),
@@ -94,6 +94,19 @@ def test_files_that_do_not_fit_the_net_say_what_is_wrong(tmp_path):
         file["label"] = np.full(40, 0.5, np.float32)
     (tmp_path / "net.prototxt").write_text(hdf5_net())
     with pytest.raises(InputError, match="must hold classes 0, 1, 2, ...; it holds other values"):
+        create_model(tmp_path / "net.prototxt")
+    with h5py.File(tmp_path / "test.h5", "a") as file:  # maps of classes in one phase only
+        del file["label"]
+        file["label"] = np.ones((40, 3), np.float32)
+    with pytest.raises(InputError, match="reads labels of one class each but the TEST layer .* label maps 3"):
+        create_model(tmp_path / "net.prototxt")
+    for name in ("train0.h5", "train1.h5"):  # maps in both, but not of the scores' shape
+        with h5py.File(tmp_path / name, "a") as file:
+            del file["label"]
+            file["label"] = np.ones((60, 3), np.float32)
+    with pytest.raises(
+        InputError, match=r"3 labels \(1, 3\) for scores of shape \(1, 2\); .*one per position"
+    ):
         create_model(tmp_path / "net.prototxt")
     (tmp_path / "train.txt").write_text("train0.h5\nmissing.h5\n")
     with pytest.raises(InputError, match="train.txt lists missing.h5, which is neither there nor beside"):
@@ -123,3 +136,23 @@ def test_a_v1_net_of_hdf5_data_layers_reads_its_files(tmp_path):
     assert model.data_layer("TRAIN").hdf5_data_param.batch_size == 5
     # one layer for both phases: the TEST net reads the same files, as Caffe's would
     assert model.source.train_images.shape == model.source.test_images.shape == (120, 4)
+
+
+def test_a_segmentation_learns_its_label_maps_one_class_per_pixel(tmp_path):
+    from tests.data.hdf5_files import write_label_maps
+
+    model = create_model(write_label_maps(tmp_path), seed=0)
+    source = model.source
+    assert source.label_maps and source.target_shape == (6, 6) and source.train_targets.dtype == np.int32
+    assert "label maps: 6 x 6 per example, 2 classes" in source.summary()
+    lines = []
+    trained = train(model, batch=4, iterations=60, solver=solver(0.5, test_interval=60), report=lines.append,
+                    display=30).model  # fmt: skip
+    assert "accuracy" not in lines[1]  # the batch accuracy of label maps is the TEST net's to count
+    assert trained.test_log[-1][2] >= 0.95  # the TEST net's Accuracy: right pixels
+    scores = extract_features(trained, source.test_images, "score")
+    assert np.mean(scores.argmax(axis=1) == source.test_targets) >= 0.95
+    with pytest.raises(
+        InputError, match="scores 2 classes at each of 6 x 6 positions .*rpudlExtractFeatures"
+    ):
+        predict(trained, source.test_images)

@@ -9,8 +9,10 @@
 #'
 #' @param x The examples: a matrix with one example per row, or an array whose first dimension
 #'   counts the examples.
-#' @param y One class per example (whole numbers from 0, or a factor, stored as its codes from 0)
-#'   or targets: a vector of one value per example, or a matrix of one row per example.
+#' @param y One class per example (whole numbers from 0, or a factor, stored as its codes from 0),
+#'   a label map per example (an array whose first dimension counts the examples: a class per
+#'   position, for a segmentation), or targets: a vector of one value per example, or a matrix
+#'   (or array) of one row per example.
 #' @param file The `.h5` file to write.
 #' @param shape Optionally the shape of one example, such as `c(channels, height, width)`, when
 #'   `x` holds each one as a row (in channel, row, column order).

@@ -19,7 +19,9 @@
 #' A net fed by Caffe's `HDF5Data` layers reads the HDF5 files they name (`hdf5_data_param { source:
 #' }`, a text file listing them, looked for as written and then beside the prototxt; each file
 #' holds one dataset per top): real-valued examples of any shape, with class labels when the net
-#' classifies and with targets of any shape otherwise (a regression's `EuclideanLoss`). Give no
+#' classifies (one per example, or a label map per example: a class per position of the scores,
+#' as a segmentation net's), and with targets of any shape otherwise (a regression's
+#' `EuclideanLoss`). Give no
 #' data source; [rpudlWriteHDF5()] writes such files from R. HDF5Data transforms nothing, as in
 #' Caffe; `shuffle: true` draws a new training order each epoch.
 #'

@@ -61,3 +61,25 @@ test_that("rpudlWriteHDF5 writes classes, shapes and names a classifier reads, a
                class = "rpud_input_error")
   expect_false(file.exists(file.path(dir, "bad.h5")))
 })
+
+test_that("label maps from R train a segmentation that scores every pixel", {
+  dir <- tempfile("maps")
+  dir.create(dir)
+  set.seed(2)
+  x <- array(rnorm(40 * 16), c(40, 1, 4, 4))
+  maps <- array(as.integer(x[, 1, , ] > 0), c(40, 4, 4))
+  rpudlWriteHDF5(x, maps, file.path(dir, "maps.h5"))
+  prototxt <- file.path(dir, "segmentation.prototxt")
+  writeLines(c(
+    'layer { name: "in" type: "HDF5Data" top: "data" top: "label" hdf5_data_param { source: "maps.h5" batch_size: 8 } }',
+    'layer { name: "score" type: "Convolution" bottom: "data" top: "score"',
+    '        convolution_param { num_output: 2 kernel_size: 1 weight_filler { type: "gaussian" std: 0.1 } } }',
+    'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "score" bottom: "label" top: "loss" }'), prototxt)
+  model <- rpudl(prototxt)
+  expect_output(print(model), "examples of 1 x 4 x 4 values, label maps of 4 x 4")
+  trained <- suppressMessages(rpudlTrain(model, batch = 8, iter = 60, learning.rate = 0.5, display = 0))
+  scores <- rpudlExtractFeatures(trained, x, "score")
+  expect_identical(dim(scores), c(40L, 2L, 4L, 4L))
+  expect_gt(mean((scores[, 2, , ] > scores[, 1, , ]) == (maps == 1)), 0.95)
+  expect_error(predict(trained, x), "scores 2 classes at each of 4 x 4 positions", class = "rpud_input_error")
+})
