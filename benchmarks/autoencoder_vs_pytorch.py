@@ -20,10 +20,9 @@ REPEATS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 os.environ.setdefault("NUMBA_NUM_THREADS", str(THREADS))
 os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
 
-import numba  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from in_turns import median_ms_in_turns  # noqa: E402 (beside this script)
+from in_turns import net_sgd_step, print_against_torch  # noqa: E402 (beside this script)
 from torch import nn  # noqa: E402
 
 from pyrpudl.net import parse_net  # noqa: E402
@@ -50,13 +49,7 @@ def pyrpudl_step():
     spec = parse_net(NET)
     net = Net(resolve_stages(spec, default_test_stages(spec)), "TRAIN", (1, 28, 28), BATCH, seed=0)
     inputs = {"data": batch()}
-
-    def step():
-        net.forward(inputs, train=True)
-        net.backward()
-        net.params.sgd_step(0.01, 0.9, 0.0005)
-
-    return step
+    return net_sgd_step(net, inputs)
 
 
 def torch_step():
@@ -84,17 +77,8 @@ def torch_step():
 
 
 def main() -> None:
-    torch.set_num_threads(THREADS)
-    found = median_ms_in_turns({"pyrpudl": (None, pyrpudl_step()), "torch": (None, torch_step())},
-                               REPEATS, ITERATIONS)  # fmt: skip
-    mine, theirs = found["pyrpudl"], found["torch"]
-    print(
-        f"threads {THREADS}, median of {REPEATS} rounds of {ITERATIONS} iterations, contenders in turn; "
-        f"torch {torch.__version__}; Numba's threading layer: {numba.threading_layer()}"
-    )
-    print(
-        f"autoencoder batch {BATCH}: pyrpudl {mine:7.1f} ms | torch {theirs:7.1f} ms "
-        f"(ratio {mine / theirs:.2f})"
+    print_against_torch(
+        f"autoencoder batch {BATCH}", pyrpudl_step(), torch_step(), THREADS, REPEATS, ITERATIONS
     )
 
 

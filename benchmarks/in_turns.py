@@ -26,3 +26,31 @@ def median_ms_in_turns(contenders: dict, rounds: int, iterations: int, warmup: i
                 step()
             timings[name].append((time.perf_counter() - started) / iterations * 1000)
     return {name: statistics.median(values) for name, values in timings.items()}
+
+
+def print_against_torch(label: str, mine, theirs, threads: int, repeats: int, iterations: int) -> None:
+    """Time ``mine`` (pyrpudl's step) and ``theirs`` (torch's) in turns on ``threads`` threads and
+    print the medians and their ratio, with the versions that made them."""
+    import numba
+    import torch
+
+    torch.set_num_threads(threads)
+    found = median_ms_in_turns({"pyrpudl": (None, mine), "torch": (None, theirs)}, repeats, iterations)
+    ours, peer = found["pyrpudl"], found["torch"]
+    print(
+        f"threads {threads}, median of {repeats} rounds of {iterations} iterations, contenders in turn; "
+        f"torch {torch.__version__}; Numba's threading layer: {numba.threading_layer()}"
+    )
+    print(f"{label}: pyrpudl {ours:7.1f} ms | torch {peer:7.1f} ms (ratio {ours / peer:.2f})")
+
+
+def net_sgd_step(net, inputs: dict):
+    """One pyrpudl training step of ``net`` on ``inputs``: forward, backward, and the SGD update
+    the torch contenders take too (lr 0.01, momentum 0.9, weight decay 0.0005)."""
+
+    def step():
+        net.forward(inputs, train=True)
+        net.backward()
+        net.params.sgd_step(0.01, 0.9, 0.0005)
+
+    return step

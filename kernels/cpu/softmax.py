@@ -4,8 +4,9 @@ unless ``has_ignore`` and its label is ``ignore_label``) and divides by the norm
 LossParameter.NormalizationMode; Accuracy counts a tie with the true class as wrong. Labels are (N·S,)
 int32, position (n, s) at n·S + s.
 
-The loss ops run serially (N·S is ~100 in training; a serial sum is also the deterministic one);
-Softmax over large arrays runs in parallel over the images.
+The loss runs serially for a classifier (N·S is ~100 in training) and in parallel over the images
+for score maps (a segmentation's), summing per image and then in image order, so both are
+deterministic; Softmax over large arrays runs in parallel over the images.
 """
 
 import math
@@ -64,18 +65,56 @@ def softmax_backward(dx, dy, y):
                 dx[i, k, p] = (dy[i, k, p] - dot) * y[i, k, p]
 
 
-@numba.njit(cache=True)
+PARALLEL_POSITIONS = 4096  # from this many (image, position) pairs the loss runs on every core
+
+
 def softmax_loss_forward(prob, loss, scores, labels, ignore_label, has_ignore, normalization):
+    """A classifier's batch (N·S ~ 100) serially; a segmentation's score maps per image in
+    parallel, each image's sum then added in image order (deterministic either way)."""
+    n, _, s = scores.shape
+    kernel = _softmax_loss_per_image if n * s >= PARALLEL_POSITIONS else _softmax_loss_serial
+    kernel(prob, loss, scores, labels, ignore_label, has_ignore, normalization)
+
+
+@numba.njit(cache=True, inline="always")
+def _image_loss(prob, scores, labels, i, ignore_label, has_ignore):
+    """Image ``i``'s softmax into ``prob``, and its sum of -log p(label) and count of valid positions."""
+    s = scores.shape[2]
+    total = 0.0
+    valid = 0
+    for p in range(s):
+        _softmax_at(prob, scores, i, p)
+        label = labels[i * s + p]
+        if not (has_ignore and label == ignore_label):
+            total -= math.log(max(prob[i, label, p], FLT_MIN))
+            valid += 1
+    return total, valid
+
+
+@numba.njit(cache=True)
+def _softmax_loss_serial(prob, loss, scores, labels, ignore_label, has_ignore, normalization):
     n, _, s = scores.shape
     total = 0.0
     valid = 0
     for i in range(n):
-        for p in range(s):
-            _softmax_at(prob, scores, i, p)
-            label = labels[i * s + p]
-            if not (has_ignore and label == ignore_label):
-                total -= math.log(max(prob[i, label, p], FLT_MIN))
-                valid += 1
+        image_total, image_valid = _image_loss(prob, scores, labels, i, ignore_label, has_ignore)
+        total += image_total
+        valid += image_valid
+    loss[0] = total / normalizer(normalization, n, s, valid)
+
+
+@numba.njit(parallel=True, cache=True)
+def _softmax_loss_per_image(prob, loss, scores, labels, ignore_label, has_ignore, normalization):
+    n, _, s = scores.shape
+    totals = np.zeros(n)
+    counts = np.zeros(n, np.int64)
+    for i in numba.prange(n):
+        totals[i], counts[i] = _image_loss(prob, scores, labels, i, ignore_label, has_ignore)
+    total = 0.0
+    valid = 0
+    for i in range(n):  # in image order, as the serial kernel adds them
+        total += totals[i]
+        valid += counts[i]
     loss[0] = total / normalizer(normalization, n, s, valid)
 
 

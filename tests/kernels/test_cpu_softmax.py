@@ -140,3 +140,20 @@ def test_accuracy_counts_a_tie_as_wrong(top_k, s):
     assert out[0] == 0
     cpu.accuracy(out, tie, np.ones(1, np.int32), 3, 0, False)
     assert out[0] == 1
+
+
+@pytest.mark.parametrize("normalization", NORMALIZATIONS)
+def test_score_maps_take_the_per_image_path_and_agree_with_the_serial_one(normalization):
+    """A segmentation's N·S positions (at least PARALLEL_POSITIONS) run per image in parallel."""
+    scores, labels = data(4, n=4, s=1100)
+    assert 4 * 1100 >= cpu.PARALLEL_POSITIONS
+    labels[::7] = 255
+    prob, loss = np.full_like(scores, np.nan), np.full(1, np.nan, np.float32)
+    cpu.softmax_loss_forward(prob, loss, scores, labels, 255, True, normalization)
+    serial_prob, serial_loss = np.full_like(scores, np.nan), np.full(1, np.nan, np.float32)
+    cpu._softmax_loss_serial(serial_prob, serial_loss, scores, labels, 255, True, normalization)
+    want_prob, want_loss = numpy_loss(scores, labels, 255, True, normalization)
+    np.testing.assert_array_equal(prob, serial_prob)
+    np.testing.assert_array_equal(loss, serial_loss)  # the same sums in the same order
+    assert relative_error(loss, [want_loss]) < 1e-6
+    assert relative_error(prob, want_prob) < 1e-6
