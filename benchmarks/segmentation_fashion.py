@@ -4,14 +4,16 @@ pixel. The fully convolutional net `benchmarks/nets/fcn_fashion.prototxt` (three
 two poolings, a 1 x 1 score layer, a learned Deconvolution back to 28 x 28, a per-pixel
 SoftmaxWithLoss) trains on the HDF5Data files this script writes.
 
-    .venv/bin/python benchmarks/segmentation_fashion.py [iterations] [folder]
+    .venv/bin/python benchmarks/segmentation_fashion.py [iterations] [folder] [keep]
 
 Adam (lr 0.001), batch 64, rows shuffled each epoch; all 60,000 training images, all 10,000 test
-images (``folder``: the IDX files, default Debian's). Reports the time, the TEST net's pixel
-accuracy, the accuracy on garment pixels alone, and the mean intersection over union of the
-eleven classes.
+images (``folder``: the IDX files, default Debian's; "-" for Debian's). Reports the time, the TEST
+net's pixel accuracy, the accuracy on garment pixels alone, and the mean intersection over union
+of the eleven classes. With ``keep`` (a folder), the HDF5 files, the net and the trained model
+(``fcn.npz``) stay there, for ``benchmarks/segmentation_picture.R``; else they are removed.
 """
 
+import shutil
 import sys
 import tempfile
 import time
@@ -23,6 +25,7 @@ import numpy as np
 from pyrpudl.data import create_data_source
 from pyrpudl.extract import extract_features
 from pyrpudl.model import create_model
+from pyrpudl.model_io import save_model
 from pyrpudl.proto import rpudl_model_pb2 as pb
 from pyrpudl.solver.trainer import train
 
@@ -36,8 +39,20 @@ def label_maps(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     iterations = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    source = create_data_source("fashion-mnist", sys.argv[2] if len(sys.argv) > 2 else None, download=False)
-    folder = Path(tempfile.mkdtemp(prefix="segmentation-"))
+    data = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] != "-" else None
+    source = create_data_source("fashion-mnist", data, download=False)
+    keep = Path(sys.argv[3]) if len(sys.argv) > 3 else None
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+    folder = keep or Path(tempfile.mkdtemp(prefix="segmentation-"))
+    try:
+        run(source, folder, iterations, keep is not None)
+    finally:
+        if keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(source, folder: Path, iterations: int, keep: bool) -> None:
     for name, images, labels in (("train", source.train_images, source.train_labels),
                                  ("test", source.test_images, source.test_labels)):  # fmt: skip
         with h5py.File(folder / f"{name}.h5", "w") as file:
@@ -66,6 +81,8 @@ def main() -> None:
     pixels, on_garments = np.mean(found == truth), np.mean(found[garment] == truth[garment])
     print(f"pixel accuracy {pixels:.4f} (the TEST net's: {trained.test_log[-1][2]:.4f}); on garment pixels "
           f"{on_garments:.4f}; mean IoU of the 11 classes {np.mean(ious):.4f}")  # fmt: skip
+    if keep:
+        print(f"saved {save_model(trained, folder / 'fcn.npz')} and its HDF5 files in {folder}")
 
 
 if __name__ == "__main__":
