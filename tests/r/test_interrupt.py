@@ -23,6 +23,20 @@ def screen(session: str) -> str:
                           capture_output=True, text=True).stdout  # fmt: skip
 
 
+def start_session(session: str, shell: str, env: dict, cwd) -> None:
+    """A detached 200 x 50 tmux session running ``shell``. When the previous test's session was the
+    server's last, the server may still be exiting as this one connects ("server exited
+    unexpectedly", seen once in CI): then wait for it to go and start again."""
+    command = ["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50", shell]
+    for attempt in range(3):
+        started = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
+        if started.returncode == 0:
+            return
+        if "server exited unexpectedly" not in started.stderr or attempt == 2:
+            raise AssertionError(f"tmux did not start {shell!r}: {started.stderr.strip()}")
+        time.sleep(1)
+
+
 def wait_for(session: str, text: str, seconds: float = 120) -> str:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -43,8 +57,7 @@ def test_ctrl_c_during_rpudltrain_returns_the_trained_model(tmp_path):
     write_idx_set(tmp_path / "mnist", n_train=20, n_test=4)
     session = f"rpud-{uuid.uuid4().hex[:8]}"
     env = clean_env()
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50", "R --no-save -q"],
-                   check=True, env=env, cwd=tmp_path)  # fmt: skip
+    start_session(session, "R --no-save -q", env, tmp_path)
     try:
         wait_for(session, ">")
         subprocess.run(

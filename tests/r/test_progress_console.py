@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from tests.conftest import clean_env
-from tests.r.test_interrupt import screen, wait_for
+from tests.r.test_interrupt import screen, start_session, wait_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -37,8 +37,7 @@ def console(command: list[str], cwd, typed: str, ready: str) -> str:
     env = clean_env()
     env.pop("CI", None)
     shell = f"env -u CI {command[0]}"  # a tmux server started earlier would pass on its own environment
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50", shell],
-                   check=True, env=env, cwd=cwd)  # fmt: skip
+    start_session(session, shell, env, cwd)
     try:
         wait_for(session, ready)
         subprocess.run(["tmux", "send-keys", "-t", session, typed, "Enter"], check=True)
@@ -81,8 +80,7 @@ def test_python_pretraining_shows_a_live_bar_in_a_terminal(tmp_path):
     session = f"rpud-{uuid.uuid4().hex[:8]}"
     env = clean_env()
     env.pop("CI", None)
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
-                    f"env -u CI {sys.executable} -q"], check=True, env=env, cwd=tmp_path)  # fmt: skip
+    start_session(session, f"env -u CI {sys.executable} -q", env, tmp_path)
     try:
         wait_for(session, ">>>")
         subprocess.run(["tmux", "send-keys", "-t", session, typed, "Enter"], check=True)
