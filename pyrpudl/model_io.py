@@ -99,10 +99,11 @@ def load_model(path: str | Path, source: DataSource | None = None) -> Model:
         raise InputError(
             f"{path} has format {meta.get('format')!r}; this pyrpudl reads {', '.join(map(repr, READABLE))}"
         )
-    if source is not None:
+    if source is not None:  # before the net is built for it, which could fail less clearly
         _check_shape(path, meta, source)
     model = create_model(prototxt, source, seed=meta["seed"])
-    _check_shape(path, meta, model.source)  # the HDF5Data files' examples, when no source was given
+    if source is None:  # the HDF5Data files' examples
+        _check_shape(path, meta, model.source)
     if arrays["data"].shape != model.params.data.shape:
         raise InputError(f"{path}: its parameters do not fit the net it describes; the file is damaged")
     model.params.data[:] = arrays["data"]

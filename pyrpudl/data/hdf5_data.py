@@ -117,7 +117,8 @@ def hdf5_data_source(train, test, classifies: bool, folders: tuple[Path, ...] = 
     ``classifies``) or as targets."""
     from pyrpudl.data.source import DataSource, dims
 
-    def read(layer) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def read(layer) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Path]:
+        """(examples, classes, targets or label maps, the folder of the first file)."""
         if len(layer.top) > 2:
             raise InputError(
                 f"HDF5Data layer {layer.name!r} has {len(layer.top)} tops; pyrpudl feeds two at most "
@@ -128,19 +129,19 @@ def hdf5_data_source(train, test, classifies: bool, folders: tuple[Path, ...] = 
                              "transforms nothing: scale and centre the values in the files")  # fmt: skip
         files = listed_files(layer.hdf5_data_param.source, folders)
         found = read_datasets(files, list(layer.top))
-        examples = found[layer.top[0]]
-        if len(layer.top) == 1:
-            return examples, np.zeros(len(examples), np.int32), None
-        label = found[layer.top[1]]
+        examples, folder = found[layer.top[0]], files[0].resolve().parent
         zeros = np.zeros(len(examples), np.int32)
+        if len(layer.top) == 1:
+            return examples, zeros, None, folder
+        label = found[layer.top[1]]
         if not classifies:
-            return examples, zeros, label
+            return examples, zeros, label, folder
         classes = class_labels(label, layer.top[1], f"HDF5Data layer {layer.name!r}")
-        return (examples, classes, None) if classes.ndim == 1 else (examples, zeros, classes)
+        return (examples, classes, None, folder) if classes.ndim == 1 else (examples, zeros, classes, folder)
 
-    train_x, train_y, train_t = read(train)
+    train_x, train_y, train_t, files_dir = read(train)
     if test is not None:
-        test_x, test_y, test_t = read(test)
+        test_x, test_y, test_t, _ = read(test)
         for what, train_kind, test_kind in (
             ("examples", dims(train_x.shape[1:]), dims(test_x.shape[1:])),
             ("labels", _label_kind(train_t), _label_kind(test_t)),
@@ -153,7 +154,6 @@ def hdf5_data_source(train, test, classifies: bool, folders: tuple[Path, ...] = 
     else:
         test_x, test_y = train_x[:0], train_y[:0]
         test_t = None if train_t is None else train_t[:0]
-    files_dir = listed_files(train.hdf5_data_param.source, folders)[0].resolve().parent
     source = DataSource("hdf5", files_dir, files_dir, train_x, train_y, test_x, test_y,
                         train_targets=train_t, test_targets=test_t)  # fmt: skip
     source.shuffle = bool(train.hdf5_data_param.shuffle)

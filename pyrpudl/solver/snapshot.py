@@ -196,11 +196,10 @@ def _history_type(state: pb.SolverState, count: int, blobs: int, given: str | No
 
 
 def restore_snapshot(model, path: str | Path, solver_type: str | None = None):
-    """``model`` (built from the snapshot's prototxt) as the snapshot ``path`` (a .solverstate)
-    (or .solverstate.h5) left it: weights, solver histories, iteration, and, for pyrpudl's
-    snapshots, the data position
-    and logs. A snapshot Caffe wrote resumes at iteration x TRAIN batch_size in the data, with empty
-    logs; ``solver_type`` names its solver when the file cannot tell."""
+    """``model`` (built from the snapshot's prototxt) as the snapshot ``path`` (a .solverstate, or
+    a .solverstate.h5) left it: weights, solver histories, iteration, and, for pyrpudl's snapshots,
+    the data position and logs. A snapshot Caffe wrote resumes at iteration x TRAIN batch_size in
+    the data, with empty logs; ``solver_type`` names its solver when the file cannot tell."""
     model.require_training_net("restoring a snapshot")
     path = Path(path).expanduser()
     state = _read_state(path)

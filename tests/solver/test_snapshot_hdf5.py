@@ -167,3 +167,18 @@ def test_a_permissive_share_takes_its_owners_values_in_its_own_shape(tmp_path):
     copy_trained_layers(other, read_net(path, other), path, require_all=True)
     np.testing.assert_array_equal(other.weights("right"), net.params.weights("right"))
     assert other.weights("right").shape == (2, 6)
+
+
+def test_an_hdf5_file_with_a_user_block_is_known_by_its_signature_further_in(model, tmp_path):
+    """HDF5 may put its signature after a user block of 512, 1024, ... bytes (H5Fis_hdf5 looks there)."""
+    from pyrpudl.hdf5_io import is_hdf5
+
+    path = tmp_path / "blocked.caffemodel.h5"
+    with h5py.File(path, "w", userblock_size=1024) as file:
+        for name, slots in model.params.slots.items():
+            for index, (_, shape) in enumerate(slots):
+                file.create_dataset(f"data/{name}/{index}", data=np.full(shape, 0.75, np.float32))
+    assert path.read_bytes()[:8] != b"\x89HDF\r\n\x1a\n" and is_hdf5(path)
+    loaded, _ = load_weights(model, path)
+    assert np.all(loaded.params.data == 0.75)
+    assert not is_hdf5(tmp_path / "missing.h5")
