@@ -4,10 +4,14 @@ gradient, its input gradient a convolution's forward pass), as fully convolution
 Output size ``stride·(H - 1) + dilation·(kernel - 1) + 1 - 2·pad``; weights (input channels,
 outputs / group, kh, kw), Caffe's layout. Built from the convolution's ops on both devices: forward
 col2im(Wᵀ @ x), input gradient W @ im2col(dy), weight gradient x @ im2col(dy)ᵀ, with x and the
-input gradient in the wide (channel, image·position) layout.
+input gradient in the wide (channel, image·position) layout. On the CPU, float32 layers without
+dilation skip the columns (deconvolution_phases.py: the FCN's 8 x 8 stride-4 upsampling 5.6 ->
+2.4 ms forward and backward at batch 64, benchmarks/deconvolution_paths.py); ``phases = False``
+turns that off.
 """
 
 from pyrpudl.net.layers.base import Layer, register
+from pyrpudl.net.layers.deconvolution_phases import PhaseDeconvolution
 from pyrpudl.net.shapes import conv_window
 
 
@@ -28,6 +32,12 @@ class Deconvolution(Layer):
         self.rows = self.outputs // self.group * w.kh * w.kw  # column rows per group
         self.weights = self._per_group(self.params[0]) if self.params else []
         self.weight_grads = self._per_group(self.grads[0]) if self.grads else []
+        self.phases = self.backend.name == "cpu"
+        self._phases = PhaseDeconvolution(self, bottom_shapes[0]) if self.phases else None
+
+    def _phase_path(self, dtype):
+        """The phase kernels when they take this layer's passes for ``dtype``, else None."""
+        return self._phases if self.phases and self._phases.applies(dtype) else None
 
     def _per_group(self, array) -> list:
         """Weights as (inputs per group, rows per group), one view per group."""
@@ -47,12 +57,16 @@ class Deconvolution(Layer):
     def forward(self, bottoms, train):
         x = bottoms[0]
         n = x.shape[0]
+        out = self.buffer("top", (n, *self.top_shapes[0][1:]), x.dtype)
+        phases = self._phase_path(x.dtype)
+        if phases:
+            phases.forward(x, out)
+            return [out]
         wide = self._wide("wide", x)
         columns = self.buffer("columns", (self.group * self.rows, n * self.positions), x.dtype)
         for g in range(self.group):  # the columns of group g: its weights transposed times its inputs
             part = self._part(wide, g, self.in_per_group)
             self.ops.gemm(self._part(columns, g, self.rows), self.weights[g], part, True, False, 1.0, 0.0)
-        out = self.buffer("top", (n, *self.top_shapes[0][1:]), x.dtype)
         self.ops.col2im(out, columns, *self.window_args)
         if self.bias:  # out += bias per channel: the Scale op with unit factors
             flat = self.backend.view(out, (n, self.outputs, out.size // (n * self.outputs)))
@@ -62,6 +76,15 @@ class Deconvolution(Layer):
     def backward(self, top_diffs, bottoms, tops):
         x, dy = bottoms[0], top_diffs[0]
         n = x.shape[0]
+        phases = self._phase_path(x.dtype)
+        if phases:
+            split, sums = phases.split(dy)
+            phases.weight_gradient(x, split, sums)
+            if not self.propagate_down[0]:
+                return [None]
+            dx = self.buffer("bottom_diff", x.shape, x.dtype)
+            phases.input_gradient(split, dx)
+            return [dx]
         wide = self._wide("wide", x)
         columns = self.buffer("diff_columns", (self.group * self.rows, n * self.positions), x.dtype)
         self.ops.im2col(columns, dy, *self.window_args)
