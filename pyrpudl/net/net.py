@@ -57,8 +57,9 @@ class Net:
             bottom_shapes = [self.shapes.blobs[b] for b in layer_spec.bottom]
             layer = LAYER_TYPES[layer_spec.type](layer_spec, bottom_shapes, views, grads, self.backend)
             layer.propagate_down = [b in needs_grad for b in layer_spec.bottom]
+            layer.param_propagate_down = [learned(layer_spec, i) for i in range(count)]
             layer.phase = PHASES[phase]
-            if count or any(layer.propagate_down):
+            if any(layer.param_propagate_down) or any(layer.propagate_down):
                 needs_grad.update(layer_spec.top)
             self.layers.append(layer)
         self.loss_weights = self._loss_weights()
@@ -133,7 +134,9 @@ class Net:
             diffs[name] = np.asarray(weight, dtype=self.params.data.dtype)
         for layer, bottoms, tops in reversed(self.records):
             top_diffs = [diffs.pop(name, None) for name in layer.spec.top]
-            if all(d is None for d in top_diffs) or not (layer.params or any(layer.propagate_down)):
+            if all(d is None for d in top_diffs) or not (
+                any(layer.param_propagate_down) or any(layer.propagate_down)
+            ):
                 continue
             top_diffs = [
                 self.backend.zeros(t.shape, t.dtype) if d is None else d
@@ -153,6 +156,13 @@ class Net:
                     diff = total
                 diffs[name] = diff
         self.params.add_shared_gradients()
+
+
+def learned(spec, index: int) -> bool:
+    """Whether parameter ``index`` of layer ``spec`` is learned: Caffe skips the gradients of a
+    parameter with lr_mult 0, and the backward pass of a layer with nothing left to learn or pass
+    down (a frozen layer over the data)."""
+    return index >= len(spec.param) or spec.param[index].lr_mult != 0
 
 
 def loss_weights(layers) -> dict[str, float]:

@@ -319,3 +319,14 @@ def test_a_segmentation_of_hdf5_label_maps_trains_and_tests_alike_on_both_backen
     model = create_model(write_label_maps(tmp_path, rows=4, side=3, batch=2), seed=1)
     on_cpu, on_cuda = _two_steps_on_both_backends(model, 0.5)
     assert [t[2] for t in on_cuda.test_log] == [t[2] for t in on_cpu.test_log]  # right pixels
+
+
+def test_frozen_layers_train_alike_on_both_backends():
+    """lr_mult 0: the frozen convolution over the data is not run backward; ip1 learns its bias."""
+    text = TINY.replace('top: "conv"\n', 'top: "conv" param { lr_mult: 0 } param { lr_mult: 0 }\n')
+    text = text.replace('top: "ip1"\n', 'top: "ip1" param { lr_mult: 0 } param { lr_mult: 1 }\n')
+    model = create_model(text, source(), seed=3)
+    for trained in _two_steps_on_both_backends(model, 0.05):
+        assert np.array_equal(trained.params.weights("conv"), model.params.weights("conv"))
+        assert np.array_equal(trained.params.weights("ip1"), model.params.weights("ip1"))
+        assert not np.array_equal(trained.params.weights("ip1", 1), model.params.weights("ip1", 1))

@@ -46,6 +46,8 @@ class Layer:
         self.params, self.grads = list(params), list(grads)
         # whether each bottom needs its gradient (the net turns it off for data and labels)
         self.propagate_down = [True] * len(bottom_shapes)
+        # whether each parameter needs its gradient: not with lr_mult 0 (Caffe's frozen layers)
+        self.param_propagate_down = [True] * len(self.params)
         self.backend = get_backend(backend)
         self.ops = self.backend.ops
         self._buffers: dict[str, object] = {}

@@ -100,7 +100,7 @@ class Convolution(Layer):
         outputs = self.per_group * self.group
         direct = self._direct_path(image.dtype)
         if direct:
-            direct.weight_gradient(image, top_diffs[0])
+            direct.weight_gradient(image, top_diffs[0], *self.param_propagate_down)
             if not self.propagate_down[0]:
                 return [None]
             image_diff = self.buffer("bottom_diff", image.shape, image.dtype)
@@ -113,7 +113,7 @@ class Convolution(Layer):
         columns = self._buffers["columns"]  # from the forward pass of these bottoms
         diff = self.buffer("diff_wide", (outputs, n * self.positions), image.dtype)
         self.ops.nchw_to_wide(diff, self.backend.view(top_diffs[0], (n, outputs, self.positions)))
-        for g in range(self.group):
+        for g in range(self.group if self.param_propagate_down[0] else 0):
             self.ops.gemm(
                 self.weight_grads[g],
                 self._group_rows(diff, g, self.per_group),
@@ -123,7 +123,7 @@ class Convolution(Layer):
                 1.0,
                 0.0,
             )
-        if self.bias:
+        if self.bias and self.param_propagate_down[1]:
             self.ops.sum_rows(self.grads[1], diff)
         if not self.propagate_down[0]:
             return [None]  # the input is data: skip col2im, the costliest step

@@ -88,11 +88,16 @@ class DirectConvolution:
             layer.window.sh,
         )
 
-    def weight_gradient(self, image, top_diff) -> None:
+    def weight_gradient(self, image, top_diff, weights=True, bias=True) -> None:
+        """The gradients of the weights and the bias (each when asked: not for lr_mult 0)."""
         layer, w = self.layer, self.layer.window
-        padded = self._pad(image, fresh=False)
         n = image.shape[0]
         diff = top_diff.reshape(n, self.outputs, -1)
+        if not weights:
+            if layer.bias and bias:
+                np.sum(diff, axis=(0, 2), out=layer.grads[1])
+            return
+        padded = self._pad(image, fresh=False)
         panels = -(-layer.per_group // dc.WIDTH)
         packed = layer.buffer("packed_diff", (layer.group, panels, n, diff.shape[2], dc.WIDTH))
         sums = layer.buffer("diff_sums", (n, self.outputs))
@@ -107,7 +112,7 @@ class DirectConvolution:
             grad, padded, packed, positions, self.offsets, self.channels, self.hp, self.wp,
             numba.get_num_threads(),
         )  # fmt: skip
-        if layer.bias:
+        if layer.bias and bias:
             np.sum(sums, axis=0, out=layer.grads[1])
 
     def input_gradient(self, top_diff, image_diff) -> None:

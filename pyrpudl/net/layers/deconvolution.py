@@ -79,7 +79,7 @@ class Deconvolution(Layer):
         phases = self._phase_path(x.dtype)
         if phases:
             split, sums = phases.split(dy)
-            phases.weight_gradient(x, split, sums)
+            phases.weight_gradient(x, split, sums, *self.param_propagate_down)
             if not self.propagate_down[0]:
                 return [None]
             dx = self.buffer("bottom_diff", x.shape, x.dtype)
@@ -88,10 +88,10 @@ class Deconvolution(Layer):
         wide = self._wide("wide", x)
         columns = self.buffer("diff_columns", (self.group * self.rows, n * self.positions), x.dtype)
         self.ops.im2col(columns, dy, *self.window_args)
-        for g in range(self.group):
+        for g in range(self.group if self.param_propagate_down[0] else 0):
             self.ops.gemm(self.weight_grads[g], self._part(wide, g, self.in_per_group),
                           self._part(columns, g, self.rows), False, True, 1.0, 0.0)  # fmt: skip
-        if self.bias:
+        if self.bias and self.param_propagate_down[1]:
             self.ops.sum_rows(self.grads[1], self._wide("diff_wide", dy))
         if not self.propagate_down[0]:
             return [None]

@@ -72,8 +72,13 @@ class PhaseDeconvolution:
         pd.image_to_phases(split, sums, top_diff, sh, sw, self.rows.pad, self.cols.pad, rows, cols, dc.SLACK)
         return split, sums
 
-    def weight_gradient(self, image, split, sums) -> None:
+    def weight_gradient(self, image, split, sums, weights=True, bias=True) -> None:
+        """The gradients of the weights and the bias (each when asked: not for lr_mult 0)."""
         layer, (sh, sw), (th, tw) = self.layer, self.strides, self.taps
+        if layer.bias and bias:
+            np.sum(sums, axis=0, out=layer.grads[1])
+        if not weights:
+            return
         n = image.shape[0]
         rows, cols = self.rows.split, self.cols.split
         positions = image.shape[2] * image.shape[3]
@@ -93,8 +98,6 @@ class PhaseDeconvolution:
         )  # fmt: skip
         shape = self._weights().shape
         layer.grads[0].reshape(shape)[...] = pd.weight_gradient_back(grad, shape, sh, sw, th, tw)
-        if layer.bias:
-            np.sum(sums, axis=0, out=layer.grads[1])
 
     def input_gradient(self, split, image_diff) -> None:
         (sh, sw), (th, tw) = self.strides, self.taps

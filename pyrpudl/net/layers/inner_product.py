@@ -37,11 +37,12 @@ class InnerProduct(Layer):
     def backward(self, top_diffs, bottoms, tops):
         x = self._rows(bottoms[0])
         diff = self._rows(top_diffs[0])
-        if self.transpose:  # W (inputs, outputs) = x^T diff
-            self.ops.gemm(self.grads[0], x, diff, True, False, 1.0, 0.0)
-        else:  # W (outputs, inputs) = diff^T x
-            self.ops.gemm(self.grads[0], diff, x, True, False, 1.0, 0.0)
-        if self.bias:
+        if self.param_propagate_down[0]:  # not for lr_mult 0
+            if self.transpose:  # W (inputs, outputs) = x^T diff
+                self.ops.gemm(self.grads[0], x, diff, True, False, 1.0, 0.0)
+            else:  # W (outputs, inputs) = diff^T x
+                self.ops.gemm(self.grads[0], diff, x, True, False, 1.0, 0.0)
+        if self.bias and self.param_propagate_down[1]:
             self.ops.sum_columns(self.grads[1], diff)
         if not self.propagate_down[0]:
             return [None]
