@@ -1,7 +1,8 @@
 """The CPU's Deconvolution without a column matrix: each pass a stride-1 convolution on the
 register-blocked kernel of kernels/cpu/direct_conv.py, the strides taken by splitting the image
-into its phases (kernels/cpu/phase_deconv.py explains the geometry). For float32 and no dilation;
-the rest runs the column path (deconvolution.py), the reference the tests compare this with.
+into its phases (kernels/cpu/phase_deconv.py explains the geometry). For float32, no dilation and
+kernels larger than their strides; the rest runs the column path (deconvolution.py), the
+reference the tests compare this with.
 
 - forward: the padded input convolved into O·sh·sw phase planes, interleaved into the output;
 - input gradient: the top gradient split into its phases (O·sh·sw channels), convolved back to
@@ -23,6 +24,9 @@ class PhaseDeconvolution:
         kh, kw, ph, pw, sh, sw, dh, dw = layer.window_args
         _, c, h, w = bottom_shape
         self.undilated = dh == 1 and dw == 1
+        # the columns hold kh·kw / (sh·sw) times the output: without that overhead (a kernel no
+        # larger than its stride, 2 x 2 stride 2 say) BLAS on the columns is the faster path
+        self.saves_columns = kh * kw > sh * sw
         self.rows, self.cols = pd.PhaseAxis(h, kh, sh, ph), pd.PhaseAxis(w, kw, sw, pw)
         self.strides = (sh, sw)
         self.taps = (self.rows.taps, self.cols.taps)
@@ -37,7 +41,7 @@ class PhaseDeconvolution:
         self._positions = {}  # batch size -> the weight gradient's position offsets
 
     def applies(self, dtype) -> bool:
-        return self.undilated and dtype == np.float32
+        return self.undilated and self.saves_columns and dtype == np.float32
 
     def _weights(self):
         return self.layer.params[0].reshape(

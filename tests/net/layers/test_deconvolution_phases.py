@@ -33,6 +33,7 @@ def pair(params, shape, seed=3):
     for mine, theirs in zip(columns.params, phases.params, strict=True):
         mine[...] = theirs
     columns.phases = False
+    phases._phases.saves_columns = True  # the geometries the layer leaves to BLAS, tested too
     rng = np.random.default_rng(seed)
     return phases, columns, rng.standard_normal(shape).astype(np.float32), rng
 
@@ -71,11 +72,14 @@ def test_a_second_batch_reuses_nothing_stale():
         np.testing.assert_allclose(got, columns.backward([diff], [image], [top])[0], rtol=1e-4, atol=1e-4)
 
 
-def test_dilation_and_doubles_take_the_column_path():
+def test_dilation_doubles_and_kernels_within_their_stride_take_the_column_path():
     dilated, _, _, _ = pair("num_output: 2 kernel_size: 3 stride: 2 dilation: 2", (1, 2, 4, 4))
     assert dilated._phase_path(np.float32) is None
     plain, _, _, _ = pair("num_output: 2 kernel_size: 3 stride: 2", (1, 2, 4, 4))
     assert plain._phase_path(np.float64) is None
+    text = 'name: "up" type: "Deconvolution" convolution_param { num_output: 2 kernel_size: 2 stride: 2 }'
+    assert make_layer(text, [(1, 2, 4, 4)], np.float32)._phase_path(np.float32) is None
+    assert make_layer(text.replace("size: 2", "size: 3"), [(1, 2, 4, 4)], np.float32)._phase_path(np.float32)
 
 
 @pytest.mark.parametrize(
