@@ -19,14 +19,30 @@ def _source(args: argparse.Namespace):
     return create_data_source(args.data_format, args.data_dir, download=not args.no_download)
 
 
+def _model(args: argparse.Namespace):
+    """The model of ``args.prototxt`` on the data arguments' source (a net of HDF5Data layers:
+    the files it names)."""
+    from pyrpudl.errors import InputError
+    from pyrpudl.model import create_model
+
+    if reads_hdf5_files(args.prototxt):  # HDF5Data layers read the files they name
+        return create_model(args.prototxt, seed=args.seed)
+    if args.data_format is None or args.data_dir is None:
+        raise InputError(
+            f"give the data's format and folder, e.g. pyrpudl {args.command} net.prototxt mnist data/mnist"
+        )
+    source = _source(args)
+    source.find_training_mean(args.mean)
+    return create_model(args.prototxt, source, seed=args.seed)
+
+
 def _train(args: argparse.Namespace) -> int:
     """Train a prototxt model on a data source, save it, report test accuracy on a sample (a net
     without classes, such as an autoencoder: its test cost)."""
     import numpy as np
 
     from pyrpudl.backend import get_backend
-    from pyrpudl.errors import InputError
-    from pyrpudl.model import class_scores, create_model, predict
+    from pyrpudl.model import class_scores, predict
     from pyrpudl.model_io import save_model
     from pyrpudl.net.caffemodel import load_weights
     from pyrpudl.net.transform import batch_size
@@ -36,16 +52,7 @@ def _train(args: argparse.Namespace) -> int:
     from pyrpudl.solver.testing import Evaluator, evaluation_line
     from pyrpudl.solver.trainer import train
 
-    if reads_hdf5_files(args.prototxt):  # HDF5Data layers read the files they name
-        model = create_model(args.prototxt, seed=args.seed)
-    else:
-        if args.data_format is None or args.data_dir is None:
-            raise InputError(
-                "give the data's format and folder, e.g. pyrpudl train net.prototxt mnist data/mnist"
-            )
-        source = _source(args)
-        source.find_training_mean(args.mean)
-        model = create_model(args.prototxt, source, seed=args.seed)
+    model = _model(args)
     source = model.source
     if args.weights:
         model, report = load_weights(model, args.weights)
@@ -89,6 +96,15 @@ def reads_hdf5_files(prototxt: str) -> bool:
         return data_layer(parse_net(prototxt), "TRAIN").type == "HDF5Data"
     except InputError:  # create_model says what is wrong with the file
         return False
+
+
+def _time(args: argparse.Namespace) -> int:
+    """Caffe's ``caffe time``: each layer's forward and backward time in the training net."""
+    from pyrpudl.timing import time_model
+
+    timing = time_model(_model(args), args.batch, args.iterations, args.device)
+    print("\n".join(timing.lines()))
+    return 0
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -147,6 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--test", type=int, default=1000, help="test images to report accuracy on (0: none)")
     train.add_argument("--seed", type=int, default=0, help="seed of the initial weights")
     train.set_defaults(handler=_train)
+
+    timer = commands.add_parser(
+        "time", help="time each layer's forward and backward pass in a model's training net (caffe time)"
+    )
+    timer.add_argument("prototxt", help="the model (a train/test prototxt with Data or HDF5Data layers)")
+    _add_data_arguments(timer, optional=True)
+    timer.add_argument("--iterations", type=int, default=50, help="timed passes (default 50)")
+    timer.add_argument("--batch", type=int, default=100, help="examples per pass (default 100)")
+    timer.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: $PYRPUDL_DEVICE or auto")
+    timer.add_argument("--mean", default="mean.binaryproto", help="the mean image's file in the data folder")
+    timer.add_argument("--seed", type=int, default=0, help="seed of the initial weights")
+    timer.set_defaults(handler=_time)
 
     convert = commands.add_parser("convert", help="write a data source's images as LMDB databases")
     _add_data_arguments(convert)

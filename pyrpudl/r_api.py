@@ -50,6 +50,7 @@ EXPORTS = (
     "predict_model",
     "net_input",
     "extract_features",
+    "time_model",
     "model_cost_log",
     "model_is_deploy",
     "model_test_log",
@@ -383,6 +384,30 @@ def extract_features(model: object, x: object, blob: str, device: str | None = N
     from pyrpudl.extract import extract_features as extract
 
     return extract(_model(model), np.asarray(x), str(blob), device=device).astype(np.float64)
+
+
+def time_model(model: object, batch: int = 100, iterations: int = 50, device: str | None = None) -> dict:
+    """``rpudlTime``: each layer's median forward and backward milliseconds (NaN: not run
+    backward), the pass totals and the report's lines."""
+    from pyrpudl.timing import time_model as time_layers
+
+    if int(batch) < 1 or int(iterations) < 1:
+        raise InputError(f"batch and iter must be at least 1 (got {batch} and {iterations})")
+    timing = time_layers(_model(model), int(batch), int(iterations), device)
+    return {
+        "layer": [layer.name for layer in timing.layers],
+        "type": [layer.type for layer in timing.layers],
+        "forward": [layer.forward_ms for layer in timing.layers],
+        "backward": [
+            float("nan") if layer.backward_ms is None else layer.backward_ms for layer in timing.layers
+        ],
+        "iterations": timing.iterations,
+        "batch": timing.batch,
+        "device": timing.device,
+        "net": timing.net,
+        "total": timing.total_ms,
+        "lines": timing.lines(),
+    }
 
 
 def model_is_deploy(model: object) -> bool:

@@ -36,6 +36,7 @@ __all__ = [
     "rpudlPlotLayerWeights",
     "rpudlRestoreSnapshot",
     "rpudlSaveModel",
+    "rpudlTime",
     "rpudlWriteHDF5",
     "rpudlWriteLMDB",
 ]
@@ -383,6 +384,31 @@ def rpudlExtractFeatures(model: Model, x, blob: str, device: str | None = None) 
         One image per first index.
     """
     return extract_features(model, x, blob, device=device)
+
+
+def rpudlTime(model: Model, batch: int = 100, iter: int = 50, device: str | None = None):
+    """As R's ``rpudlTime`` (Caffe's ``caffe time``): each layer's forward and backward time in the
+    training net, the median of ``iter`` passes of ``batch`` training examples.
+
+    Parameters
+    ----------
+    model
+        A model built from a train/test prototxt.
+    batch
+        Examples per pass.
+    iter
+        Timed passes (after one untimed pass).
+    device
+        "cpu", "cuda" or "auto"; None: ``$PYRPUDL_DEVICE``, else auto.
+
+    Returns
+    -------
+    pyrpudl.timing.NetTiming
+        Per-layer times (``layers``) and pass totals; printed as Caffe's report.
+    """
+    from pyrpudl.timing import time_model
+
+    return time_model(model, batch, iter, device)
 
 
 def rpudlInfo() -> dict:

@@ -64,6 +64,7 @@ class Net:
             self.layers.append(layer)
         self.loss_weights = self._loss_weights()
         self.records: list = []
+        self.timer = None  # pyrpudl.timing's clock: marks each layer's passes when set
         self.seed = seed
         self.reseed(0)
 
@@ -84,13 +85,18 @@ class Net:
             raise InputError(f"the {self.phase} net needs inputs {', '.join(missing)}")
         blobs = dict(inputs)
         self.records = []
+        timer = self.timer
         with self._blas_limit(train):
+            if timer:
+                timer.start()
             for layer in self.layers:
                 bottoms = [blobs[name] for name in layer.spec.bottom]
                 tops = layer.forward(bottoms, train)
                 for name, value in zip(layer.spec.top, tops, strict=True):
                     blobs[name] = value
                 self.records.append((layer, bottoms, tops))
+                if timer:
+                    timer.mark(layer, "forward")
         return blobs
 
     def loss(self, blobs: dict[str, np.ndarray]) -> float:
@@ -132,6 +138,9 @@ class Net:
         diffs: dict[str, np.ndarray] = {}
         for name, weight in self.loss_weights.items():
             diffs[name] = np.asarray(weight, dtype=self.params.data.dtype)
+        timer = self.timer
+        if timer:
+            timer.start()
         for layer, bottoms, tops in reversed(self.records):
             top_diffs = [diffs.pop(name, None) for name in layer.spec.top]
             if all(d is None for d in top_diffs) or not (
@@ -155,6 +164,8 @@ class Net:
                     )
                     diff = total
                 diffs[name] = diff
+            if timer:
+                timer.mark(layer, "backward")
         self.params.add_shared_gradients()
 
 

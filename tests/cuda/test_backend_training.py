@@ -330,3 +330,13 @@ def test_frozen_layers_train_alike_on_both_backends():
         assert np.array_equal(trained.params.weights("conv"), model.params.weights("conv"))
         assert np.array_equal(trained.params.weights("ip1"), model.params.weights("ip1"))
         assert not np.array_equal(trained.params.weights("ip1", 1), model.params.weights("ip1", 1))
+
+
+def test_layers_are_timed_on_the_device(tiny):
+    from pyrpudl.timing import time_model
+
+    timing = time_model(tiny, batch=2, iterations=1, device="cuda")
+    assert timing.device == "cuda"
+    names = ["conv", "pool", "relu", "norm", "ip1", "drop", "ip2", "loss"]  # the TRAIN net's
+    assert [layer.name for layer in timing.layers] == names
+    assert all(layer.forward_ms > 0 and layer.backward_ms > 0 for layer in timing.layers)
