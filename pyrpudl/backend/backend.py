@@ -71,6 +71,7 @@ OPS = {
     "dropout": ("dropout_forward", "stochastic_pool_forward", "stochastic_pool_test"),
     "lrn": ("lrn_across_forward", "lrn_across_backward", "lrn_within_forward", "lrn_within_backward"),
     "prelu": ("prelu_forward", "prelu_backward"),
+    "embed": ("embed_forward", "embed_backward"),
     "mvn": ("mvn_forward", "mvn_backward"),
     "neurons": ("neuron_forward", "neuron_backward"),
     "batch_norm": (

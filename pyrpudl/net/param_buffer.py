@@ -35,6 +35,7 @@ FILLERS = {
     "Bias": ("bias_param", "filler", None, None),
     "Convolution": ("convolution_param", "weight_filler", "bias_filler", None),
     "Deconvolution": ("convolution_param", "weight_filler", "bias_filler", None),
+    "Embed": ("embed_param", "weight_filler", "bias_filler", None),
     "InnerProduct": ("inner_product_param", "weight_filler", "bias_filler", None),
     "PReLU": ("prelu_param", "filler", None, _CONSTANT_025),
     "Scale": ("scale_param", "filler", "bias_filler", _CONSTANT_1),

@@ -478,6 +478,38 @@ def _crop(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [(*bottoms[0][:axis], *bottoms[1][axis:])], []
 
 
+def _axis(layer: pb.LayerParameter, axis: int, shape: Shape) -> int:
+    """``axis`` (negative: from the end) of ``shape``, checked."""
+    if not -len(shape) <= axis < len(shape):
+        raise ShapeError(f"layer {layer.name!r} ({layer.type}): axis {axis} is outside {list(shape)}")
+    return axis % len(shape)
+
+
+def _reduction(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """Caffe's Reduction: the axes before ``axis`` (none: one value)."""
+    return [bottoms[0][: _axis(layer, layer.reduction_param.axis, bottoms[0])]], []
+
+
+def _tile(layer: pb.LayerParameter, bottoms: list[Shape]):
+    shape, tiles = bottoms[0], layer.tile_param.tiles
+    axis = _axis(layer, layer.tile_param.axis, shape)
+    if tiles < 1:
+        raise ShapeError(f"layer {layer.name!r} (Tile): tiles must be at least 1, not {tiles}")
+    return [(*shape[:axis], shape[axis] * tiles, *shape[axis + 1 :])], []
+
+
+def _embed(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """Caffe's Embed: each bottom value (an index) becomes num_output values; weights
+    (input_dim, num_output), bias (num_output)."""
+    p = layer.embed_param
+    if p.num_output < 1 or p.input_dim < 1:
+        raise ShapeError(
+            f"layer {layer.name!r} (Embed) needs num_output and input_dim (how many indices) of at least 1"
+        )
+    params = [(p.input_dim, p.num_output)] + ([(p.num_output,)] if p.bias_term else [])
+    return [(*bottoms[0], p.num_output)], params
+
+
 def _slice(layer: pb.LayerParameter, bottoms: list[Shape]):
     shape = bottoms[0]
     axis, starts = slice_points(layer, shape)
@@ -504,6 +536,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Dropout": _same,
     "Eltwise": _eltwise,
     "ELU": _same,
+    "Embed": _embed,
     "EuclideanLoss": _paired_loss,
     "Exp": _same,
     "Flatten": _flatten,
@@ -517,6 +550,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Pooling": _pooling,
     "Power": _same,
     "PReLU": _prelu,
+    "Reduction": _reduction,
     "ReLU": _same,
     "Reshape": _reshape,
     "Scale": _scale,
@@ -529,6 +563,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Split": _split,
     "TanH": _same,
     "Threshold": _same,
+    "Tile": _tile,
 }
 SOURCE_TYPES = (*DATA_TYPES, "Input")
 KNOWN_TYPES = tuple(sorted((*SHAPE_RULES, *SOURCE_TYPES), key=str.lower))

@@ -7,11 +7,13 @@ from pyrpudl.net.layers import (  # noqa: F401
     convolution,
     deconvolution,
     dropout,
+    embed,
     inner_product,
     losses,
     lrn,
     neurons,
     pooling,
+    reduction,
     shape_ops,
     softmax_loss,
 )
