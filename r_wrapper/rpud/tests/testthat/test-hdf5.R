@@ -83,3 +83,25 @@ test_that("label maps from R train a segmentation that scores every pixel", {
   expect_gt(mean((scores[, 2, , ] > scores[, 1, , ]) == (maps == 1)), 0.95)
   expect_error(predict(trained, x), "scores 2 classes at each of 4 x 4 positions", class = "rpud_input_error")
 })
+
+test_that("an Embed net learns classes of words (indices in HDF5 files) and predicts them", {
+  dir <- tempfile("words")
+  dir.create(dir)
+  words <- matrix(rep(0:9, 20), ncol = 1)  # word indices, one per example
+  rpudlWriteHDF5(words, factor(words %% 3), file.path(dir, "words.h5"))
+  writeLines("words.h5", file.path(dir, "words.txt"))
+  prototxt <- file.path(dir, "words.prototxt")
+  writeLines(c(
+    'layer { name: "data" type: "HDF5Data" top: "data" top: "label"',
+    '        hdf5_data_param { source: "words.txt" batch_size: 20 } }',
+    'layer { name: "embed" type: "Embed" bottom: "data" top: "vector"',
+    '        embed_param { num_output: 4 input_dim: 10 weight_filler { type: "gaussian" std: 0.1 } } }',
+    'layer { name: "score" type: "InnerProduct" bottom: "vector" top: "score"',
+    '        inner_product_param { num_output: 3 weight_filler { type: "gaussian" std: 0.1 } } }',
+    'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "score" bottom: "label" top: "loss" }'), prototxt)
+  model <- rpudl(prototxt)
+  trained <- suppressMessages(rpudlTrain(model, batch = 20, iter = 300, learning.rate = 0.1, display = 0))
+  expect_equal(predict(trained, matrix(0:9, ncol = 1)), (0:9) %% 3)
+  expect_equal(dim(rpudlGetLayerWeights(trained, "embed")), c(10L, 4L))
+  expect_error(predict(trained, matrix(10, ncol = 1)), "whole numbers from 0 to 9", class = "rpud_input_error")
+})
