@@ -40,8 +40,12 @@ def test_the_rpudl_vignette_follows_seed_000_on_fashion_mnist(tmp_path):
     assert re.search(r"sum\(\(obj\$y\) == res\)\s+\[1\] (\d+)", text)
     assert "[1] 20  1  5  5" in text
     assert re.search(r"sum\(obj\$y == predict\(adam, obj\$x\)\)\s+\[1\] (\d+)", text)  # Adam's run
-    # qplot, plot(model), filters, SGD against Adam, conv1's maps of an image
-    assert len(list(tmp_path.glob("rpudl_files/figure-*/*.png"))) == 7
+    # qplot, plot(model), filters, the layer times, SGD against Adam, conv1's maps of an image
+    assert len(list(tmp_path.glob("rpudl_files/figure-*/*.png"))) == 8
+    # the layer times; frozen convolutions are not run backward, and stay as they were
+    assert re.search(r"Timing LeNet: 20 iterations of batch 64 on (cpu|cuda)\.", text)
+    assert "conv1 backward: not run" in text and "conv2 backward: not run" in text
+    assert re.search(r'identical\(rpudlGetLayerWeights\(tuned, "conv2"\), .*\)\s+\[1\] TRUE', text)
     # Caffe's files: the .caffemodel predicts alike, the snapshot resumes to the same costs
     assert re.search(r"identical\(predict\(again, obj\$x\), res\)\s+\[1\] TRUE", text)
     assert "rpudl deploy net LeNet: 431080 parameters" in text  # the deploy net predicts alike
