@@ -61,7 +61,7 @@ def test_bad_records_are_named_by_file_and_key(tmp_path):
         read_lmdb(tmp_path / "noshape")
 
     put(tmp_path / "encoded", {b"k": Datum(channels=3, data=b"\x89PNG", encoded=True).SerializeToString()})
-    with pytest.raises(InputError, match="encoded"):
+    with pytest.raises(InputError, match="key 'k': its encoded image cannot be decoded"):
         read_lmdb(tmp_path / "encoded")
 
     with pytest.raises(InputError, match="not an LMDB database"):
@@ -100,3 +100,56 @@ def test_rpudl_records_need_the_shape_from_the_user(tmp_path):
         create_data_source("lmdb", tmp_path, train_db=train)
     with pytest.raises(InputError, match="two LMDB folders"):
         create_data_source("lmdb", tmp_path / "mnist")
+
+
+def encoded(image: np.ndarray, form: str, mode: str, label: int) -> bytes:
+    """A Datum as convert_imageset --encoded writes it: the image file's bytes, no shape."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(image, mode=mode).save(
+        buffer, format=form, **({"quality": 100} if form == "JPEG" else {})
+    )
+    return Datum(data=buffer.getvalue(), label=label, encoded=True).SerializeToString()
+
+
+def test_encoded_images_decode_as_caffes_data_layer_does(tmp_path):
+    """Colour as OpenCV's blue, green, red planes; grey as one channel; alpha dropped; JPEG near."""
+    rng = np.random.default_rng(4)
+    rgb = rng.integers(0, 256, (2, 5, 6, 3), dtype=np.uint8)
+    put(tmp_path / "png", {f"{i:08d}".encode(): encoded(rgb[i], "PNG", "RGB", i + 3) for i in range(2)})
+    images, labels = read_lmdb(tmp_path / "png")
+    np.testing.assert_array_equal(images, rgb[..., ::-1].transpose(0, 3, 1, 2))
+    np.testing.assert_array_equal(labels, [3, 4])
+
+    grey = rng.integers(0, 256, (5, 6), dtype=np.uint8)
+    rgba = np.concatenate([rgb[0], np.full((5, 6, 1), 7, np.uint8)], axis=2)
+    put(tmp_path / "grey", {b"0": encoded(grey, "PNG", "L", 0)})
+    put(tmp_path / "alpha", {b"0": encoded(rgba, "PNG", "RGBA", 0)})
+    np.testing.assert_array_equal(read_lmdb(tmp_path / "grey")[0], grey[None, None])
+    np.testing.assert_array_equal(read_lmdb(tmp_path / "alpha")[0][0], rgb[0, ..., ::-1].transpose(2, 0, 1))
+
+    smooth = np.broadcast_to(np.linspace(0, 250, 16, dtype=np.uint8)[None, :, None], (16, 16, 3)).copy()
+    put(tmp_path / "jpeg", {b"0": encoded(smooth, "JPEG", "RGB", 0)})
+    decoded = read_lmdb(tmp_path / "jpeg")[0][0].astype(int)
+    assert decoded.shape == (3, 16, 16)
+    assert np.abs(decoded - smooth.transpose(2, 0, 1).astype(int)).max() <= 3
+
+
+def test_a_data_source_reads_an_encoded_lmdb_and_a_mismatch_is_named(tmp_path):
+    rgb = np.random.default_rng(5).integers(0, 256, (4, 8, 8, 3), dtype=np.uint8)
+    for name in ("train", "test"):
+        records = {f"{i:08d}".encode(): encoded(rgb[i], "PNG", "RGB", i % 2) for i in range(4)}
+        put(tmp_path / name, records)
+    source = create_data_source("lmdb", tmp_path, train_db=tmp_path / "train", test_db=tmp_path / "test")
+    assert source.shape == (3, 8, 8) and len(source.train_images) == 4
+    put(
+        tmp_path / "mixed",
+        {b"0": encoded(rgb[0], "PNG", "RGB", 0), b"1": encoded(rgb[1, :4], "PNG", "RGB", 0)},
+    )
+    with pytest.raises(
+        InputError, match=r"key '1': .* shape \(3, 4, 8\), but the database's images are \(3, 8, 8\)"
+    ):
+        read_lmdb(tmp_path / "mixed")

@@ -8,7 +8,9 @@
 #'   folder), `"mnist"` or `"fashion-mnist"` (the four IDX files under their standard names,
 #'   gzipped or not; for Fashion-MNIST, Debian's `dataset-fashion-mnist` copy is used when
 #'   `data.dir` has none), or `"lmdb"` (two LMDB databases of `Datum` records, Caffe's or
-#'   rpudl's; see [rpudlWriteLMDB()]).
+#'   rpudl's; see [rpudlWriteLMDB()]; Caffe's may hold encoded PNG or JPEG images, as
+#'   `convert_imageset --encoded` writes them, decoded as Caffe's Data layer does: colour in
+#'   OpenCV's blue, green, red channel order).
 #' @param data.dir The folder of the data files; mean files are written here too.
 #' @param download When the files of CIFAR-10 or MNIST are not in `data.dir`, download them
 #'   there from their known location (checked against their size and MD5), showing progress.
