@@ -20,12 +20,12 @@ def _source(args: argparse.Namespace):
 
 
 def _model(args: argparse.Namespace):
-    """The model of ``args.prototxt`` on the data arguments' source (a net of HDF5Data layers:
-    the files it names)."""
+    """The model of ``args.prototxt`` on the data arguments' source (a net of HDF5Data or
+    ImageData layers: the files it names)."""
     from pyrpudl.errors import InputError
     from pyrpudl.model import create_model
 
-    if reads_hdf5_files(args.prototxt):  # HDF5Data layers read the files they name
+    if reads_its_own_files(args.prototxt):  # HDF5Data and ImageData layers read the files they name
         return create_model(args.prototxt, seed=args.seed)
     if args.data_format is None or args.data_dir is None:
         raise InputError(
@@ -86,14 +86,15 @@ def _train(args: argparse.Namespace) -> int:
     return 0 if outcome.stopped is None else 1
 
 
-def reads_hdf5_files(prototxt: str) -> bool:
-    """Whether the net's TRAIN data come from HDF5Data layers (which name their own files)."""
+def reads_its_own_files(prototxt: str) -> bool:
+    """Whether the net's TRAIN data come from HDF5Data or ImageData layers (which name their files)."""
     from pyrpudl.errors import InputError
     from pyrpudl.net import parse_net
+    from pyrpudl.net.state import FILE_DATA_TYPES
     from pyrpudl.net.transform import data_layer
 
     try:
-        return data_layer(parse_net(prototxt), "TRAIN").type == "HDF5Data"
+        return data_layer(parse_net(prototxt), "TRAIN").type in FILE_DATA_TYPES
     except InputError:  # create_model says what is wrong with the file
         return False
 
@@ -115,13 +116,13 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _add_data_arguments(command: argparse.ArgumentParser, optional: bool = False) -> None:
-    """The data's format and folder (``optional``: a net of HDF5Data layers names its files)."""
+    """The data's format and folder (``optional``: a net of HDF5Data or ImageData layers names its files)."""
     more = {"nargs": "?"} if optional else {}
     command.add_argument(
         "data_format",
         choices=["cifar10", "mnist", "fashion-mnist"],
         **more,
-        help="the data's format" + (" (none for a net of HDF5Data layers)" if optional else ""),
+        help="the data's format" + (" (none for a net of HDF5Data or ImageData layers)" if optional else ""),
     )
     command.add_argument("data_dir", **more, help="the data's folder (downloaded there when missing)")
     command.add_argument("--no-download", action="store_true", help="never download the data")
@@ -139,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(handler=_info)
 
     train = commands.add_parser("train", help="train a Caffe-style prototxt model on a data source")
-    train.add_argument("prototxt", help="the model (a train/test prototxt with Data or HDF5Data layers)")
+    train.add_argument(
+        "prototxt", help="the model (a train/test prototxt with Data, HDF5Data or ImageData layers)"
+    )
     _add_data_arguments(train, optional=True)
     train.add_argument("--iterations", type=int, default=4000, help="solver iterations (default 4000)")
     train.add_argument("--batch", type=int, default=100, help="examples per iteration (default 100)")
@@ -167,7 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     timer = commands.add_parser(
         "time", help="time each layer's forward and backward pass in a model's training net (caffe time)"
     )
-    timer.add_argument("prototxt", help="the model (a train/test prototxt with Data or HDF5Data layers)")
+    timer.add_argument(
+        "prototxt", help="the model (a train/test prototxt with Data, HDF5Data or ImageData layers)"
+    )
     _add_data_arguments(timer, optional=True)
     timer.add_argument("--iterations", type=int, default=50, help="timed passes (default 50)")
     timer.add_argument("--batch", type=int, default=100, help="examples per pass (default 100)")

@@ -1,4 +1,4 @@
-"""Files written whole or not at all."""
+"""Files written whole or not at all, and files found where a prototxt's names point."""
 
 import os
 import tempfile
@@ -35,3 +35,15 @@ def atomic_path(path: str | Path):
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def find_file(path: Path, folders: tuple[Path, ...]) -> Path | None:
+    """``path`` as written (from the working folder), else inside the first of ``folders`` that
+    holds it when it is relative; None when it is nowhere."""
+    if path.is_file():
+        return path
+    if not path.is_absolute():
+        for folder in folders:
+            if (folder / path).is_file():
+                return folder / path
+    return None

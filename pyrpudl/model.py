@@ -20,13 +20,20 @@ from pyrpudl.backend import Backend, get_backend
 from pyrpudl.data import DataSource
 from pyrpudl.data.source import dims
 from pyrpudl.errors import InputError
+from pyrpudl.files import find_file
 from pyrpudl.net import parse_net
 from pyrpudl.net.deploy import DeployIO, deploy_io, is_deploy, with_batch
 from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.net.net import Net
 from pyrpudl.net.param_buffer import ParamBuffer
 from pyrpudl.net.prototxt import prototxt_folder
-from pyrpudl.net.state import DATA_TYPES, default_test_stages, layers_for_phase, resolve_stages
+from pyrpudl.net.state import (
+    DATA_TYPES,
+    FILE_DATA_TYPES,
+    default_test_stages,
+    layers_for_phase,
+    resolve_stages,
+)
 from pyrpudl.net.transform import InputTransform, data_layer, input_transform
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
@@ -346,8 +353,8 @@ def create_model(
             "the model's prototxt has no Data layer to read a data source and no Input layer; use a "
             "train/test net (or a deploy net for prediction)"
         )
-    if source is None and data_layer(spec, "TRAIN").type == "HDF5Data":
-        source = _hdf5_source(spec, prototxt)
+    if source is None and data_layer(spec, "TRAIN").type in FILE_DATA_TYPES:
+        source = _file_source(spec, prototxt)
     if source is None:
         raise InputError(
             "the net's Data layers read a data source: give one (rpudlCreateDataSource()), or use a "
@@ -365,17 +372,31 @@ def create_model(
     return Model(spec, source, train.params, seed)
 
 
-def _hdf5_source(spec: pb.NetParameter, prototxt) -> DataSource:
-    """The data of a net fed by HDF5Data layers, from the files they name (looked for as written,
-    then beside the prototxt), as Caffe reads them."""
+def _file_source(spec: pb.NetParameter, prototxt) -> DataSource:
+    """The data of a net fed by HDF5Data or ImageData layers, from the files they name (looked for
+    as written, then beside the prototxt), as Caffe reads them."""
     from pyrpudl.data.hdf5_data import hdf5_data_source
+    from pyrpudl.data.image_data import image_data_source
 
+    train = data_layer(spec, "TRAIN")
     test = next((layer for layer in layers_for_phase(spec, "TEST") if layer.type in DATA_TYPES), None)
-    if test is not None and test.type != "HDF5Data":
+    if test is not None and test.type != train.type:
         raise InputError(
-            f"the TRAIN phase reads HDF5Data files but the TEST phase's layer {test.name!r} is a {test.type} "
-            "layer, which reads a data source; make both HDF5Data, or give a data source"
+            f"the TRAIN phase reads {train.type} files but the TEST phase's layer {test.name!r} is a "
+            f"{test.type} layer; make both {train.type}, or give a data source"
         )
     folder = prototxt_folder(prototxt)
     folders = (folder,) if folder is not None else ()
-    return hdf5_data_source(data_layer(spec, "TRAIN"), test, class_scores(spec) is not None, folders)
+    if train.type == "HDF5Data":
+        return hdf5_data_source(train, test, class_scores(spec) is not None, folders)
+    source = image_data_source(train, test, folders)
+    mean_file = train.transform_param.mean_file
+    if mean_file:  # Caffe's binaryproto, or the training images' mean written there now
+        found = find_file(Path(mean_file).expanduser(), folders)
+        if found is not None:
+            source.load_mean(found)
+        else:
+            target = Path(mean_file).expanduser()
+            source.data_dir = folder if folder is not None and not target.is_absolute() else Path.cwd()
+            source.find_training_mean(str(target))
+    return source

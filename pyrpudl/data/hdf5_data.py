@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from pyrpudl.errors import InputError
+from pyrpudl.files import find_file
 from pyrpudl.hdf5_io import is_hdf5, open_hdf5
 
 
@@ -23,7 +24,7 @@ def listed_files(source: str, folders: tuple[Path, ...] = ()) -> list[Path]:
     """The HDF5 files of a layer's ``source``: the files its list names (each as written, else
     beside the list), or ``source`` itself when it is an HDF5 file. ``folders`` are where a
     relative ``source`` is looked for after the working folder (the prototxt's)."""
-    path = _find(Path(source).expanduser(), folders)
+    path = find_file(Path(source).expanduser(), folders)
     if path is None:
         where = ", ".join(str(f) for f in (Path.cwd(), *folders))
         raise InputError(
@@ -40,23 +41,13 @@ def listed_files(source: str, folders: tuple[Path, ...] = ()) -> list[Path]:
         raise InputError(f"the HDF5Data source list {path} names no files; list the HDF5 files, one per line")
     files = []
     for name in names:
-        found = _find(Path(name).expanduser(), (path.parent, *folders))
+        found = find_file(Path(name).expanduser(), (path.parent, *folders))
         if found is None:
             raise InputError(
                 f"{path} lists {name}, which is neither there nor beside the list in {path.parent}"
             )
         files.append(found)
     return files
-
-
-def _find(path: Path, folders: tuple[Path, ...]) -> Path | None:
-    if path.is_file():
-        return path
-    if not path.is_absolute():
-        for folder in folders:
-            if (folder / path).is_file():
-                return folder / path
-    return None
 
 
 def read_datasets(files: list[Path], names: list[str]) -> dict[str, np.ndarray]:

@@ -39,9 +39,9 @@ V1_TYPE_NAMES = {
 SHARED_FIELDS = (
     "accuracy_param", "argmax_param", "concat_param", "contrastive_loss_param", "convolution_param",
     "data_param", "dropout_param", "eltwise_param", "exp_param", "hdf5_data_param", "hinge_loss_param",
-    "infogain_loss_param", "inner_product_param", "lrn_param", "mvn_param", "pooling_param", "power_param",
-    "relu_param", "sigmoid_param", "slice_param", "softmax_param", "tanh_param", "threshold_param",
-    "transform_param", "loss_param",
+    "image_data_param", "infogain_loss_param", "inner_product_param", "lrn_param", "mvn_param",
+    "pooling_param", "power_param", "relu_param", "sigmoid_param", "slice_param", "softmax_param",
+    "tanh_param", "threshold_param", "transform_param", "loss_param",
 )  # fmt: skip
 
 

@@ -77,8 +77,10 @@ class InputTransform:
 
 
 def batch_size(layer: pb.LayerParameter) -> int:
-    """A Data (or HDF5Data) layer's batch_size; 0 when it gives none."""
-    return layer.hdf5_data_param.batch_size if layer.type == "HDF5Data" else layer.data_param.batch_size
+    """A Data (HDF5Data, ImageData) layer's batch_size; 0 when it gives none."""
+    if layer.type == "HDF5Data":
+        return layer.hdf5_data_param.batch_size
+    return layer.image_data_param.batch_size if layer.type == "ImageData" else layer.data_param.batch_size
 
 
 def data_layer(spec: pb.NetParameter, phase: str) -> pb.LayerParameter:
