@@ -1,5 +1,5 @@
 """Pictures for Python users, as plotnine (ggplot) objects: a model's cost curve, a darch's error
-curve, and a layer's filters as a grid of small images.
+curve, a layer's filters as a grid of small images, and a net's layer times.
 
 plotnine is imported when a picture is asked for (it takes a second to load), not with pyrpudl.
 Each function returns a ``plotnine.ggplot``: show it in a notebook, add layers to it, or
@@ -140,3 +140,39 @@ def layer_filters(weights: np.ndarray, ncol: int | None = None) -> object:
         + p9.theme_void()
         + p9.theme(strip_text=p9.element_blank())
     )
+
+
+def layer_times(timing) -> object:
+    """Each layer's forward and backward time (a :class:`~pyrpudl.timing.NetTiming`, from
+    :func:`pyrpudl.timing.time_model`) as stacked bars, the first layer on top; what R's
+    ``plot(rpudlTime(model))`` draws.
+
+    Returns
+    -------
+    plotnine.ggplot
+        The picture.
+    """
+    import plotnine as p9
+
+    names = [f"{i + 1}. {layer.name}" for i, layer in enumerate(timing.layers)]  # names may repeat
+    frame = pd.DataFrame(
+        {
+            "layer": names * 2,
+            "pass": ["forward"] * len(names) + ["backward"] * len(names),
+            "ms": [layer.forward_ms for layer in timing.layers]
+            + [layer.backward_ms or 0.0 for layer in timing.layers],
+        }
+    )
+    frame["layer"] = pd.Categorical(frame["layer"], categories=names[::-1])
+    frame["pass"] = pd.Categorical(frame["pass"], categories=["backward", "forward"])
+    net = f"{timing.net}: " if timing.net else ""
+    return (
+        p9.ggplot(frame, p9.aes("layer", "ms", fill="pass"))
+        + p9.geom_col()
+        + p9.coord_flip()
+        + p9.scale_fill_manual(values={"forward": "steelblue", "backward": "darkorange"})
+        + p9.labs(
+            x="", y=f"milliseconds (median of {timing.iterations} passes)", fill="",
+            title=f"{net}{timing.total_ms:.1f} ms a pass, batch {timing.batch} on {timing.device}",
+        )
+    )  # fmt: skip
