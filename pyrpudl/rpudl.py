@@ -388,12 +388,13 @@ def rpudlExtractFeatures(model: Model, x, blob: str, device: str | None = None) 
 
 def rpudlTime(model: Model, batch: int = 100, iter: int = 50, device: str | None = None):
     """As R's ``rpudlTime`` (Caffe's ``caffe time``): each layer's forward and backward time in the
-    training net, the median of ``iter`` passes of ``batch`` training examples.
+    training net, the median of ``iter`` passes of ``batch`` training examples (a deploy net: its
+    forward pass on random inputs).
 
     Parameters
     ----------
     model
-        A model built from a train/test prototxt.
+        A model built from a train/test prototxt, or from a deploy prototxt.
     batch
         Examples per pass.
     iter

@@ -5,7 +5,8 @@ first ``batch`` training examples, each layer timed on its own (on a GPU the dev
 after each layer, so the figures are eager launches: training replays its steps as one CUDA graph
 and takes less than their sum). The model is not changed: the passes run on a copy of its
 parameters (BatchNorm's statistics move in a training pass). What is not timed: the Data layer
-(training slices and transforms the batch in memory, on the device) and the solver's update.
+(training slices and transforms the batch in memory, on the device) and the solver's update. A
+deploy net (an Input layer, Caffe's deploy file) is timed on random inputs of its Input's shape.
 """
 
 import statistics
@@ -16,6 +17,7 @@ import numpy as np
 
 from pyrpudl.backend import get_backend
 from pyrpudl.errors import InputError
+from pyrpudl.net.deploy import deploy_io, with_batch
 from pyrpudl.net.net import Net
 
 
@@ -88,23 +90,29 @@ class _LayerClock:
 
 
 def time_model(model, batch: int | None = None, iterations: int = 50, device=None) -> NetTiming:
-    """Each layer's forward and backward time in ``model``'s training net (see the module)."""
-    model.require_training_net("timing the layers")
+    """Each layer's forward and backward time in ``model``'s training net (see the module); for a
+    deploy net (an Input layer), its forward pass on random inputs, as ``caffe time`` times a
+    deploy file (nothing runs backward: the net has no loss)."""
     if iterations < 1:
         raise InputError(f"iterations must be at least 1 (got {iterations})")
-    source = model.source
-    batch = len(source.train_images) if batch is None else batch
-    batch = min(batch, len(source.train_images))
-    if batch < 1:
+    if batch is not None and batch < 1:
         raise InputError(f"the batch must hold at least one example (got {batch})")
     backend = get_backend(device)
     params = model.params.to(backend)
     if params is model.params:  # the model's own buffer on the CPU: keep its values as they are
         params = model.copy().params
-    transform = model.transform("TRAIN")
-    net = Net(model.spec, "TRAIN", transform.shape, batch, params=params, seed=model.seed,
-              label_shape=model.label_shape)  # fmt: skip
-    inputs = _inputs(model, net, backend, batch)
+    if model.deploy:
+        io = deploy_io(model.spec)
+        batch = batch or next(int(s.dim[0]) for layer in model.spec.layer if layer.type == "Input"
+                              for s in layer.input_param.shape)  # fmt: skip
+        net = Net(with_batch(model.spec, batch), "TRAIN", None, batch, params=params, seed=model.seed)
+        values = np.random.default_rng(0).standard_normal((batch, *io.example_shape)).astype(np.float32)
+        inputs = {io.input: backend.to_device(values)}
+    else:
+        batch = min(batch or len(model.source.train_images), len(model.source.train_images))
+        net = Net(model.spec, "TRAIN", model.transform("TRAIN").shape, batch, params=params, seed=model.seed,
+                  label_shape=model.label_shape)  # fmt: skip
+        inputs = _inputs(model, backend, batch)
     clock = _LayerClock(backend)
     passes = []
     for timed in [False] + [True] * iterations:
@@ -125,7 +133,7 @@ def time_model(model, batch: int | None = None, iterations: int = 50, device=Non
     return NetTiming(layers, iterations, batch, backend.name, passes, model.spec.name)
 
 
-def _inputs(model, net: Net, backend, batch: int) -> dict:
+def _inputs(model, backend, batch: int) -> dict:
     """The first ``batch`` training examples as the Data layer gives them, and their labels."""
     source, data = model.source, model.data_layer("TRAIN")
     images = source.train_images[:batch].reshape(batch, *source.shape)

@@ -60,8 +60,6 @@ def test_bad_requests_say_what_is_wrong(model):
         time_model(model, iterations=0)
     with pytest.raises(InputError, match="at least one example"):
         time_model(model, batch=0)
-    with pytest.raises(InputError, match="deploy net"):
-        time_model(create_model(LENET.with_name("lenet.prototxt")), batch=1)
 
 
 def test_the_command_prints_caffes_report(tmp_path, capsys):
@@ -75,3 +73,22 @@ def test_the_command_prints_caffes_report(tmp_path, capsys):
     assert out[-1].startswith("Total Time: ")
     assert cli.main(["time", str(LENET)]) == 2
     assert "pyrpudl time net.prototxt mnist data/mnist" in capsys.readouterr().err
+
+
+def test_a_deploy_net_is_timed_forward_on_random_inputs():
+    """As caffe time times a deploy file: its Input's shape (or the batch asked for), no backward."""
+    deploy = create_model(LENET.with_name("lenet.prototxt"))
+    timing = time_model(deploy, batch=3, iterations=2, device="cpu")
+    assert [layer.name for layer in timing.layers] == [
+        "conv1",
+        "pool1",
+        "conv2",
+        "pool2",
+        "ip1",
+        "relu1",
+        "ip2",
+        "prob",
+    ]
+    assert all(layer.forward_ms > 0 and layer.backward_ms is None for layer in timing.layers)
+    assert timing.batch == 3 and timing.backward_ms == 0
+    assert time_model(deploy, iterations=1, device="cpu").batch == 64  # the Input's own

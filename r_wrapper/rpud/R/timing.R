@@ -5,9 +5,11 @@
 #' which the kernels compile). Layers are timed one by one, so on a GPU the figures are those of
 #' launching each layer's kernels and waiting for them: training records its steps as one CUDA
 #' graph and takes less than their sum. Not timed: the Data layer (training slices and transforms
-#' batches in memory) and the solver's update. The model is not changed.
+#' batches in memory) and the solver's update. The model is not changed. A deploy net (an Input
+#' layer, see [rpudl()]) is timed forward on random inputs of its Input's shape, as `caffe time`
+#' times a deploy file: an architecture's speed without its data (nothing runs backward).
 #'
-#' @param model A model built from a train/test prototxt.
+#' @param model A model built from a train/test prototxt, or from a deploy prototxt.
 #' @param batch Training examples per pass.
 #' @param iter Timed passes.
 #' @param device Where to compute, as in [rpudlTrain()].

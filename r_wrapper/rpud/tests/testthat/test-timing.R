@@ -32,3 +32,10 @@ test_that("a frozen layer over the data is not run backward, and bad arguments a
   expect_error(rpudlTime(model, iter = 2.5), "`iter` must be a whole number of at least 1")
   expect_error(rpudlTime(list()), "model")
 })
+
+test_that("a deploy net is timed forward on random inputs of its Input's shape", {
+  deploy <- rpudl(file.path(path.package("rpud"), "rpudl", "lenet_deploy.prototxt"))
+  times <- rpudlTime(deploy, batch = 2, iter = 2)
+  expect_true(all(times$forward > 0) && all(is.na(times$backward)))
+  expect_equal(attr(times, "batch"), 2L)
+})
