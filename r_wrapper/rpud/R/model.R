@@ -25,9 +25,15 @@
 #' data source; [rpudlWriteHDF5()] writes such files from R. HDF5Data transforms nothing, as in
 #' Caffe; `shuffle: true` draws a new training order each epoch.
 #'
+#' A net fed by Caffe's `ImageData` layers reads the images they list (`image_data_param { source:
+#' "train.txt" root_folder: new_height: new_width: is_color: }`: a text file with a line per image,
+#' its path and its class) into memory, colour in OpenCV's blue, green, red order as Caffe, resized
+#' when new_height and new_width are given; the layer's `transform_param` applies (a `mean_file`
+#' not there yet is computed from the training images and written there). Give no data source.
+#'
 #' @param prototxt Path of a train/test prototxt file, or of a deploy one.
 #' @param data.source A data source from [rpudlCreateDataSource()]; none for a deploy net or a
-#'   net of HDF5Data layers. If the
+#'   net of HDF5Data or ImageData layers. If the
 #'   net subtracts a mean image (`transform_param { mean_file }`), compute it first with
 #'   [rpudlFindTrainingDataMean()].
 #' @param seed Seed of the initial weights.
@@ -348,7 +354,7 @@ check_model <- function(model) {
 #' @param model A model.
 #' @param file The file to write or read.
 #' @param data.source A data source from [rpudlCreateDataSource()]; `NULL` for a net of HDF5Data
-#'   layers, which reads the files its layers name (relative to the working folder).
+#'   or ImageData layers, which reads the files its layers name (relative to the working folder).
 #' @return `rpudlSaveModel()`: the file, invisibly. `rpudlLoadModel()`: the model.
 #' @examples
 #' ds <- rpudlCreateDataSource("fashion-mnist", file.path(tempdir(), "fashion"))
