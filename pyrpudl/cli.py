@@ -116,7 +116,8 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _add_data_arguments(command: argparse.ArgumentParser, optional: bool = False) -> None:
-    """The data's format and folder (``optional``: a net of HDF5Data or ImageData layers names its files)."""
+    """The data's format and folder (``optional``: a net of HDF5Data or ImageData layers names its
+    files)."""
     more = {"nargs": "?"} if optional else {}
     command.add_argument(
         "data_format",

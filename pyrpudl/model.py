@@ -20,7 +20,6 @@ from pyrpudl.backend import Backend, get_backend
 from pyrpudl.data import DataSource
 from pyrpudl.data.source import dims
 from pyrpudl.errors import InputError
-from pyrpudl.files import find_file
 from pyrpudl.net import parse_net
 from pyrpudl.net.deploy import DeployIO, deploy_io, is_deploy, with_batch
 from pyrpudl.net.layers.softmax_loss import softmax
@@ -389,14 +388,4 @@ def _file_source(spec: pb.NetParameter, prototxt) -> DataSource:
     folders = (folder,) if folder is not None else ()
     if train.type == "HDF5Data":
         return hdf5_data_source(train, test, class_scores(spec) is not None, folders)
-    source = image_data_source(train, test, folders)
-    mean_file = train.transform_param.mean_file
-    if mean_file:  # Caffe's binaryproto, or the training images' mean written there now
-        found = find_file(Path(mean_file).expanduser(), folders)
-        if found is not None:
-            source.load_mean(found)
-        else:
-            target = Path(mean_file).expanduser()
-            source.data_dir = folder if folder is not None and not target.is_absolute() else Path.cwd()
-            source.find_training_mean(str(target))
-    return source
+    return image_data_source(train, test, folders)

@@ -391,8 +391,6 @@ def time_model(model: object, batch: int = 100, iterations: int = 50, device: st
     backward), the pass totals and the report's lines."""
     from pyrpudl.timing import time_model as time_layers
 
-    if int(batch) < 1 or int(iterations) < 1:
-        raise InputError(f"batch and iter must be at least 1 (got {batch} and {iterations})")
     timing = time_layers(_model(model), int(batch), int(iterations), device)
     return {
         "layer": [layer.name for layer in timing.layers],

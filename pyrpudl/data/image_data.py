@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pyrpudl.data.images import decode_image
 from pyrpudl.errors import InputError
 from pyrpudl.files import find_file
 
@@ -56,19 +57,10 @@ def listed_images(layer, folders: tuple[Path, ...] = ()) -> tuple[list[Path], np
 def read_images(paths: list[Path], is_color: bool, height: int = 0, width: int = 0) -> np.ndarray:
     """The images as one (n, channels, height, width) uint8 array; resized when ``height`` and
     ``width`` are given, else all of one size."""
-    from PIL import Image, UnidentifiedImageError
-
+    size = (height, width) if height and width else None
     images = None
     for i, path in enumerate(paths):
-        try:
-            with Image.open(path) as image:
-                image = image.convert("RGB" if is_color else "L")
-                if height and width:
-                    image = image.resize((width, height), Image.Resampling.BILINEAR)
-                pixels = np.asarray(image)
-        except (UnidentifiedImageError, OSError) as exc:
-            raise InputError(f"{path}: the image cannot be read ({exc})") from None
-        planes = pixels[:, :, ::-1].transpose(2, 0, 1) if is_color else pixels[None]  # OpenCV's BGR
+        planes = decode_image(path, f"the image {path}", colour=is_color, size=size)
         if images is None:
             images = np.empty((len(paths), *planes.shape), np.uint8)
         elif planes.shape != images.shape[1:]:
@@ -81,7 +73,9 @@ def read_images(paths: list[Path], is_color: bool, height: int = 0, width: int =
 
 
 def image_data_source(train, test, folders: tuple[Path, ...] = ()):
-    """The data source of a net whose Data layers are ImageData (``train``, and ``test`` or None)."""
+    """The data source of a net whose Data layers are ImageData (``train``, and ``test`` or None),
+    with the mean its ``transform_param`` names (``folders``: the prototxt's, where relative names
+    are looked for after the working folder)."""
     from pyrpudl.data.source import DataSource, dims
 
     def read(layer):
@@ -108,4 +102,12 @@ def image_data_source(train, test, folders: tuple[Path, ...] = ()):
         test_x, test_y = train_x[:0], train_y[:0]
     source = DataSource("imagedata", folder, folder, train_x, train_y, test_x, test_y)
     source.shuffle = bool(train.image_data_param.shuffle)
+    mean_file = train.transform_param.mean_file
+    if mean_file:  # Caffe's binaryproto, or the training images' mean written there now
+        found = find_file(Path(mean_file).expanduser(), folders)
+        if found is not None:
+            source.load_mean(found)
+        else:  # beside the prototxt when relative (data_dir is where a source writes its mean)
+            source.data_dir = folders[0] if folders else Path.cwd()
+            source.find_training_mean(str(Path(mean_file).expanduser()))
     return source

@@ -11,11 +11,9 @@ Records are read in key order (Caffe's order); keys are written zero-padded (``%
 convert_mnist_data and convert_cifar_data do. A Caffe Datum may hold an encoded image (PNG, JPEG, ...:
 ``convert_imageset --encoded``): it is decoded as Caffe's Data layer decodes it by default
 (OpenCV's IMREAD_ANYCOLOR), a grey image to one channel, a colour one to three in OpenCV's blue,
-green, red order (an alpha channel dropped). Pillow decodes it; JPEG decoders may differ from
-OpenCV's by a unit in some pixels.
+green, red order (an alpha channel dropped; images.py).
 """
 
-import io
 import os
 import shutil
 import tempfile
@@ -25,6 +23,7 @@ import lmdb
 import numpy as np
 from google.protobuf.message import DecodeError
 
+from pyrpudl.data.images import decode_image
 from pyrpudl.errors import InputError
 from pyrpudl.proto import Datum, RpudlDatum
 
@@ -46,30 +45,12 @@ def _decode(key: bytes, value: bytes, path: Path, shape: tuple[int, ...] | None)
     except DecodeError as exc:
         raise InputError(f"{where}: the value is neither a Caffe nor an rpudl Datum ({exc})") from None
     if record.encoded:
-        pixels = decode_image(record.data, where)
+        pixels = decode_image(record.data, f"{where}: its encoded image")
         return pixels.tobytes(), record.label, pixels.shape
     if not record.HasField("data"):
         kind = "float_data" if len(record.float_data) else "no pixel data"
         raise InputError(f"{where}: has {kind}; pyrpudl reads 8-bit pixels (the data field)")
     return record.data, record.label, (record.channels, record.height, record.width)
-
-
-def decode_image(data: bytes, where: str) -> np.ndarray:
-    """An encoded image as (channels, height, width) uint8: grey as one channel, colour as three in
-    OpenCV's order (blue, green, red), as Caffe's Data layer decodes a Datum by default."""
-    try:
-        from PIL import Image, UnidentifiedImageError
-    except ImportError:  # pragma: no cover - Pillow comes with the dependencies
-        raise InputError(f"{where}: decoding an encoded image needs Pillow (pip install pillow)") from None
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            grey = image.mode in ("1", "L", "LA", "I", "I;16", "F")
-            pixels = np.asarray(image.convert("L" if grey else "RGB"))
-    except (UnidentifiedImageError, OSError) as exc:
-        raise InputError(f"{where}: its encoded image cannot be decoded ({exc})") from None
-    if grey:
-        return pixels[None].copy()
-    return np.ascontiguousarray(pixels[:, :, ::-1].transpose(2, 0, 1))  # RGB -> OpenCV's BGR planes
 
 
 def read_lmdb(path: str | Path, shape: tuple[int, int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -5,8 +5,8 @@ Output size ``stride·(H - 1) + dilation·(kernel - 1) + 1 - 2·pad``; weights (
 outputs / group, kh, kw), Caffe's layout. Built from the convolution's ops on both devices: forward
 col2im(Wᵀ @ x), input gradient W @ im2col(dy), weight gradient x @ im2col(dy)ᵀ, with x and the
 input gradient in the wide (channel, image·position) layout. On the CPU, float32 layers without
-dilation skip the columns (deconvolution_phases.py: the FCN's 8 x 8 stride-4 upsampling 5.6 ->
-2.4 ms forward and backward at batch 64, benchmarks/deconvolution_paths.py); ``phases = False``
+dilation skip the columns (deconvolution_phases.py: the FCN's 8 x 8 stride-4 upsampling 1.9-2.7x
+faster forward and backward at batch 64, benchmarks/deconvolution_paths.py); ``phases = False``
 turns that off.
 """
 

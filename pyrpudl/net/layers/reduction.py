@@ -42,10 +42,10 @@ class Reduction(Layer):
                 self.ops.neuron_forward(self.flat(terms), self.flat(x), codes.ABSVAL, 0.0, 0.0, 0.0)
             else:
                 self.ops.multiply(self.flat(terms), self.flat(x), self.flat(x))
-        sums = self.buffer("sums", x.shape[:1], x.dtype)
-        self.ops.sum_rows(sums, terms)
         out = self.buffer("top", x.shape[:1], x.dtype)
-        self.ops.axpby(out, coeff, sums, 0.0, sums)
+        self.ops.sum_rows(out, terms)
+        if coeff != 1:
+            self.ops.axpby(out, coeff, out, 0.0, out)
         return [self.backend.view(out, bottoms[0].shape[: self.axis])]
 
     def backward(self, top_diffs, bottoms, tops):
