@@ -26,6 +26,7 @@ from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.net.net import Net
 from pyrpudl.net.param_buffer import ParamBuffer
 from pyrpudl.net.prototxt import prototxt_folder
+from pyrpudl.net.shapes import class_axis
 from pyrpudl.net.state import (
     DATA_TYPES,
     FILE_DATA_TYPES,
@@ -67,6 +68,11 @@ class Model:
         """One example's targets' shape (HDF5 data with real-valued labels); () for class labels."""
         shape = self.source.target_shape if self.source is not None else None
         return shape or ()
+
+    @property
+    def side_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """One example's shape in each of HDF5Data's tops after the second (none for other data)."""
+        return self.source.side_shapes if self.source is not None else ()
 
     def example_shape(self) -> tuple[int, ...]:
         """One example as predict() takes it: a source image, or a deploy net's Input."""
@@ -191,6 +197,16 @@ def class_scores(spec: pb.NetParameter) -> str | None:
     return loss.bottom[0] if loss is not None else None
 
 
+def class_count(spec: pb.NetParameter, blobs: dict) -> int | None:
+    """How many classes :func:`class_scores` scores: its size along the loss's class axis (1, or
+    a recurrent net's 2: ``softmax_param { axis: 2 }``), given the net's blob shapes."""
+    loss = _classifier_loss(spec)
+    if loss is None:
+        return None
+    shape = blobs[loss.bottom[0]]
+    return shape[class_axis(loss, shape)]
+
+
 def scores_are_probabilities(spec: pb.NetParameter) -> bool:
     """Whether :func:`class_scores` holds probabilities (predict() takes them as they are)."""
     loss = _classifier_loss(spec)
@@ -206,6 +222,7 @@ class Scorer:
         self.model, self.params, self.chunk = model, params, chunk
         self.nets: dict[int, tuple[Net, object]] = {}
         self.example_shape = model.example_shape()
+        self.side_tops: list[str] = []  # HDF5Data's tops after the second
         if model.deploy:  # the Input takes the values as given; the prediction is the net's output
             self.io: DeployIO | None = deploy_io(model.spec)
             self.data_top, self.label_top = self.io.input, None
@@ -220,6 +237,7 @@ class Scorer:
         self.softmaxed = scores_are_probabilities(model.spec)
         data = model.data_layer("TEST")
         self.data_top, self.label_top = data.top[0], (data.top[1] if len(data.top) > 1 else None)
+        self.side_tops = list(data.top[2:])
 
     def _prepare(self, images: np.ndarray) -> np.ndarray:
         """The net's input: the TEST transform of source images, a deploy net's values as given."""
@@ -240,7 +258,7 @@ class Scorer:
             else:
                 shape = self.transform.shape
                 net = Net(model.spec, "TEST", shape, count, params=self.params, seed=model.seed,
-                          label_shape=self.label_shape)  # fmt: skip
+                          label_shape=self.label_shape, side_shapes=model.side_shapes)  # fmt: skip
                 placeholder = np.zeros((count, *self.label_shape), self.label_dtype)
                 self.nets[count] = net, backend.to_device(placeholder)
         return self.nets[count]
@@ -249,11 +267,25 @@ class Scorer:
         """Every blob's shape in the TEST net for chunks of ``count`` images."""
         return self._net(count)[0].shapes.blobs
 
-    def batches(self, x: np.ndarray, labels=None):
+    def _need_no_sides(self) -> None:
+        """Raises InputError when the net needs HDF5Data's further tops, which new examples lack."""
+        if self.side_tops:
+            names = ", ".join(map(repr, self.side_tops))
+            raise InputError(
+                f"the net's data layer also gives {names} (from its HDF5 files) beside each example, "
+                "which new examples do not have: such a net is scored on its TEST data only (its test "
+                "phase, test_interval)"
+            )
+
+    def batches(self, x: np.ndarray, labels=None, sides: dict | None = None):
         """The TEST net's forward passes over images ``x`` (n, ...) of the model's example shape, a
         chunk at a time: yields (images in the chunk, the blobs, on the device). ``labels``: the
-        images' labels on the device, for the net's loss and accuracy layers (else placeholders)."""
+        images' labels on the device, for the net's loss and accuracy layers (else placeholders).
+        ``sides``: the rows of HDF5Data's further tops on the device (the test set's), which a net
+        with such tops needs."""
         backend = self.params.backend
+        if sides is None:
+            self._need_no_sides()
         for start in range(0, len(x), self.chunk):
             part = self._prepare(x[start : start + self.chunk])
             count = len(part)
@@ -266,6 +298,8 @@ class Scorer:
                     feed[self.label_top] = backend.view(
                         labels[start : start + count], (count, *self.label_shape)
                     )
+            for name in self.side_tops:
+                feed[name] = sides[name][start : start + count]
             yield count, net.forward(feed, train=False)
 
     def classes(self, x: np.ndarray) -> np.ndarray:
@@ -283,6 +317,7 @@ class Scorer:
                 "from; read what it computes with "
                 "rpudlExtractFeatures(model, x, blob), e.g. its reconstruction or its code layer"
             )
+        self._need_no_sides()
         shape = self.net_shapes(1)[self.scores]
         if math.prod(shape[2:]) > 1:
             raise InputError(
@@ -365,9 +400,10 @@ def create_model(
             f"the TRAIN phase's Data layer gives the net images of {dims(train_shape)} but the TEST "
             f"phase's {dims(test_shape)}; give both the same crop_size"
         )
-    labels = source.target_shape or ()
-    train = Net(spec, "TRAIN", train_shape, 1, seed=seed, label_shape=labels)
-    Net(spec, "TEST", test_shape, 1, params=train.params, label_shape=labels)  # the same weights must fit
+    labels, sides = source.target_shape or (), source.side_shapes
+    train = Net(spec, "TRAIN", train_shape, 1, seed=seed, label_shape=labels, side_shapes=sides)
+    # the same weights must fit
+    Net(spec, "TEST", test_shape, 1, params=train.params, label_shape=labels, side_shapes=sides)
     return Model(spec, source, train.params, seed)
 
 

@@ -483,7 +483,7 @@ def model_layers(model: object) -> dict:
         shapes = infer_shapes(layers)
     else:
         layers = layers_for_phase(model.spec, "TRAIN")
-        shapes = infer_shapes(layers, model.transform("TRAIN").shape, 1, model.label_shape)
+        shapes = infer_shapes(layers, model.transform("TRAIN").shape, 1, model.label_shape, model.side_shapes)
     return {
         "layer": [layer.name for layer in layers],
         "type": [layer.type for layer in layers],

@@ -111,7 +111,7 @@ def time_model(model, batch: int | None = None, iterations: int = 50, device=Non
     else:
         batch = min(batch or len(model.source.train_images), len(model.source.train_images))
         net = Net(model.spec, "TRAIN", model.transform("TRAIN").shape, batch, params=params, seed=model.seed,
-                  label_shape=model.label_shape)  # fmt: skip
+                  label_shape=model.label_shape, side_shapes=model.side_shapes)  # fmt: skip
         inputs = _inputs(model, backend, batch)
     clock = _LayerClock(backend)
     passes = []
@@ -142,6 +142,8 @@ def _inputs(model, backend, batch: int) -> dict:
         else:
             labels = np.asarray(source.train_labels[:batch], np.int32)
         inputs[data.top[1]] = backend.to_device(labels)
+    for name, rows in source.train_side.items():  # HDF5Data's further tops
+        inputs[name] = backend.to_device(np.ascontiguousarray(rows[:batch]))
     return inputs
 
 

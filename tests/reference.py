@@ -238,3 +238,34 @@ def deconv2d(image, weights, bias, pad, stride, dilation=(1, 1), group=1):
                         )
     out = full[:, :, ph : full.shape[2] - ph, pw : full.shape[3] - pw]
     return out + (0 if bias is None else bias[None, :, None, None])
+
+
+def lstm(x, cont, w_x, b, w_h, h0, c0, x_static=None, w_static=None):
+    """Caffe's unrolled LSTM, timestep by timestep: x (T, N, D), cont (T, N); returns h (T, N, H)
+    and the final (h, c). Gates in Caffe's order i, f, o, g along the 4H pre-activations."""
+    steps, hidden = x.shape[0], w_h.shape[1]
+    h, c, out = h0, c0, []
+    for t in range(steps):
+        kept = cont[t][:, None]
+        a = x[t].reshape(len(x[t]), -1) @ w_x.T + b + (kept * h) @ w_h.T
+        if x_static is not None:
+            a = a + x_static.reshape(len(x_static), -1) @ w_static.T
+        i, f, o = (sigmoid(a[:, k * hidden : (k + 1) * hidden]) for k in range(3))
+        g = np.tanh(a[:, 3 * hidden :])
+        c = kept * f * c + i * g
+        h = o * np.tanh(c)
+        out.append(h)
+    return np.stack(out), h, c
+
+
+def rnn(x, cont, w_x, b, w_h, w_o, b_o, h0, x_static=None, w_static=None):
+    """Caffe's unrolled RNN: h_t = tanh(W_xh x_t + b_h + W_hh cont_t h_{t-1}), o_t = tanh(W_ho h_t + b_o);
+    returns o (T, N, H) and the final h."""
+    h, out = h0, []
+    for t in range(x.shape[0]):
+        a = x[t].reshape(len(x[t]), -1) @ w_x.T + b + (cont[t][:, None] * h) @ w_h.T
+        if x_static is not None:
+            a = a + x_static.reshape(len(x_static), -1) @ w_static.T
+        h = np.tanh(a)
+        out.append(np.tanh(h @ w_o.T + b_o))
+    return np.stack(out), h

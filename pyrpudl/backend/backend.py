@@ -72,6 +72,7 @@ OPS = {
     "lrn": ("lrn_across_forward", "lrn_across_backward", "lrn_within_forward", "lrn_within_backward"),
     "prelu": ("prelu_forward", "prelu_backward"),
     "embed": ("embed_forward", "embed_backward"),
+    "recurrent": ("lstm_unit_forward", "lstm_unit_backward", "rnn_unit_forward", "rnn_unit_backward"),
     "mvn": ("mvn_forward", "mvn_backward"),
     "neurons": ("neuron_forward", "neuron_backward"),
     "batch_norm": (

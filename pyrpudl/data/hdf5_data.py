@@ -1,7 +1,9 @@
 """Caffe's HDF5Data layer's files: ``hdf5_data_param { source: "train.txt" }`` names a text file
 that lists HDF5 files, one per line; each holds one dataset per top of the layer (``data``,
-``label``: the tops' names), rows first, as many rows in each. The data are real numbers of any
-shape (features, signals, images already scaled); Caffe transforms nothing, nor does this.
+``label``: the tops' names), rows first, as many rows in each. Tops after the second (a recurrent
+net's ``cont``) are fed as the files hold them, their rows beside the examples'. The data are real
+numbers of any shape (features, signals, images already scaled); Caffe transforms nothing, nor
+does this.
 
 The rows of all listed files, in order, make one set. With ``shuffle: true`` each epoch reads
 them in a new order (seeded, so repeatable; Caffe shuffles the files' order and each file's rows;
@@ -108,35 +110,46 @@ def hdf5_data_source(train, test, classifies: bool, folders: tuple[Path, ...] = 
     ``classifies``) or as targets."""
     from pyrpudl.data.source import DataSource, dims
 
-    def read(layer) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Path]:
-        """(examples, classes, targets or label maps, the folder of the first file)."""
-        if len(layer.top) > 2:
-            raise InputError(
-                f"HDF5Data layer {layer.name!r} has {len(layer.top)} tops; pyrpudl feeds two at most "
-                "(the examples, and their labels or targets)"
-            )
+    def read(layer) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Path, dict]:
+        """(examples, classes, targets or label maps, the folder of the first file, the further
+        tops' rows)."""
         if layer.HasField("transform_param"):
             raise InputError(f"HDF5Data layer {layer.name!r} has a transform_param; Caffe's HDF5Data "
                              "transforms nothing: scale and centre the values in the files")  # fmt: skip
         files = listed_files(layer.hdf5_data_param.source, folders)
         found = read_datasets(files, list(layer.top))
         examples, folder = found[layer.top[0]], files[0].resolve().parent
+        side = {name: found[name] for name in layer.top[2:]}
         zeros = np.zeros(len(examples), np.int32)
         if len(layer.top) == 1:
-            return examples, zeros, None, folder
+            return examples, zeros, None, folder, side
         label = found[layer.top[1]]
         if not classifies:
-            return examples, zeros, label, folder
+            return examples, zeros, label, folder, side
         classes = class_labels(label, layer.top[1], f"HDF5Data layer {layer.name!r}")
-        return (examples, classes, None, folder) if classes.ndim == 1 else (examples, zeros, classes, folder)
+        if classes.ndim == 1:
+            return examples, classes, None, folder, side
+        return examples, zeros, classes, folder, side
 
-    train_x, train_y, train_t, files_dir = read(train)
+    train_x, train_y, train_t, files_dir, train_side = read(train)
+    test_side = {name: rows[:0] for name, rows in train_side.items()}
     if test is not None:
-        test_x, test_y, test_t, _ = read(test)
-        for what, train_kind, test_kind in (
+        test_x, test_y, test_t, _, test_side = read(test)
+        if list(test_side) != list(train_side):
+            raise InputError(
+                f"the TRAIN layer {train.name!r} has tops {list(train.top)} but the TEST layer "
+                f"{test.name!r} {list(test.top)}; give both phases' HDF5Data layers as many tops, in the "
+                "same order"
+            )
+        checks = [
             ("examples", dims(train_x.shape[1:]), dims(test_x.shape[1:])),
             ("labels", _label_kind(train_t), _label_kind(test_t)),
-        ):
+        ]
+        checks += [
+            (repr(name), dims(train_side[name].shape[1:]), dims(rows.shape[1:]))
+            for name, rows in test_side.items()
+        ]
+        for what, train_kind, test_kind in checks:
             if train_kind != test_kind:
                 raise InputError(
                     f"the TRAIN layer {train.name!r} reads {what} of {train_kind} but the TEST layer "
@@ -146,7 +159,8 @@ def hdf5_data_source(train, test, classifies: bool, folders: tuple[Path, ...] = 
         test_x, test_y = train_x[:0], train_y[:0]
         test_t = None if train_t is None else train_t[:0]
     source = DataSource("hdf5", files_dir, files_dir, train_x, train_y, test_x, test_y,
-                        train_targets=train_t, test_targets=test_t)  # fmt: skip
+                        train_targets=train_t, test_targets=test_t, train_side=train_side,
+                        test_side=test_side)  # fmt: skip
     source.shuffle = bool(train.hdf5_data_param.shuffle)
     return source
 

@@ -50,6 +50,10 @@ class DataSource:
     seed: int = 0
     train_targets: np.ndarray | None = field(default=None, repr=False)
     test_targets: np.ndarray | None = field(default=None, repr=False)
+    # HDF5Data's tops after the second (a recurrent net's sequence continuation indicators...):
+    # top name -> rows beside the examples, float32, fed to the net as they are
+    train_side: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    test_side: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -60,6 +64,11 @@ class DataSource:
     def target_shape(self) -> tuple[int, ...] | None:
         """One example's targets' (or label map's) shape; None when each example has one class."""
         return None if self.train_targets is None else tuple(self.train_targets.shape[1:])
+
+    @property
+    def side_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """One example's shape in each further top (HDF5Data's third, fourth...), in top order."""
+        return tuple(tuple(rows.shape[1:]) for rows in self.train_side.values())
 
     @property
     def label_maps(self) -> bool:

@@ -31,10 +31,11 @@ class Net:
         seed: int = 0,
         dtype=np.float32,
         label_shape: tuple[int, ...] = (),
+        side_shapes: tuple[tuple[int, ...], ...] = (),
     ):
         self.phase = phase
         self.layer_specs = layers_for_phase(spec, phase)
-        self.shapes = infer_shapes(self.layer_specs, data_shape, batch, label_shape)
+        self.shapes = infer_shapes(self.layer_specs, data_shape, batch, label_shape, side_shapes)
         rng = np.random.default_rng(seed)
         self.params = (
             params if params is not None else ParamBuffer.build(self.layer_specs, self.shapes, rng, dtype)

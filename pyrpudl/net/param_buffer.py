@@ -42,8 +42,21 @@ FILLERS = {
 }
 
 
+def _recurrent_roles(layer: pb.LayerParameter) -> tuple[int, ...]:
+    """RNN's and LSTM's parameters, each a weight (0) or a bias (1), in Caffe's order: W_x, b,
+    [W_static], W_h, and RNN's W_ho, b_o."""
+    roles = (0, 1) + ((0,) if len(layer.bottom) > 2 else ()) + (0,)
+    return roles + ((0, 1) if layer.type == "RNN" else ())
+
+
 def _filler(layer: pb.LayerParameter, index: int) -> pb.FillerParameter | None:
     """The filler of parameter ``index`` (0: weights, 1: bias) of ``layer``; None: constant 0."""
+    if layer.type in ("RNN", "LSTM"):  # one weight filler and one bias filler for all
+        fillers, name = (
+            layer.recurrent_param,
+            ("weight_filler", "bias_filler")[_recurrent_roles(layer)[index]],
+        )
+        return getattr(fillers, name) if fillers.HasField(name) else None
     if layer.type not in FILLERS or index > 1:
         return None
     message, weight, bias, default = FILLERS[layer.type]

@@ -303,14 +303,27 @@ def _image(layer, shape: Shape) -> Shape:
     return shape
 
 
+def class_axis(layer, shape: Shape) -> int:
+    """The axis of a classifier's classes: ``softmax_param.axis`` for SoftmaxWithLoss,
+    ``accuracy_param.axis`` for Accuracy (Caffe's; -1 is the last), else 1."""
+    axis = {"SoftmaxWithLoss": layer.softmax_param.axis, "Accuracy": layer.accuracy_param.axis}.get(
+        layer.type, 1
+    )
+    if not -len(shape) <= axis < len(shape):
+        raise ShapeError(f"layer {layer.name!r}: axis {axis} is outside its scores of shape {shape}")
+    return axis % len(shape)
+
+
 def _check_labels(layer, bottoms: list[Shape]) -> None:
     if len(bottoms) < 2:
         raise ShapeError(f"layer {layer.name!r} ({layer.type}) needs two bottoms: scores and labels")
     scores, labels = bottoms[0], bottoms[1]
-    if math.prod(labels) != scores[0] * math.prod(scores[2:]):
+    axis = class_axis(layer, scores)
+    if math.prod(labels) != math.prod(scores) // max(scores[axis], 1):
+        where = "example" if axis == 1 else f"position of the axes around the classes (axis {axis})"
         raise ShapeError(
             f"layer {layer.name!r}: {math.prod(labels)} labels {labels} for scores of shape {scores}; "
-            "there must be one label per example (a label map: one per position of the scores)"
+            f"there must be one label per {where} (a label map: one per position of the scores)"
         )
 
 
@@ -510,6 +523,58 @@ def _embed(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [(*bottoms[0], p.num_output)], params
 
 
+def recurrent_static_input(layer: pb.LayerParameter) -> bool:
+    """Whether an RNN or LSTM has Caffe's third bottom, an input shared by every timestep."""
+    return len(layer.bottom) > 2
+
+
+def _recurrent(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """Caffe's RNN and LSTM: x (T, N, ...) of T timesteps of N streams, cont (T, N) (0 where a
+    stream's sequence starts), and x_static (N, ...) optionally; top (T, N, num_output).
+    Parameters in Caffe's order: LSTM W_xc (4H, D), b_c (4H), [W_xc_static (4H, S)], W_hc (4H, H);
+    RNN W_xh (H, D), b_h (H), [W_xh_static (H, S)], W_hh (H, H), W_ho (H, H), b_o (H)."""
+    p, kind = layer.recurrent_param, layer.type
+    if p.num_output < 1:
+        raise ShapeError(
+            f"layer {layer.name!r} ({kind}) needs recurrent_param {{ num_output }} of at least 1"
+        )
+    if p.expose_hidden:
+        raise ShapeError(
+            f"layer {layer.name!r} ({kind}): expose_hidden is not supported; the hidden state is carried "
+            "from one batch to the next inside the layer (cont = 0 starts a sequence afresh)"
+        )
+    if len(bottoms) not in (2, 3):
+        raise ShapeError(
+            f"layer {layer.name!r} ({kind}) needs two or three bottoms: x (T, N, ...), cont (T, N), "
+            f"and optionally x_static (N, ...); it has {len(bottoms)}"
+        )
+    x, cont = bottoms[0], bottoms[1]
+    if len(x) < 2:
+        raise ShapeError(
+            f"layer {layer.name!r} ({kind}): its input {x} needs at least 2 axes, timesteps and streams"
+        )
+    if tuple(cont) != tuple(x[:2]):
+        raise ShapeError(
+            f"layer {layer.name!r} ({kind}): its sequence continuation indicators cont {cont} must have "
+            f"the shape (timesteps, streams) = {x[:2]} of its input {x}"
+        )
+    hidden = p.num_output
+    gates = 4 * hidden if kind == "LSTM" else hidden
+    params = [(gates, math.prod(x[2:])), (gates,)]
+    if len(bottoms) == 3:
+        static = bottoms[2]
+        if not static or static[0] != x[1]:
+            raise ShapeError(
+                f"layer {layer.name!r} ({kind}): its static input {static} must have one row per stream "
+                f"({x[1]})"
+            )
+        params.append((gates, math.prod(static[1:])))
+    params.append((gates, hidden))
+    if kind == "RNN":
+        params += [(hidden, hidden), (hidden,)]
+    return [(x[0], x[1], hidden)], params
+
+
 def _slice(layer: pb.LayerParameter, bottoms: list[Shape]):
     shape = bottoms[0]
     axis, starts = slice_points(layer, shape)
@@ -545,6 +610,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "InnerProduct": _inner_product,
     "Log": _same,
     "LRN": _same,
+    "LSTM": _recurrent,
     "MultinomialLogisticLoss": _classifier_loss,
     "MVN": _same,
     "Pooling": _pooling,
@@ -553,6 +619,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Reduction": _reduction,
     "ReLU": _same,
     "Reshape": _reshape,
+    "RNN": _recurrent,
     "Scale": _scale,
     "Sigmoid": _same,
     "SigmoidCrossEntropyLoss": _paired_loss,
@@ -586,9 +653,11 @@ def infer_shapes(
     data_shape: Shape | None = None,
     batch: int = 1,
     label_shape: Shape = (),
+    side_shapes: tuple[Shape, ...] = (),
 ) -> NetShapes:
     """Shapes of ``layers`` (one phase) when Data layers give ``batch`` images of ``data_shape``,
-    and their labels (one each) or targets (``label_shape`` each).
+    and their labels (one each) or targets (``label_shape`` each), and HDF5Data's further tops
+    (``side_shapes`` each, in top order).
 
     Raises
     ------
@@ -611,7 +680,14 @@ def infer_shapes(
         if layer.type in DATA_TYPES:
             if data_shape is None:
                 raise ShapeError(f"layer {layer.name!r} is a Data layer: give the data source's image shape")
-            tops = [(batch, *data_shape), (batch, *label_shape)][: len(layer.top)]
+            tops = [(batch, *data_shape), (batch, *label_shape), *((batch, *s) for s in side_shapes)]
+            if len(layer.top) > len(tops):
+                raise ShapeError(
+                    f"layer {layer.name!r} ({layer.type}) has {len(layer.top)} tops, but its data give "
+                    f"{len(tops)}: the examples and their labels"
+                    + (" (HDF5Data: and one per further dataset of its files)" if side_shapes else "")
+                )
+            tops = tops[: len(layer.top)]
             params = []
         elif layer.type == "Input":
             tops = [tuple(s.dim) for s in layer.input_param.shape]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pyrpudl.errors import InputError
-from pyrpudl.model import Model, Scorer
+from pyrpudl.model import Model, Scorer, class_count
 from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.net.net import loss_weights
 from pyrpudl.net.param_buffer import ParamBuffer
@@ -60,6 +60,7 @@ class Evaluator:
     device_labels: object = None  # ``labels`` on the scorer's device, uploaded once
     what: str = "images"  # what the test set holds, for the log line (HDF5 data: examples)
     per_example: bool = True  # one class per example (else label maps: no scoring from class scores)
+    device_sides: dict | None = None  # HDF5Data's further tops' test rows on the device
 
     @classmethod
     def for_run(cls, model: Model, params: ParamBuffer, solver: pb.SolverParameter) -> "Evaluator":
@@ -74,8 +75,8 @@ class Evaluator:
         scorer = Scorer(model, params, batch)
         labels = (source.test_targets if source.label_maps else source.test_labels)[:count]
         layers = layers_for_phase(model.spec, "TEST")
-        shapes = infer_shapes(layers, scorer.transform.shape, 1, model.label_shape)
-        classes = shapes.blobs[scorer.scores][1] if scorer.scores else None
+        shapes = infer_shapes(layers, scorer.transform.shape, 1, model.label_shape, model.side_shapes)
+        classes = class_count(model.spec, shapes.blobs) if scorer.scores else None
         if classes is not None and (labels.max() >= classes or labels.min() < 0):
             raise InputError(
                 f"the test labels run from {labels.min()} to {labels.max()}, but the net scores "
@@ -103,6 +104,10 @@ class Evaluator:
             params.backend.to_device(_device_labels(source, count)),
             source.noun,
             not source.label_maps,
+            {
+                name: params.backend.to_device(np.ascontiguousarray(rows[:count]))
+                for name, rows in source.test_side.items()
+            },
         )
 
     def run(self) -> Evaluation:
@@ -115,7 +120,7 @@ class Evaluator:
         sums = dict.fromkeys(self.outputs, 0.0)
         cross_entropy = right = 0.0
         offset = 0
-        for count, blobs in self.scorer.batches(self.images, self.device_labels):
+        for count, blobs in self.scorer.batches(self.images, self.device_labels, self.device_sides):
             for name in self.outputs:
                 sums[name] += count * float(backend.to_host(blobs[name]).ravel()[0])
             if from_scores:

@@ -15,7 +15,7 @@ import numpy as np
 
 from pyrpudl.backend import Backend, RecordedSteps, get_backend
 from pyrpudl.errors import InputError, is_interrupt
-from pyrpudl.model import CLASSIFIER_LOSSES, Model, class_scores
+from pyrpudl.model import CLASSIFIER_LOSSES, Model, class_count, class_scores
 from pyrpudl.net.layers.softmax_loss import _labels
 from pyrpudl.net.net import Net
 from pyrpudl.net.param_buffer import ParamBuffer
@@ -234,7 +234,7 @@ class _Run:
         self.params = model.params.to(backend)  # the model's own buffer on the CPU, a device copy on CUDA
         self.transform = transform = model.transform("TRAIN")
         self.net = Net(model.spec, "TRAIN", transform.shape, batch, params=self.params, seed=model.seed,
-                       label_shape=model.label_shape)  # fmt: skip
+                       label_shape=model.label_shape, side_shapes=model.side_shapes)  # fmt: skip
         self.dropout = any(hasattr(layer, "keys") for layer in self.net.layers)
         # the class scores for the batch accuracy (None: a net without classes logs its cost only,
         # as does a segmentation's, whose TEST net's Accuracy layer counts right pixels instead)
@@ -248,7 +248,7 @@ class _Run:
         # labels checked once here on a device (on the host the loss layer checks each batch)
         if backend.name != "cpu" and scores_name:
             loss_layer = next(layer for layer in self.net.layers if layer.spec.type in CLASSIFIER_LOSSES)
-            _labels(loss_layer, checked, self.net.shapes.blobs[scores_name][1])
+            _labels(loss_layer, checked, class_count(model.spec, self.net.shapes.blobs))
         self.images = backend.view(backend.resident(source.train_images), (len(source.train_images), size))
         self.labels = backend.resident(source.train_labels, np.int32)
         self.mean = backend.to_device(transform.mean.ravel())
@@ -267,6 +267,13 @@ class _Run:
                 if self.targets is None
                 else backend.view(self.batch_targets, (batch, *model.label_shape))
             )
+        # HDF5Data's further tops (a recurrent net's cont...): their rows gathered likewise
+        self.sides = []
+        for name, rows in source.train_side.items():
+            size = int(np.prod(rows.shape[1:]))
+            table, out = backend.view(backend.resident(rows), (len(rows), size)), backend.empty((batch, size))
+            self.sides.append((out, table))
+            self.inputs[name] = backend.view(out, (batch, *rows.shape[1:]))
         self.losses = list(self.net.loss_weights.items())
         self.chunk_start = {name: backend.empty(self.params.data.shape) for name in ParamBuffer.STATE}
         # the step's inputs on the device: one chunk's batch rows and rates, its logs, the counter
@@ -320,6 +327,8 @@ class _Run:
                                 self.mean, transform.scale)  # fmt: skip
             if self.targets is not None:
                 ops.gather_rows(self.batch_targets, self.targets, self.batch_index)
+            for out, table in self.sides:
+                ops.gather_rows(out, table, self.batch_index)
         if self.dropout:
             self.net.reseed((self.model.iteration + self.slot) * self.iter_size + part)
         blobs = self.net.forward(self.inputs, train=True)

@@ -340,3 +340,14 @@ def test_layers_are_timed_on_the_device(tiny):
     names = ["conv", "pool", "relu", "norm", "ip1", "drop", "ip2", "loss"]  # the TRAIN net's
     assert [layer.name for layer in timing.layers] == names
     assert all(layer.forward_ms > 0 and layer.backward_ms > 0 for layer in timing.layers)
+
+
+def test_an_lstm_of_hdf5_sequences_trains_and_tests_alike_on_both_backends(tmp_path):
+    """Three HDF5Data tops (cont gathered on the device beside the examples), the hidden state
+    carried from batch to batch, per-timestep scores softmaxed over axis 2 (the RNN layer's own
+    passes are compared in test_recurrent.py)."""
+    pytest.importorskip("h5py")
+    from tests.net.test_recurrent_training import model_in
+
+    on_cpu, on_cuda = _two_steps_on_both_backends(model_in(tmp_path), 0.5)
+    assert [t[2] for t in on_cuda.test_log] == [t[2] for t in on_cpu.test_log]

@@ -13,6 +13,7 @@ from pyrpudl.net.layers import (  # noqa: F401
     lrn,
     neurons,
     pooling,
+    recurrent,
     reduction,
     shape_ops,
     softmax_loss,

@@ -1,14 +1,19 @@
-"""SoftmaxWithLoss (cross-entropy of the softmax over axis 1) and Accuracy, as Caffe defines them.
+"""SoftmaxWithLoss (cross-entropy of the softmax over the classes' axis, 1 unless ``softmax_param``
+or ``accuracy_param`` names another: 2 for a recurrent net's (T, N, classes) scores) and Accuracy,
+as Caffe defines them.
 
 The loss averages over the labels that count (VALID normalization: all but ``ignore_label``);
 Accuracy counts an example as right only when no other class scores at least as high as the
 true one (a tie is wrong).
 """
 
+import math
+
 import numpy as np
 
 from pyrpudl.errors import InputError
 from pyrpudl.net.layers.base import Layer, register
+from pyrpudl.net.shapes import class_axis
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 
@@ -36,6 +41,13 @@ def _labels(layer: Layer, labels, classes: int):
     return codes.astype(np.int32).ravel()
 
 
+def class_view(layer: Layer, scores):
+    """Scores as (outer, classes, inner) around the classes' axis: the kernels' (N, C, S)."""
+    axis = class_axis(layer.spec, scores.shape)
+    outer, classes = math.prod(scores.shape[:axis]), scores.shape[axis]
+    return layer.backend.view(scores, (outer, classes, scores.size // (outer * classes)))
+
+
 def normalization_mode(loss: pb.LossParameter, default: int) -> int:
     """Caffe's rule for a loss's divisor: ``normalization`` if given, else the old ``normalize``
     (true: VALID, false: BATCH_SIZE), else the layer's own default."""
@@ -60,8 +72,7 @@ class SoftmaxWithLoss(Layer):
         return (0, False) if self.ignore_label is None else (self.ignore_label, True)
 
     def _scores(self, scores):
-        n, classes = scores.shape[:2]
-        return self.backend.view(scores, (n, classes, scores.size // (n * classes)))
+        return class_view(self, scores)
 
     def forward(self, bottoms, train):
         scores = self._scores(bottoms[0])
@@ -94,10 +105,8 @@ class Accuracy(Layer):
         self.ignore_label = p.ignore_label if p.HasField("ignore_label") else None
 
     def forward(self, bottoms, train):
-        scores = bottoms[0]
-        n, classes = scores.shape[:2]
-        scores = self.backend.view(scores, (n, classes, scores.size // (n * classes)))
-        labels = _labels(self, bottoms[1], classes)
+        scores = class_view(self, bottoms[0])
+        labels = _labels(self, bottoms[1], scores.shape[1])
         out = self.buffer("top", (1,), scores.dtype)
         ignore = (0, False) if self.ignore_label is None else (self.ignore_label, True)
         self.ops.accuracy(out, scores, labels, self.top_k, *ignore)

@@ -1,0 +1,99 @@
+"""The RNN and LSTM cell ops on CUDA against the CPU's, and both layers alike on both backends
+(forward, backward, and the state carried into a second batch)."""
+
+import numpy as np
+import pytest
+from google.protobuf import text_format
+from numba import cuda
+
+from pyrpudl.backend import get_backend
+from pyrpudl.kernels.cpu import recurrent as cpu_recurrent
+from pyrpudl.kernels.cuda import recurrent as cuda_recurrent
+from pyrpudl.net.layers import LAYER_TYPES
+from pyrpudl.net.shapes import SHAPE_RULES
+from pyrpudl.proto import rpudl_model_pb2 as pb
+from tests.cuda.conftest import assert_close, poisoned
+
+N, H = 3, 4
+RNG = np.random.default_rng(0)
+CONT = np.array([0, 1, 1], np.float32)
+
+
+def host(*shape):
+    return RNG.standard_normal(shape).astype(np.float32)
+
+
+def test_lstm_cell_ops_match_the_cpu():
+    x_gates, recurrent, c_prev = host(N, 4 * H), host(N, 4 * H), host(N, H)
+    want = [np.empty((N, 4 * H), np.float32)] + [np.empty((N, H), np.float32) for _ in range(3)]
+    cpu_recurrent.lstm_unit_forward(*want, x_gates, recurrent, c_prev, CONT)
+    got = [poisoned((N, 4 * H))] + [poisoned((N, H)) for _ in range(3)]
+    device = [cuda.to_device(a) for a in (x_gates, recurrent, c_prev, CONT)]
+    cuda_recurrent.lstm_unit_forward(*got, *device)
+    for g, w in zip(got, want, strict=True):
+        assert_close(g.copy_to_host(), w)
+
+    gates, _, tanh_c, _ = want
+    dh_top, dh_next, dc = host(N, H), host(N, H), host(N, H)
+    want_back = [
+        np.empty((N, 4 * H), np.float32),
+        np.empty((N, 4 * H), np.float32),
+        np.empty((N, H), np.float32),
+    ]
+    cpu_recurrent.lstm_unit_backward(*want_back, gates, tanh_c, c_prev, CONT, dh_top, dh_next, dc)
+    got_back = [poisoned((N, 4 * H)), poisoned((N, 4 * H)), poisoned((N, H))]
+    inputs = [cuda.to_device(a) for a in (gates, tanh_c, c_prev, CONT, dh_top, dh_next, dc)]
+    cuda_recurrent.lstm_unit_backward(*got_back, *inputs)
+    for g, w in zip(got_back, want_back, strict=True):
+        assert_close(g.copy_to_host(), w)
+
+
+def test_rnn_cell_ops_match_the_cpu():
+    x_hidden, recurrent = host(N, H), host(N, H)
+    want = np.empty((N, H), np.float32)
+    cpu_recurrent.rnn_unit_forward(want, x_hidden, recurrent, CONT)
+    got = poisoned((N, H))
+    cuda_recurrent.rnn_unit_forward(got, *(cuda.to_device(a) for a in (x_hidden, recurrent, CONT)))
+    assert_close(got.copy_to_host(), want)
+    dh_top, dh_next = host(N, H), host(N, H)
+    want_back = [np.empty((N, H), np.float32), np.empty((N, H), np.float32)]
+    cpu_recurrent.rnn_unit_backward(*want_back, want, CONT, dh_top, dh_next)
+    got_back = [poisoned((N, H)), poisoned((N, H))]
+    cuda_recurrent.rnn_unit_backward(*got_back, *(cuda.to_device(a) for a in (want, CONT, dh_top, dh_next)))
+    for g, w in zip(got_back, want_back, strict=True):
+        assert_close(g.copy_to_host(), w)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "RNN"])
+@pytest.mark.parametrize("static", [False, True])
+def test_recurrent_layers_run_alike_on_both_backends(kind, static):
+    text = f'name: "r" type: "{kind}" bottom: "x" bottom: "cont" recurrent_param {{ num_output: 2 }}'
+    if static:
+        text += ' bottom: "s"'
+    spec = text_format.Parse(text, pb.LayerParameter())
+    shapes = [(3, 2, 2), (3, 2)] + ([(2, 3)] if static else [])
+    _, param_shapes = SHAPE_RULES[kind](spec, shapes)
+    rng = np.random.default_rng(1)
+    weights = [0.5 * rng.standard_normal(s).astype(np.float32) for s in param_shapes]
+    inputs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    inputs[1] = np.array([[0, 1], [1, 1], [1, 0]], np.float32)
+    second = [x.copy() for x in inputs]
+    second[1][:] = 1  # goes on from the first batch's state
+    dy = rng.standard_normal((3, 2, 2)).astype(np.float32)
+    results = []
+    for name in ("cpu", "cuda"):
+        backend = get_backend(name)
+        params = [backend.to_device(w) for w in weights]
+        grads = [backend.to_device(np.zeros_like(w)) for w in weights]
+        layer = LAYER_TYPES[kind](spec, shapes, params, grads, backend)
+        layer.propagate_down = [True, False] + ([True] if static else [])
+        found = []
+        for batch in (inputs, second):
+            device = [backend.to_device(x) for x in batch]
+            top = layer.forward(device, train=True)[0]
+            diffs = layer.backward([backend.to_device(dy)], device, [top])
+            found += [top, *(d for d in diffs if d is not None), *grads]
+            found = [backend.to_host(a).copy() for a in found]
+        results.append(found)
+    for on_cuda, on_cpu in zip(results[1], results[0], strict=True):
+        assert_close(on_cuda, on_cpu)

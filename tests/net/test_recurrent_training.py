@@ -1,0 +1,74 @@
+"""A recurrent net as Caffe users train one (LRCN's way): HDF5Data with three tops, each row one
+timestep of N streams (data, cont, label), a batch of T rows, an LSTM, scores and labels per
+timestep (softmax over axis 2); trained and tested through the trainer on both sides of a batch
+boundary, and clear errors where new examples lack the net's further tops."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("h5py")
+
+from pyrpudl.data.hdf5_data import write_hdf5  # noqa: E402
+from pyrpudl.errors import InputError  # noqa: E402
+from pyrpudl.model import create_model, predict  # noqa: E402
+from pyrpudl.proto import rpudl_model_pb2 as pb  # noqa: E402
+from pyrpudl.solver.trainer import train  # noqa: E402
+
+STREAMS, LENGTH, BATCH = 8, 3, 6  # a sequence is 3 timesteps, a batch 6: sequences cross batches
+
+NET = f"""
+name: "remember"
+layer {{ name: "data" type: "HDF5Data" top: "data" top: "label" top: "cont" include {{ phase: TRAIN }}
+        hdf5_data_param {{ source: "train.h5" batch_size: {BATCH} }} }}
+layer {{ name: "data" type: "HDF5Data" top: "data" top: "label" top: "cont" include {{ phase: TEST }}
+        hdf5_data_param {{ source: "test.h5" batch_size: {BATCH} }} }}
+layer {{ name: "lstm" type: "LSTM" bottom: "data" bottom: "cont" top: "h"
+        recurrent_param {{ num_output: 8 weight_filler {{ type: "uniform" min: -0.3 max: 0.3 }} }} }}
+layer {{ name: "score" type: "InnerProduct" bottom: "h" top: "score"
+        inner_product_param {{ num_output: 2 axis: 2 weight_filler {{ type: "gaussian" std: 0.3 }} }} }}
+layer {{ name: "loss" type: "SoftmaxWithLoss" bottom: "score" bottom: "label" top: "loss"
+        softmax_param {{ axis: 2 }} }}
+layer {{ name: "accuracy" type: "Accuracy" bottom: "score" bottom: "label" top: "accuracy"
+        accuracy_param {{ axis: 2 }} include {{ phase: TEST }} }}
+"""
+
+
+def sequences(rows: int, seed: int) -> dict[str, np.ndarray]:
+    """Each stream's sequences of LENGTH random values; every timestep's label is whether its
+    sequence began above 0 (remembered from the first timestep on)."""
+    x = np.random.default_rng(seed).uniform(-1, 1, (rows, STREAMS, 1))
+    start = (np.arange(rows) // LENGTH) * LENGTH
+    cont = np.ones((rows, STREAMS))
+    cont[np.arange(rows) % LENGTH == 0] = 0
+    return {"data": x, "label": (x[start, :, 0] > 0).astype(np.float32), "cont": cont}
+
+
+def model_in(tmp_path, net=NET):
+    write_hdf5(tmp_path / "train.h5", sequences(40 * BATCH, seed=0))
+    write_hdf5(tmp_path / "test.h5", sequences(10 * BATCH, seed=1))
+    (tmp_path / "net.prototxt").write_text(net)
+    return create_model(tmp_path / "net.prototxt", seed=0)
+
+
+def test_the_third_top_is_fed_beside_the_examples(tmp_path):
+    source = model_in(tmp_path).source
+    assert source.train_images.shape == (240, STREAMS, 1) and source.label_maps
+    assert list(source.train_side) == ["cont"] and source.side_shapes == ((STREAMS,),)
+    assert source.test_side["cont"].shape == (60, STREAMS)
+
+
+def test_an_lstm_trains_on_hdf5_sequences_and_tests_on_its_test_files(tmp_path):
+    model = model_in(tmp_path)
+    solver = pb.SolverParameter(base_lr=0.5, lr_policy="fixed", test_interval=600)
+    lines = []
+    trained = train(model, batch=BATCH, iterations=600, solver=solver, report=lines.append, display=300).model
+    assert any(line.startswith("testing @iter 600") for line in lines)
+    assert trained.test_log[-1][2] >= 0.95  # right timesteps of the test sequences
+    with pytest.raises(InputError, match="also gives 'cont'.*TEST data only"):
+        predict(trained, model.source.test_images[:BATCH])
+
+
+def test_a_tops_count_the_files_do_not_have_is_named(tmp_path):
+    net = NET.replace('top: "cont" include { phase: TEST }', "include { phase: TEST }")
+    with pytest.raises(InputError, match="as many tops, in the same order"):
+        model_in(tmp_path, net)
