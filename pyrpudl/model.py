@@ -197,6 +197,17 @@ def class_scores(spec: pb.NetParameter) -> str | None:
     return loss.bottom[0] if loss is not None else None
 
 
+def ignored_label(spec: pb.NetParameter) -> int | None:
+    """The classifier loss's ``ignore_label`` (a label that counts for nothing: LRCN's -1 at the
+    timesteps that are not scored), None when it has none."""
+    loss = _classifier_loss(spec)
+    return (
+        loss.loss_param.ignore_label
+        if loss is not None and loss.loss_param.HasField("ignore_label")
+        else None
+    )
+
+
 def class_count(spec: pb.NetParameter, blobs: dict) -> int | None:
     """How many classes :func:`class_scores` scores: its size along the loss's class axis (1, or
     a recurrent net's 2: ``softmax_param { axis: 2 }``), given the net's blob shapes."""
@@ -423,5 +434,5 @@ def _file_source(spec: pb.NetParameter, prototxt) -> DataSource:
     folder = prototxt_folder(prototxt)
     folders = (folder,) if folder is not None else ()
     if train.type == "HDF5Data":
-        return hdf5_data_source(train, test, class_scores(spec) is not None, folders)
+        return hdf5_data_source(train, test, class_scores(spec) is not None, folders, ignored_label(spec))
     return image_data_source(train, test, folders)

@@ -62,35 +62,28 @@ def lstm_unit_forward(gates, c, tanh_c, h, x_gates, recurrent, c_prev, cont):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def lstm_unit_backward(dx_gates, d_recurrent, dc_prev, gates, tanh_c, c_prev, cont, dh_top, dh_next, dc):
-    """With dh = dh_top + dh_next (the top's gradient and the next timestep's) and dc (the next
-    timestep's gradient of c): dx_gates (N, 4H), the gradient of the pre-activations;
-    d_recurrent = cont · dx_gates; dc_prev = cont · f · (dc + dh · o · (1 − tanh_c²))."""
+def lstm_unit_backward(dx_gates, dc_prev, gates, tanh_c, c_prev, cont, dh_top, dh_next, cont_next, dc):
+    """With dh = dh_top + cont_next · dh_next (the top's gradient, and the next timestep's
+    through its recurrent weights, which saw cont_next · h) and dc (the next timestep's gradient
+    of c): dx_gates (N, 4H), the gradient of the pre-activations; dc_prev = cont · f · (dc + dh · o ·
+    (1 − tanh_c²))."""
     n, hidden = dc.shape
     one = gates.dtype.type(1.0)
     for r in range(n):
-        k = cont[r]
+        k, k_next = cont[r], cont_next[r]
         for j in range(hidden):
             i = gates[r, j]
             f = gates[r, hidden + j]
             o = gates[r, 2 * hidden + j]
             g = gates[r, 3 * hidden + j]
             t = tanh_c[r, j]
-            dh = dh_top[r, j] + dh_next[r, j]
+            dh = dh_top[r, j] + k_next * dh_next[r, j]
             dcell = dc[r, j] + dh * o * (one - t * t)
             dc_prev[r, j] = k * f * dcell
-            di = dcell * g * i * (one - i)
-            df = k * dcell * c_prev[r, j] * f * (one - f)
-            do = dh * t * o * (one - o)
-            dg = dcell * i * (one - g * g)
-            dx_gates[r, j] = di
-            dx_gates[r, hidden + j] = df
-            dx_gates[r, 2 * hidden + j] = do
-            dx_gates[r, 3 * hidden + j] = dg
-            d_recurrent[r, j] = k * di
-            d_recurrent[r, hidden + j] = k * df
-            d_recurrent[r, 2 * hidden + j] = k * do
-            d_recurrent[r, 3 * hidden + j] = k * dg
+            dx_gates[r, j] = dcell * g * i * (one - i)
+            dx_gates[r, hidden + j] = k * dcell * c_prev[r, j] * f * (one - f)
+            dx_gates[r, 2 * hidden + j] = dh * t * o * (one - o)
+            dx_gates[r, 3 * hidden + j] = dcell * i * (one - g * g)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -109,14 +102,12 @@ def rnn_unit_forward(h, x_hidden, recurrent, cont):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def rnn_unit_backward(dx_hidden, d_recurrent, h, cont, dh_top, dh_next):
-    """dx_hidden = (dh_top + dh_next) · (1 − h²); d_recurrent = cont · dx_hidden."""
+def rnn_unit_backward(dx_hidden, h, dh_top, dh_next, cont_next):
+    """dx_hidden = (dh_top + cont_next · dh_next) · (1 − h²)."""
     n, hidden = h.shape
     one = h.dtype.type(1.0)
     for r in range(n):
-        k = cont[r]
+        k_next = cont_next[r]
         for j in range(hidden):
             v = h[r, j]
-            d = (dh_top[r, j] + dh_next[r, j]) * (one - v * v)
-            dx_hidden[r, j] = d
-            d_recurrent[r, j] = k * d
+            dx_hidden[r, j] = (dh_top[r, j] + k_next * dh_next[r, j]) * (one - v * v)

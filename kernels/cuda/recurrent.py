@@ -33,7 +33,7 @@ def _lstm_unit_forward(gates, c, tanh_c, h, x_gates, recurrent, c_prev, cont):
 
 
 @cuda.jit(cache=True)
-def _lstm_unit_backward(dx_gates, d_recurrent, dc_prev, gates, tanh_c, c_prev, cont, dh_top, dh_next, dc):
+def _lstm_unit_backward(dx_gates, dc_prev, gates, tanh_c, c_prev, cont, dh_top, dh_next, cont_next, dc):
     n, hidden = dc.shape
     one = np.float32(1.0)
     for k in range(cuda.grid(1), n * hidden, cuda.gridsize(1)):
@@ -44,21 +44,13 @@ def _lstm_unit_backward(dx_gates, d_recurrent, dc_prev, gates, tanh_c, c_prev, c
         o = gates[r, 2 * hidden + j]
         g = gates[r, 3 * hidden + j]
         t = tanh_c[r, j]
-        dh = dh_top[r, j] + dh_next[r, j]
+        dh = dh_top[r, j] + cont_next[r] * dh_next[r, j]
         dcell = dc[r, j] + dh * o * (one - t * t)
         dc_prev[r, j] = kept * f * dcell
-        di = dcell * g * i * (one - i)
-        df = kept * dcell * c_prev[r, j] * f * (one - f)
-        do = dh * t * o * (one - o)
-        dg = dcell * i * (one - g * g)
-        dx_gates[r, j] = di
-        dx_gates[r, hidden + j] = df
-        dx_gates[r, 2 * hidden + j] = do
-        dx_gates[r, 3 * hidden + j] = dg
-        d_recurrent[r, j] = kept * di
-        d_recurrent[r, hidden + j] = kept * df
-        d_recurrent[r, 2 * hidden + j] = kept * do
-        d_recurrent[r, 3 * hidden + j] = kept * dg
+        dx_gates[r, j] = dcell * g * i * (one - i)
+        dx_gates[r, hidden + j] = kept * dcell * c_prev[r, j] * f * (one - f)
+        dx_gates[r, 2 * hidden + j] = dh * t * o * (one - o)
+        dx_gates[r, 3 * hidden + j] = dcell * i * (one - g * g)
 
 
 @cuda.jit(cache=True)
@@ -70,23 +62,21 @@ def _rnn_unit_forward(h, x_hidden, recurrent, cont):
 
 
 @cuda.jit(cache=True)
-def _rnn_unit_backward(dx_hidden, d_recurrent, h, cont, dh_top, dh_next):
+def _rnn_unit_backward(dx_hidden, h, dh_top, dh_next, cont_next):
     n, hidden = h.shape
     for k in range(cuda.grid(1), n * hidden, cuda.gridsize(1)):
         r, j = k // hidden, k % hidden
         v = h[r, j]
-        d = (dh_top[r, j] + dh_next[r, j]) * (np.float32(1.0) - v * v)
-        dx_hidden[r, j] = d
-        d_recurrent[r, j] = cont[r] * d
+        dx_hidden[r, j] = (dh_top[r, j] + cont_next[r] * dh_next[r, j]) * (np.float32(1.0) - v * v)
 
 
 def lstm_unit_forward(gates, c, tanh_c, h, x_gates, recurrent, c_prev, cont):
     _lstm_unit_forward[_blocks(c.size), THREADS](gates, c, tanh_c, h, x_gates, recurrent, c_prev, cont)
 
 
-def lstm_unit_backward(dx_gates, d_recurrent, dc_prev, gates, tanh_c, c_prev, cont, dh_top, dh_next, dc):
+def lstm_unit_backward(dx_gates, dc_prev, gates, tanh_c, c_prev, cont, dh_top, dh_next, cont_next, dc):
     _lstm_unit_backward[_blocks(dc.size), THREADS](
-        dx_gates, d_recurrent, dc_prev, gates, tanh_c, c_prev, cont, dh_top, dh_next, dc
+        dx_gates, dc_prev, gates, tanh_c, c_prev, cont, dh_top, dh_next, cont_next, dc
     )
 
 
@@ -94,5 +84,5 @@ def rnn_unit_forward(h, x_hidden, recurrent, cont):
     _rnn_unit_forward[_blocks(h.size), THREADS](h, x_hidden, recurrent, cont)
 
 
-def rnn_unit_backward(dx_hidden, d_recurrent, h, cont, dh_top, dh_next):
-    _rnn_unit_backward[_blocks(h.size), THREADS](dx_hidden, d_recurrent, h, cont, dh_top, dh_next)
+def rnn_unit_backward(dx_hidden, h, dh_top, dh_next, cont_next):
+    _rnn_unit_backward[_blocks(h.size), THREADS](dx_hidden, h, dh_top, dh_next, cont_next)

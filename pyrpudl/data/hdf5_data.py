@@ -82,15 +82,19 @@ def read_datasets(files: list[Path], names: list[str]) -> dict[str, np.ndarray]:
     return {name: np.concatenate(arrays) for name, arrays in parts.items()}
 
 
-def class_labels(values: np.ndarray, name: str, where: str) -> np.ndarray:
+def class_labels(values: np.ndarray, name: str, where: str, ignore: int | None = None) -> np.ndarray:
     """A label dataset as classes, int32: (n,) for one class per row (a row of one value too), or
     a label map per row, (n, ...), one class per position (a segmentation's, for scores of
-    (classes, height, width) per example); whole numbers of at least 0."""
+    (classes, height, width) per example); whole numbers of at least 0, or the loss's ``ignore``."""
     flat = values.reshape(-1)
-    if flat.size and (not np.all(np.isfinite(flat)) or np.any(flat != np.round(flat)) or flat.min() < 0):
+    counted = flat if ignore is None else flat[flat != ignore]
+    if counted.size and (
+        not np.all(np.isfinite(counted)) or np.any(counted != np.round(counted)) or counted.min() < 0
+    ):
+        also = "" if ignore is None else f" (or the loss's ignore_label {ignore})"
         raise InputError(
-            f"{where}: the net classifies, so {name!r} must hold classes 0, 1, 2, ...; it holds other values "
-            f"(from {flat.min():g} to {flat.max():g})"
+            f"{where}: the net classifies, so {name!r} must hold classes 0, 1, 2, ...{also}; it holds other "
+            f"values (from {counted.min():g} to {counted.max():g})"
         )
     classes = values.astype(np.int32)
     return classes.reshape(len(values)) if values.size == len(values) else classes
@@ -104,10 +108,12 @@ def _label_kind(labels: np.ndarray | None) -> str:
     return f"label maps {shape}" if labels.dtype == np.int32 else f"targets {shape}"
 
 
-def hdf5_data_source(train, test, classifies: bool, folders: tuple[Path, ...] = ()):
+def hdf5_data_source(
+    train, test, classifies: bool, folders: tuple[Path, ...] = (), ignore: int | None = None
+):
     """The data source of a net whose Data layers are HDF5Data (``train``, and ``test`` or None):
     their files' rows, the first top's as examples and the second's as class labels (when the net
-    ``classifies``) or as targets."""
+    ``classifies``; ``ignore``: its loss's ignore_label) or as targets."""
     from pyrpudl.data.source import DataSource, dims
 
     def read(layer) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Path, dict]:
@@ -126,7 +132,7 @@ def hdf5_data_source(train, test, classifies: bool, folders: tuple[Path, ...] = 
         label = found[layer.top[1]]
         if not classifies:
             return examples, zeros, label, folder, side
-        classes = class_labels(label, layer.top[1], f"HDF5Data layer {layer.name!r}")
+        classes = class_labels(label, layer.top[1], f"HDF5Data layer {layer.name!r}", ignore)
         if classes.ndim == 1:
             return examples, classes, None, folder, side
         return examples, zeros, classes, folder, side

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pyrpudl.errors import InputError
-from pyrpudl.model import Model, Scorer, class_count
+from pyrpudl.model import Model, Scorer, class_count, ignored_label
 from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.net.net import loss_weights
 from pyrpudl.net.param_buffer import ParamBuffer
@@ -77,9 +77,11 @@ class Evaluator:
         layers = layers_for_phase(model.spec, "TEST")
         shapes = infer_shapes(layers, scorer.transform.shape, 1, model.label_shape, model.side_shapes)
         classes = class_count(model.spec, shapes.blobs) if scorer.scores else None
-        if classes is not None and (labels.max() >= classes or labels.min() < 0):
+        ignore = ignored_label(model.spec)
+        counted = labels if ignore is None else labels[labels != ignore]
+        if classes is not None and counted.size and (counted.max() >= classes or counted.min() < 0):
             raise InputError(
-                f"the test labels run from {labels.min()} to {labels.max()}, but the net scores "
+                f"the test labels run from {counted.min()} to {counted.max()}, but the net scores "
                 f"{classes} classes (0 to {classes - 1})"
             )
         outputs = _outputs(layers, shapes)

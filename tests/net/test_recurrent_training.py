@@ -33,19 +33,23 @@ layer {{ name: "accuracy" type: "Accuracy" bottom: "score" bottom: "label" top: 
 """
 
 
-def sequences(rows: int, seed: int) -> dict[str, np.ndarray]:
+def sequences(rows: int, seed: int, last_only: bool = False) -> dict[str, np.ndarray]:
     """Each stream's sequences of LENGTH random values; every timestep's label is whether its
-    sequence began above 0 (remembered from the first timestep on)."""
+    sequence began above 0 (remembered from the first timestep on); ``last_only``: -1 (the loss's
+    ignore_label) but at each sequence's last timestep, as LRCN's files label a caption's padding."""
     x = np.random.default_rng(seed).uniform(-1, 1, (rows, STREAMS, 1))
-    start = (np.arange(rows) // LENGTH) * LENGTH
+    step = np.arange(rows) % LENGTH
     cont = np.ones((rows, STREAMS))
-    cont[np.arange(rows) % LENGTH == 0] = 0
-    return {"data": x, "label": (x[start, :, 0] > 0).astype(np.float32), "cont": cont}
+    cont[step == 0] = 0
+    label = (x[np.arange(rows) - step, :, 0] > 0).astype(np.float32)
+    if last_only:
+        label[step != LENGTH - 1] = -1
+    return {"data": x, "label": label, "cont": cont}
 
 
-def model_in(tmp_path, net=NET):
-    write_hdf5(tmp_path / "train.h5", sequences(40 * BATCH, seed=0))
-    write_hdf5(tmp_path / "test.h5", sequences(10 * BATCH, seed=1))
+def model_in(tmp_path, net=NET, last_only=False):
+    write_hdf5(tmp_path / "train.h5", sequences(40 * BATCH, seed=0, last_only=last_only))
+    write_hdf5(tmp_path / "test.h5", sequences(10 * BATCH, seed=1, last_only=last_only))
     (tmp_path / "net.prototxt").write_text(net)
     return create_model(tmp_path / "net.prototxt", seed=0)
 
@@ -66,6 +70,22 @@ def test_an_lstm_trains_on_hdf5_sequences_and_tests_on_its_test_files(tmp_path):
     assert trained.test_log[-1][2] >= 0.95  # right timesteps of the test sequences
     with pytest.raises(InputError, match="also gives 'cont'.*TEST data only"):
         predict(trained, model.source.test_images[:BATCH])
+
+
+def test_timesteps_labelled_with_the_ignore_label_count_for_nothing(tmp_path):
+    net = NET.replace(
+        "softmax_param { axis: 2 }", "softmax_param { axis: 2 } loss_param { ignore_label: -1 }"
+    )
+    net = net.replace("accuracy_param { axis: 2 }", "accuracy_param { axis: 2 ignore_label: -1 }")
+    model = model_in(tmp_path, net, last_only=True)
+    assert model.source.train_targets.min() == -1
+    solver = pb.SolverParameter(base_lr=0.5, lr_policy="fixed", test_interval=600)
+    trained = train(model, batch=BATCH, iterations=600, solver=solver, report=False).model
+    assert trained.test_log[-1][2] >= 0.95  # right last timesteps
+    with pytest.raises(
+        InputError, match=r"must hold classes 0, 1, 2, \.\.\.; it holds other values \(from -1"
+    ):
+        model_in(tmp_path, NET, last_only=True)  # -1 without an ignore_label in the net
 
 
 def test_a_tops_count_the_files_do_not_have_is_named(tmp_path):

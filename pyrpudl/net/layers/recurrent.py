@@ -82,9 +82,10 @@ class _Recurrent(Layer):
         n = x_static.shape[0]
         return self.backend.view(x_static, (n, x_static.size // n))
 
-    def _input_gradients(self, d_input, d_recurrent, previous_h, bottoms):
+    def _input_gradients(self, d_input, previous_h, bottoms):
         """The gradients of the weights and of the inputs from d_input (T, N, width), the
-        pre-activations' gradient, and d_recurrent (its part through the recurrent weights)."""
+        pre-activations' gradient; the recurrent weights saw cont_t · h_{t-1} (previous_h
+        (T, N, H), scaled here)."""
         x = bottoms[0]
         t, n = x.shape[:2]
         view, gemm, learned = self.backend.view, self.ops.gemm, self.param_propagate_down
@@ -95,9 +96,12 @@ class _Recurrent(Layer):
         if learned[1]:
             self.ops.sum_columns(self.grads[1], d_rows)
         r = self.recurrent_index
-        if learned[r]:  # Σ_t (cont_t · d_t)^T h_{t-1}
-            h_rows = view(previous_h, (t * n, self.hidden))
-            gemm(self.grads[r], view(d_recurrent, (t * n, self.width)), h_rows, True, False, 1.0, 0.0)
+        if learned[r]:  # Σ_t d_t^T (cont_t · h_{t-1}), Caffe's h_conted
+            conted = self.buffer("h_conted", (1, t * n, self.hidden), x.dtype)
+            cont = self.flat(bottoms[1])
+            self.ops.scale_forward(conted, view(previous_h, conted.shape), cont, cont, False)
+            h_rows = view(conted, (t * n, self.hidden))
+            gemm(self.grads[r], d_rows, h_rows, True, False, 1.0, 0.0)
         d_static = None
         if self.static and (learned[2] or self.propagate_down[2]):
             summed = self.buffer("static_gradient", (n, self.width), x.dtype)  # Σ_t d_t
@@ -158,9 +162,7 @@ class LSTM(_Recurrent):
         cont = self._cont(bottoms[1], t)
         d_top = self._steps("d_top", self.backend.view(top_diffs[0], (t, n, self.hidden)), t)
         d_gates_all = self.buffer("d_gates", (t, n, self.width), dtype)
-        d_recurrent_all = self.buffer("d_recurrent", (t, n, self.width), dtype)
         d_gates = self._steps("d_gates", d_gates_all, t)
-        d_recurrent = self._steps("d_recurrent", d_recurrent_all, t)
         dh_next = self.buffer("dh_next", (n, self.hidden), dtype)
         dc = (self.buffer("dc_a", (n, self.hidden), dtype), self.buffer("dc_b", (n, self.hidden), dtype))
         self.ops.fill(self.flat(dh_next), 0.0)  # no gradient from beyond the batch
@@ -168,21 +170,13 @@ class LSTM(_Recurrent):
         w_h = self.params[self.recurrent_index]
         for k, s in enumerate(range(t - 1, -1, -1)):
             dc_in, dc_out = dc[k % 2], dc[(k + 1) % 2]
+            cont_next = cont[min(s + 1, t - 1)]  # (dh_next is 0 at the last timestep)
             self.ops.lstm_unit_backward(
-                d_gates[s],
-                d_recurrent[s],
-                dc_out,
-                gates[s],
-                tanh_c[s],
-                cs[s],
-                cont[s],
-                d_top[s],
-                dh_next,
-                dc_in,
+                d_gates[s], dc_out, gates[s], tanh_c[s], cs[s], cont[s], d_top[s], dh_next, cont_next, dc_in
             )
-            if s > 0:
-                self.ops.gemm(dh_next, d_recurrent[s], w_h, False, False, 1.0, 0.0)
-        return self._input_gradients(d_gates_all, d_recurrent_all, self._part("h_previous", h, 0, t), bottoms)
+            if s > 0:  # W_h^T d_s, which cont_s scales at timestep s - 1
+                self.ops.gemm(dh_next, d_gates[s], w_h, False, False, 1.0, 0.0)
+        return self._input_gradients(d_gates_all, self._part("h_previous", h, 0, t), bottoms)
 
 
 @register
@@ -228,16 +222,13 @@ class RNN(_Recurrent):
         gemm(view(d_h_top, (t * n, self.hidden)), d_out, self.params[-2], False, False, 1.0, 0.0)
         d_h_tops = self._steps("d_h_top", d_h_top, t)
         d_hidden_all = self.buffer("d_hidden", (t, n, self.hidden), dtype)
-        d_recurrent_all = self.buffer("d_recurrent", (t, n, self.hidden), dtype)
         d_hidden = self._steps("d_hidden", d_hidden_all, t)
-        d_recurrent = self._steps("d_recurrent", d_recurrent_all, t)
         dh_next = self.buffer("dh_next", (n, self.hidden), dtype)
         self.ops.fill(self.flat(dh_next), 0.0)
         w_h = self.params[self.recurrent_index]
         for s in range(t - 1, -1, -1):
-            self.ops.rnn_unit_backward(d_hidden[s], d_recurrent[s], hs[s + 1], cont[s], d_h_tops[s], dh_next)
+            cont_next = cont[min(s + 1, t - 1)]
+            self.ops.rnn_unit_backward(d_hidden[s], hs[s + 1], d_h_tops[s], dh_next, cont_next)
             if s > 0:
-                gemm(dh_next, d_recurrent[s], w_h, False, False, 1.0, 0.0)
-        return self._input_gradients(
-            d_hidden_all, d_recurrent_all, self._part("h_previous", h, 0, t), bottoms
-        )
+                gemm(dh_next, d_hidden[s], w_h, False, False, 1.0, 0.0)
+        return self._input_gradients(d_hidden_all, self._part("h_previous", h, 0, t), bottoms)
