@@ -191,10 +191,17 @@ def write_lmdb(x: object, y: object, path: str, shape: object = None, kind: str 
 
 
 def write_hdf5(
-    x: object, y: object, path: str, shape: object = None, data_name: str = "data", label_name: str = "label"
+    x: object,
+    y: object,
+    path: str,
+    shape: object = None,
+    data_name: str = "data",
+    label_name: str = "label",
+    extra: dict | None = None,
 ) -> str:
     """``rpudlWriteHDF5``: examples (rows of ``x``, as ``shape`` if given) and their labels or
-    targets (``y``: a value or a row per example) as one HDF5Data file."""
+    targets (``y``: a value or a row per example) as one HDF5Data file; ``extra``: further
+    datasets by name (the layer's further tops, such as a recurrent net's cont), a row per example."""
     from pyrpudl.data.hdf5_data import write_hdf5 as write
 
     examples = np.asarray(x, dtype=np.float32)
@@ -210,7 +217,15 @@ def write_hdf5(
         examples = examples.reshape(len(examples), *(int(d) for d in dims))
     if str(data_name) == str(label_name):
         raise InputError(f"data.name and label.name are both {data_name!r}; the two datasets need two names")
-    return str(write(path, {str(data_name): examples, str(label_name): np.asarray(y, dtype=np.float32)}))
+    datasets = {str(data_name): examples, str(label_name): np.asarray(y, dtype=np.float32)}
+    for name, values in (extra or {}).items():
+        if not name or str(name) in datasets:
+            raise InputError(
+                f"extra datasets need names of their own (the HDF5Data layer's further tops); {name!r} is "
+                + ("empty" if not name else "taken")
+            )
+        datasets[str(name)] = np.asarray(values, dtype=np.float32)
+    return str(write(path, datasets))
 
 
 def convert_to_lmdb(source: object, folder: str, kind: str = "caffe") -> list[str]:

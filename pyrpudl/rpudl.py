@@ -125,7 +125,7 @@ def rpudlGetTestingDataSamples(ds: DataSource, range: tuple[int, int]) -> tuple[
 
 
 def rpudlWriteHDF5(
-    x, y, file: str | Path, shape=None, data_name: str = "data", label_name: str = "label"
+    x, y, file: str | Path, shape=None, data_name: str = "data", label_name: str = "label", extra=None
 ) -> Path:
     """As R's ``rpudlWriteHDF5``: examples and their classes or targets as one file that Caffe's
     HDF5Data layer reads (datasets ``data_name`` and ``label_name``, float32).
@@ -142,13 +142,16 @@ def rpudlWriteHDF5(
         One example's shape when ``x`` holds each as a row.
     data_name, label_name
         The datasets' names: the HDF5Data layer's tops.
+    extra
+        Further datasets, name -> array with a row per example, for the layer's further tops in
+        order (a recurrent net's ``cont``).
 
     Returns
     -------
     pathlib.Path
         The file written.
     """
-    return Path(r_api.write_hdf5(x, y, str(file), shape, data_name, label_name))
+    return Path(r_api.write_hdf5(x, y, str(file), shape, data_name, label_name, extra))
 
 
 def rpudlWriteLMDB(x, y, path: str | Path, shape=None, format: str = "caffe") -> Path:

@@ -181,8 +181,11 @@ class DataSource:
 
     @property
     def noun(self) -> str:
-        """What the source holds, for messages: "images", or (HDF5 data) "examples"."""
-        return "images" if self.train_images.dtype == np.uint8 else "examples"
+        """What the source holds, for messages: "images", or (HDF5 data) "examples"; "rows" when
+        the files have further tops (a recurrent net's: a row is a timestep of several streams)."""
+        if self.train_images.dtype == np.uint8:
+            return "images"
+        return "rows" if self.train_side else "examples"
 
     @property
     def _layout(self) -> str:

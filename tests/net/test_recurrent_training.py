@@ -92,3 +92,17 @@ def test_a_tops_count_the_files_do_not_have_is_named(tmp_path):
     net = NET.replace('top: "cont" include { phase: TEST }', "include { phase: TEST }")
     with pytest.raises(InputError, match="as many tops, in the same order"):
         model_in(tmp_path, net)
+
+
+def test_the_python_twin_of_rpudl_write_hdf5_writes_the_further_datasets(tmp_path):
+    from pyrpudl import rpudl
+
+    data = sequences(4 * BATCH, seed=3)
+    rpudl.rpudlWriteHDF5(data["data"], data["label"], tmp_path / "train.h5", extra={"cont": data["cont"]})
+    rpudl.rpudlWriteHDF5(data["data"], data["label"], tmp_path / "test.h5", extra={"cont": data["cont"]})
+    (tmp_path / "net.prototxt").write_text(NET)
+    source = create_model(tmp_path / "net.prototxt").source
+    np.testing.assert_array_equal(source.train_side["cont"], data["cont"])
+    assert "rows" in source.summary()
+    with pytest.raises(InputError, match="'label' is taken"):
+        rpudl.rpudlWriteHDF5(data["data"], data["label"], tmp_path / "bad.h5", extra={"label": data["cont"]})

@@ -25,6 +25,14 @@
 #' data source; [rpudlWriteHDF5()] writes such files from R. HDF5Data transforms nothing, as in
 #' Caffe; `shuffle: true` draws a new training order each epoch.
 #'
+#' Recurrent nets (Caffe's `RNN` and `LSTM` layers, with bottoms `x` of timesteps by streams and
+#' `cont`, 0 where a stream's sequence starts) read HDF5Data files with a third dataset, `top:
+#' "data" top: "label" top: "cont"`, each row one timestep of every stream, `batch_size` the
+#' timesteps of a batch: write them with `rpudlWriteHDF5(x, label, file, extra = list(cont =
+#' cont))`. Their scores per timestep go to `SoftmaxWithLoss` and `Accuracy` with `axis: 2`
+#' (`ignore_label: -1` for the timesteps that are not scored). The hidden state carries from one
+#' batch to the next, as in Caffe. Such a net is tested on its TEST files (`test.interval`).
+#'
 #' A net fed by Caffe's `ImageData` layers reads the images they list (`image_data_param { source:
 #' "train.txt" root_folder: new_height: new_width: is_color: }`: a text file with a line per image,
 #' its path and its class) into memory, colour in OpenCV's blue, green, red order as Caffe, resized
