@@ -106,3 +106,11 @@ def test_the_python_twin_of_rpudl_write_hdf5_writes_the_further_datasets(tmp_pat
     assert "rows" in source.summary()
     with pytest.raises(InputError, match="'label' is taken"):
         rpudl.rpudlWriteHDF5(data["data"], data["label"], tmp_path / "bad.h5", extra={"label": data["cont"]})
+
+
+def test_rpudl_time_feeds_the_further_tops_too(tmp_path):
+    from pyrpudl.timing import time_model
+
+    timing = time_model(model_in(tmp_path), batch=BATCH, iterations=2)
+    assert [layer.name for layer in timing.layers] == ["lstm", "score", "loss"]
+    assert all(layer.forward_ms > 0 and layer.backward_ms > 0 for layer in timing.layers)
