@@ -156,9 +156,43 @@ def predict(
     return probabilities if kind == "prob" else probabilities.argmax(axis=1).astype(np.int32)
 
 
-def check_images(model: Model, x: np.ndarray) -> np.ndarray:
+def check_images(model: Model, x) -> "np.ndarray | dict[str, np.ndarray]":
     """``x`` as float32 examples (n, ...) for the model's net: one image (or deploy input) per row,
-    or an array of them; an InputError names the size expected."""
+    or an array of them; an InputError names the size expected. A deploy net of several inputs
+    takes a dict of them by name, as many rows in each (returned as such)."""
+    io = deploy_io(model.spec) if model.deploy else None
+    if (io is not None and io.others) or isinstance(x, dict):
+        return _check_inputs(io, x)
+    return _check_rows(model, x)
+
+
+def _check_inputs(io: DeployIO | None, x) -> dict[str, np.ndarray]:
+    names = [name for name, _ in io.inputs] if io is not None else []
+    if not isinstance(x, dict) or sorted(x) != sorted(names):
+        given = ", ".join(map(str, x)) if isinstance(x, dict) else "one array"
+        if len(names) < 2:
+            raise InputError(f"the net takes its examples as one array; x gives {given}")
+        raise InputError(
+            f"the deploy net has several inputs ({', '.join(names)}): give x as a list of arrays by those "
+            f"names, as many rows in each; x gives {given}"
+        )
+    rows = {}
+    for name, shape in io.inputs:
+        values = np.asarray(x[name], dtype=np.float32)
+        if values.ndim < 1 or (len(values) and values[0].size != int(np.prod(shape))):
+            raise InputError(
+                f"x${name} holds rows of {int(np.prod(values.shape[1:]))} values, but the deploy net's "
+                f"input {name!r} takes {dims(shape)} = {int(np.prod(shape))} values each"
+            )
+        rows[name] = np.ascontiguousarray(values.reshape(len(values), *shape))
+    counts = {name: len(values) for name, values in rows.items()}
+    if len(set(counts.values())) > 1:
+        listed = ", ".join(f"{name} {count}" for name, count in counts.items())
+        raise InputError(f"the inputs in x need as many rows (their first axis) each: {listed}")
+    return rows
+
+
+def _check_rows(model: Model, x) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     shape = model.example_shape()
     size = int(np.prod(shape))
@@ -174,6 +208,8 @@ def check_images(model: Model, x: np.ndarray) -> np.ndarray:
         )
     return x
 
+
+RECURRENT_TYPES = ("RNN", "LSTM")  # layers whose state runs on from one forward pass to the next
 
 # Caffe's losses over class scores and labels -> whether the blob they read holds probabilities
 # already (MultinomialLogisticLoss follows its own Softmax layer)
@@ -231,6 +267,8 @@ class Scorer:
 
     def __init__(self, model: Model, params: ParamBuffer, chunk: int = 100):
         self.model, self.params, self.chunk = model, params, chunk
+        if any(layer.type in RECURRENT_TYPES for layer in model.spec.layer):
+            self.chunk = 0  # all rows at once: a recurrent layer's state carries from chunk to chunk
         self.nets: dict[int, tuple[Net, object]] = {}
         self.example_shape = model.example_shape()
         self.side_tops: list[str] = []  # HDF5Data's tops after the second
@@ -279,7 +317,14 @@ class Scorer:
         return self._net(count)[0].shapes.blobs
 
     def _need_no_sides(self) -> None:
-        """Raises InputError when the net needs HDF5Data's further tops, which new examples lack."""
+        """Raises InputError when the net needs more than the examples: HDF5Data's further tops,
+        which new examples lack, or a deploy net's further inputs, which ``x`` must name."""
+        if self.io is not None and self.io.others:
+            names = ", ".join(name for name, _ in self.io.inputs)
+            raise InputError(
+                f"the deploy net has several inputs ({names}): give x as a list of arrays by those names, "
+                "as many rows in each"
+            )
         if self.side_tops:
             names = ", ".join(map(repr, self.side_tops))
             raise InputError(
@@ -295,10 +340,13 @@ class Scorer:
         ``sides``: the rows of HDF5Data's further tops on the device (the test set's), which a net
         with such tops needs."""
         backend = self.params.backend
-        if sides is None:
+        given = {}
+        if isinstance(x, dict):  # a deploy net's inputs by name (checked by check_images)
+            x, given = x[self.data_top], {name: x[name] for name, _ in self.io.others}
+        elif sides is None:
             self._need_no_sides()
-        for start in range(0, len(x), self.chunk):
-            part = self._prepare(x[start : start + self.chunk])
+        for start in range(0, len(x), self.chunk or max(len(x), 1)):
+            part = self._prepare(x[start : start + (self.chunk or len(x))])
             count = len(part)
             net, placeholder = self._net(count)
             feed = {self.data_top: backend.to_device(part)}
@@ -311,6 +359,8 @@ class Scorer:
                     )
             for name in self.side_tops:
                 feed[name] = sides[name][start : start + count]
+            for name, rows in given.items():
+                feed[name] = backend.to_device(np.ascontiguousarray(rows[start : start + count]))
             yield count, net.forward(feed, train=False)
 
     def classes(self, x: np.ndarray) -> np.ndarray:
@@ -328,8 +378,15 @@ class Scorer:
                 "from; read what it computes with "
                 "rpudlExtractFeatures(model, x, blob), e.g. its reconstruction or its code layer"
             )
-        self._need_no_sides()
+        if not isinstance(x, dict):
+            self._need_no_sides()
         shape = self.net_shapes(1)[self.scores]
+        if self.io is not None and self.io.class_axis % len(shape) != 1:
+            raise InputError(
+                f"the deploy net's output {self.scores!r} holds classes along axis {self.io.class_axis} "
+                f"(its shape {list(shape)}: a recurrent net's, per timestep and stream), not one row per "
+                f"example; read it with rpudlExtractFeatures(model, x, {self.scores!r})"
+            )
         if math.prod(shape[2:]) > 1:
             raise InputError(
                 f"the net scores {shape[1]} classes at each of {' x '.join(map(str, shape[2:]))} positions "

@@ -380,10 +380,17 @@ def training_summary(model: object, since: int) -> str:
     return summary_line(costs, accuracies) if costs else "training ends without any iteration"
 
 
+def _examples(x: object):
+    """R's examples: an array, or (a deploy net of several inputs) a named list of them."""
+    if isinstance(x, dict):
+        return {str(name): np.asarray(values) for name, values in x.items()}
+    return np.asarray(x)
+
+
 def predict_model(model: object, x: object, type: str = "class", device: str | None = None):
     from pyrpudl.model import predict
 
-    return predict(_model(model), np.asarray(x), type, device=device)
+    return predict(_model(model), _examples(x), type, device=device)
 
 
 def net_input(model: object, x: object) -> np.ndarray:
@@ -398,7 +405,7 @@ def extract_features(model: object, x: object, blob: str, device: str | None = N
     """``rpudlExtractFeatures``: the TEST net's ``blob`` for images ``x``, one image per first index."""
     from pyrpudl.extract import extract_features as extract
 
-    return extract(_model(model), np.asarray(x), str(blob), device=device).astype(np.float64)
+    return extract(_model(model), _examples(x), str(blob), device=device).astype(np.float64)
 
 
 def time_model(model: object, batch: int = 100, iterations: int = 50, device: str | None = None) -> dict:

@@ -106,8 +106,11 @@ def time_model(model, batch: int | None = None, iterations: int = 50, device=Non
         batch = batch or next(int(s.dim[0]) for layer in model.spec.layer if layer.type == "Input"
                               for s in layer.input_param.shape)  # fmt: skip
         net = Net(with_batch(model.spec, batch), "TRAIN", None, batch, params=params, seed=model.seed)
-        values = np.random.default_rng(0).standard_normal((batch, *io.example_shape)).astype(np.float32)
-        inputs = {io.input: backend.to_device(values)}
+        rng = np.random.default_rng(0)
+        inputs = {
+            name: backend.to_device(rng.standard_normal((batch, *shape)).astype(np.float32))
+            for name, shape in io.inputs
+        }
     else:
         batch = min(batch or len(model.source.train_images), len(model.source.train_images))
         net = Net(model.spec, "TRAIN", model.transform("TRAIN").shape, batch, params=params, seed=model.seed,

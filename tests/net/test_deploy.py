@@ -105,14 +105,18 @@ def test_a_deploy_net_refuses_training_saving_state_a_source_and_wrong_inputs(mo
         create_model(CAFFE / "lenet_train_test.prototxt")
 
 
-def test_a_deploy_net_with_two_inputs_is_refused():
+def test_a_deploy_net_with_two_inputs_takes_them_by_name():
     text = (
         'layer { name: "in" type: "Input" top: "a" top: "b" input_param { shape { dim: [1, 3] } '
         "shape { dim: [1, 3] } } }\n"
         'layer { name: "sum" type: "Eltwise" bottom: "a" bottom: "b" top: "c" }'
     )
-    with pytest.raises(InputError, match="one input blob .* this one has a, b"):
-        create_model(text)
+    deployed = create_model(text)
+    a, b = np.eye(3, dtype=np.float32)[[0, 1]], np.array([[0, 0, 2], [0, 3, 0]], np.float32)
+    want = np.exp(a + b) / np.exp(a + b).sum(axis=1, keepdims=True)  # the scores' softmax
+    np.testing.assert_allclose(predict(deployed, {"b": b, "a": a}, "prob"), want, rtol=1e-6)
+    with pytest.raises(InputError, match=r"several inputs \(a, b\): give x as a list .*; x gives a$"):
+        predict(deployed, {"a": a})
 
 
 def test_an_old_v1_deploy_net_with_net_level_inputs_predicts():

@@ -114,3 +114,43 @@ def test_rpudl_time_feeds_the_further_tops_too(tmp_path):
     timing = time_model(model_in(tmp_path), batch=BATCH, iterations=2)
     assert [layer.name for layer in timing.layers] == ["lstm", "score", "loss"]
     assert all(layer.forward_ms > 0 and layer.backward_ms > 0 for layer in timing.layers)
+
+
+DEPLOY = """
+name: "remember"
+layer { name: "in" type: "Input" top: "data" top: "cont"
+        input_param { shape { dim: [6, 8, 1] } shape { dim: [6, 8] } } }
+layer { name: "lstm" type: "LSTM" bottom: "data" bottom: "cont" top: "h" recurrent_param { num_output: 8 } }
+layer { name: "score" type: "InnerProduct" bottom: "h" top: "score"
+        inner_product_param { num_output: 2 axis: 2 } }
+layer { name: "prob" type: "Softmax" bottom: "score" top: "prob" softmax_param { axis: 2 } }
+"""
+
+
+def test_a_trained_lstm_predicts_through_a_deploy_net_of_two_inputs(tmp_path):
+    from pyrpudl.extract import extract_features
+    from pyrpudl.net.caffemodel import load_weights, save_weights
+    from pyrpudl.net.layers.softmax_loss import softmax
+    from tests import reference
+
+    model = model_in(tmp_path)
+    solver = pb.SolverParameter(base_lr=0.5, lr_policy="fixed")
+    trained = train(model, batch=BATCH, iterations=300, solver=solver, report=False).model
+    deployed, _ = load_weights(create_model(DEPLOY), save_weights(trained, tmp_path / "remember.caffemodel"))
+    data = sequences(4 * LENGTH, seed=5)
+    x, cont = data["data"].astype(np.float32), data["cont"].astype(np.float32)
+    prob = extract_features(deployed, {"data": x, "cont": cont}, "prob")  # 12 timesteps, one pass
+    w = [trained.params.weights("lstm", i).astype(np.float64) for i in range(3)]
+    zeros = np.zeros((STREAMS, 8))
+    h, _, _ = reference.lstm(x, cont, w[0], w[1], w[2], zeros, zeros)
+    scores = h @ trained.params.weights("score").T.astype(np.float64) + trained.params.weights("score", 1)
+    np.testing.assert_allclose(prob, softmax(scores, axis=2), rtol=1e-4, atol=1e-6)
+    assert np.mean(prob.argmax(axis=2) == data["label"]) > 0.9
+    with pytest.raises(InputError, match=r"holds classes along axis 2 .*rpudlExtractFeatures"):
+        predict(deployed, {"data": x, "cont": cont})
+    with pytest.raises(InputError, match=r"several inputs \(data, cont\): give x as a list"):
+        extract_features(deployed, x, "prob")
+    with pytest.raises(InputError, match="as many rows .*: data 12, cont 11"):
+        extract_features(deployed, {"data": x, "cont": cont[:11]}, "prob")
+    with pytest.raises(InputError, match=r"x\$cont holds rows of 7 values, but .* takes 8"):
+        extract_features(deployed, {"data": x, "cont": cont[:, :7]}, "prob")

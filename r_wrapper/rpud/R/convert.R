@@ -13,6 +13,20 @@ as_py_array <- function(x, arg = "x") {
   x
 }
 
+# Examples for predict() and rpudlExtractFeatures(): an array, or (a deploy net of several inputs,
+# such as a recurrent net's data and cont) a named list of arrays.
+as_py_examples <- function(x, arg = "x") {
+  if (is.list(x) && !is.data.frame(x)) {
+    if (is.null(names(x)) || any(names(x) == "")) {
+      rpud_abort(sprintf("`%s` as a list needs a name for each array: the deploy net's inputs.", arg))
+    }
+    converted <- lapply(names(x), function(name) as_py_array(x[[name]], paste0(arg, "$", name)))
+    names(converted) <- names(x)
+    return(converted)
+  }
+  as_py_array(x, arg)
+}
+
 # Labels: a factor becomes 0-based integer codes with its levels kept; integer-valued numbers
 # pass as an array (a plain R vector would arrive in Python as a list).
 as_py_labels <- function(y, arg = "y") {

@@ -231,7 +231,10 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
 #'
 #' @param object A model from [rpudlTrain()].
 #' @param x Images: a matrix with one image per row (pixels in channel, row, column order, as
-#'   [rpudlGetTestingDataSamples()] returns them) or an array `c(n, channels, height, width)`.
+#'   [rpudlGetTestingDataSamples()] returns them) or an array `c(n, channels, height, width)`. For
+#'   a deploy net of several inputs, a named list of arrays, one per input blob, as many rows
+#'   (first dimension) in each: a recurrent net's `list(data = x, cont = cont)`, its rows the
+#'   timesteps (all at once, the hidden state running through them).
 #' @param type `"class"` for the predicted classes (coded as the data source's labels) or
 #'   `"prob"` for a matrix of class probabilities.
 #' @param device Where to compute, as in [rpudlTrain()].
@@ -251,7 +254,7 @@ rpudlTrain <- function(model, batch = 100, iter = 4000, learning.rate = 0.001, m
 #' @export
 predict.rpudl_model <- function(object, x, type = c("class", "prob"), device = NULL, ...) {
   type <- match_choice(type, "type", c("class", "prob"))
-  value <- rpud_call("predict_model", model = object$py, x = as_py_array(x, "x"), type = type,
+  value <- rpud_call("predict_model", model = object$py, x = as_py_examples(x, "x"), type = type,
                      device = optional_device(device))
   if (type == "class") as.integer(as.vector(value)) else value
 }
@@ -302,7 +305,7 @@ rpudlNetInput <- function(model, x) {
 #' @export
 rpudlExtractFeatures <- function(model, x, blob, device = NULL) {
   check_model(model)
-  rpud_call("extract_features", model = model$py, x = as_py_array(x, "x"), blob = as_scalar_string(blob, "blob"),
+  rpud_call("extract_features", model = model$py, x = as_py_examples(x, "x"), blob = as_scalar_string(blob, "blob"),
             device = optional_device(device))
 }
 

@@ -43,6 +43,30 @@ test_that("an LSTM learns to remember from HDF5 sequences with their cont indica
   expect_gte(tail(trained$test.log$accuracy, 1), 0.95)
   expect_error(predict(trained, array(0, c(6, 8, 1))), "also gives 'cont'.*TEST data only",
                class = "rpud_input_error")
+
+  # the trained weights in a deploy net of two inputs, fed a named list
+  weights <- rpudlSaveModel(trained, file.path(dir, "lstm.caffemodel"))
+  deploy <- file.path(dir, "deploy.prototxt")
+  writeLines(c(
+    'layer { name: "in" type: "Input" top: "data" top: "cont"',
+    '        input_param { shape { dim: [6, 8, 1] } shape { dim: [6, 8] } } }',
+    'layer { name: "lstm" type: "LSTM" bottom: "data" bottom: "cont" top: "h" recurrent_param { num_output: 8 } }',
+    'layer { name: "score" type: "InnerProduct" bottom: "h" top: "score" inner_product_param { num_output: 2 axis: 2 } }',
+    'layer { name: "prob" type: "Softmax" bottom: "score" top: "prob" softmax_param { axis: 2 } }'), deploy)
+  deployed <- suppressMessages(rpudl(deploy, weights = weights))
+  set.seed(3)
+  x <- array(runif(12 * 8, -1, 1), c(12, 8, 1))
+  step <- (0:11) %% 3
+  cont <- matrix(as.numeric(step > 0), 12, 8)
+  truth <- matrix(as.integer(x[1:12 - step, , 1] > 0), 12, 8)
+  prob <- rpudlExtractFeatures(deployed, list(data = x, cont = cont), "prob")
+  expect_equal(dim(prob), c(12, 8, 2))
+  expect_gt(mean((prob[, , 2] > 0.5) == truth), 0.9)
+  expect_error(predict(deployed, list(data = x, cont = cont)), "holds classes along axis 2",
+               class = "rpud_input_error")
+  expect_error(rpudlExtractFeatures(deployed, x, "prob"), "several inputs \\(data, cont\\)",
+               class = "rpud_input_error")
+  expect_error(rpudlExtractFeatures(deployed, list(x, cont), "prob"), "needs a name for each array")
 })
 
 test_that("rpudlWriteHDF5's further datasets must be named and complete", {
