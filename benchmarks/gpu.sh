@@ -3,12 +3,12 @@
 # per session, its start included; 10 minutes a command): logs and a summary in $OUT (or ./out/gpu).
 #
 #   benchmarks/gpu_prepare.sh                      (here, once: the wheels and data to carry)
-#   benchmarks/gpu.sh [train] [profile] [darch] [tests] [gemm]      (on the GPU machine)
+#   benchmarks/gpu.sh [train] [profile] [darch] [tests] [gemm] [lstm]   (on the GPU machine)
 #
-# With no step named, all five run in that order, most wanted first: the training runs against
+# With no step named, all six run in that order, most wanted first: the training runs against
 # PyTorch (seed 000's 4000 cifar10_quick iterations, LeNet on Fashion-MNIST), the per-op profile of
 # a step, darch (the RBM against PyTorch, then the DBN's accuracy run), the real-GPU tests, the
-# GEMM shapes against torch. The first
+# GEMM shapes against torch, the row-by-row LSTM against nn.LSTM (cuDNN). The first
 # step compiles the kernels (minutes, the first time) and Numba's disk cache keeps them for the
 # others. LEASE_SECONDS (default 540) bounds the whole call: each step gets what is left, a step
 # that does not fit is skipped and says so. QUICK_ITERATIONS (4000) and LENET_ITERATIONS (10000)
@@ -45,13 +45,14 @@ run_step() {
     darch) python3 benchmarks/rbm_gpu.py 10 $FASHION &&
              if [ -n "$FASHION" ]; then python3 benchmarks/dbn_fashion_accuracy.py 5 12 0.2 "$FASHION"; fi ;;
     gemm) python3 benchmarks/gemm_cuda.py ;;
-    *) echo "unknown step $1 (train, profile, tests, darch, gemm)" >&2; return 2 ;;
+    lstm) python3 benchmarks/lstm_gpu.py 3000 ;;
+    *) echo "unknown step $1 (train, profile, tests, darch, gemm, lstm)" >&2; return 2 ;;
   esac
 }
 export -f run_step
 export FASHION
 
-steps=${*:-train profile darch tests gemm}
+steps=${*:-train profile darch tests gemm lstm}
 status=0
 for step in $steps; do
   left=$((LEASE_SECONDS - SECONDS))

@@ -93,3 +93,33 @@ def test_recurrent_layers_run_alike_on_both_backends(kind, static):
         results.append(found)
     for on_cuda, on_cpu in zip(results[1], results[0], strict=True):
         assert_close(on_cuda, on_cpu)
+
+
+@pytest.mark.gpu
+def test_the_row_by_row_lstm_trains_alike_on_both_backends_at_its_real_size():
+    """benchmarks/nets/lstm_rows_fashion.prototxt (128 units, 28 timesteps, 100 streams), 50 steps."""
+    from pathlib import Path
+
+    from pyrpudl.data import DataSource
+    from pyrpudl.model import create_model
+    from pyrpudl.solver.trainer import train
+
+    rng = np.random.default_rng(0)
+    x = rng.random((20 * 28, 100, 28), dtype=np.float32)
+    labels = np.full((20, 28, 100), -1, np.int32)
+    labels[:, -1] = rng.integers(0, 10, (20, 100))
+    labels = labels.reshape(-1, 100)
+    cont = np.ones((20, 28, 100), np.float32)
+    cont[:, 0] = 0
+    cont = cont.reshape(-1, 100)
+    none = np.zeros(0, np.int32)
+    source = DataSource("hdf5", Path("."), Path("."), x, np.zeros(len(x), np.int32), x[:0], none,
+                        train_targets=labels, test_targets=labels[:0], train_side={"cont": cont},
+                        test_side={"cont": cont[:0]})  # fmt: skip
+    net = Path(__file__).resolve().parents[2] / "benchmarks" / "nets" / "lstm_rows_fashion.prototxt"
+    model = create_model(net, source, seed=0)
+    settings = pb.SolverParameter(base_lr=0.01, momentum=0.9, lr_policy="fixed")
+    on_cpu = train(model, 28, 50, settings, report=False, display=10, device="cpu").model
+    on_cuda = train(model, 28, 50, settings, report=False, display=10, device="cuda").model
+    assert_close(on_cuda.cost_log, on_cpu.cost_log, 1e-3)
+    assert_close(on_cuda.params.data, on_cpu.params.data, 1e-3)
