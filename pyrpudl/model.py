@@ -267,8 +267,10 @@ class Scorer:
 
     def __init__(self, model: Model, params: ParamBuffer, chunk: int = 100):
         self.model, self.params, self.chunk = model, params, chunk
-        if any(layer.type in RECURRENT_TYPES for layer in model.spec.layer):
-            self.chunk = 0  # all rows at once: a recurrent layer's state carries from chunk to chunk
+        if model.deploy and any(layer.type in RECURRENT_TYPES for layer in model.spec.layer):
+            # a deploy net's given timesteps all at once: a net per chunk size would start a last,
+            # shorter chunk from a fresh state (a TEST net reads its files' batches, as Caffe's)
+            self.chunk = 0
         self.nets: dict[int, tuple[Net, object]] = {}
         self.example_shape = model.example_shape()
         self.side_tops: list[str] = []  # HDF5Data's tops after the second
