@@ -175,7 +175,12 @@ class DataSource:
             f"{self.data_format} data source in {self.files_dir}\n"
             f"  training: {len(self.train_images)} {self.noun}, test: {len(self.test_images)} "
             f"{self.noun}, each {self._layout}\n"
-            f"  {_label_summary(self)}\n  {mean}"
+            f"  {_label_summary(self)}\n"
+            + "".join(
+                f"  {name}: {dims(rows.shape[1:]) or 'one value'} per row, float32\n"
+                for name, rows in self.train_side.items()
+            )
+            + f"  {mean}"
             + (f"; training order shuffled each epoch (seed {self.seed})" if self.shuffle else "")
         )
 
@@ -205,9 +210,9 @@ def dims(shape) -> str:
 def _label_summary(source: DataSource) -> str:
     if source.label_maps:
         classes = int(max(source.train_targets.max(initial=0), source.test_targets.max(initial=0))) + 1
-        return f"label maps: {dims(source.target_shape)} per example, {classes} classes, 0..{classes - 1}"
+        return f"label maps: {dims(source.target_shape)} per {source.noun[:-1]}, {classes} classes, 0..{classes - 1}"
     if source.target_shape is not None:
-        return f"targets: {dims(source.target_shape) or 'one value'} per example, float32"
+        return f"targets: {dims(source.target_shape) or 'one value'} per {source.noun[:-1]}, float32"
     classes = int(max(source.train_labels.max(initial=0), source.test_labels.max(initial=0))) + 1
     names = f" ({', '.join(source.label_names)})" if source.label_names else ""
     return f"labels: {classes} classes, 0..{classes - 1}{names}"
