@@ -210,7 +210,8 @@ def dims(shape) -> str:
 def _label_summary(source: DataSource) -> str:
     if source.label_maps:
         classes = int(max(source.train_targets.max(initial=0), source.test_targets.max(initial=0))) + 1
-        return f"label maps: {dims(source.target_shape)} per {source.noun[:-1]}, {classes} classes, 0..{classes - 1}"
+        each = f"{dims(source.target_shape)} per {source.noun[:-1]}"
+        return f"label maps: {each}, {classes} classes, 0..{classes - 1}"
     if source.target_shape is not None:
         return f"targets: {dims(source.target_shape) or 'one value'} per {source.noun[:-1]}, float32"
     classes = int(max(source.train_labels.max(initial=0), source.test_labels.max(initial=0))) + 1
