@@ -575,6 +575,24 @@ def _recurrent(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [(x[0], x[1], hidden)], params
 
 
+def _lstm_unit(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """Caffe's LSTMUnit: c_prev (1, N, H), the gates' pre-activations (1, N, 4H), cont (1, N);
+    tops c and h (1, N, H)."""
+    if len(bottoms) != 3 or len(bottoms[0]) != 3:
+        raise ShapeError(
+            f"layer {layer.name!r} (LSTMUnit) needs three bottoms: c_prev (1, N, H), the gates (1, N, 4H) "
+            f"and cont (1, N); it has {', '.join(map(str, bottoms)) or 'none'}"
+        )
+    c_prev, gates, cont = bottoms
+    n, hidden = c_prev[1], c_prev[2]
+    if c_prev[0] != 1 or tuple(gates) != (1, n, 4 * hidden) or tuple(cont) != (1, n):
+        raise ShapeError(
+            f"layer {layer.name!r} (LSTMUnit): with c_prev {c_prev} the gates must be {(1, n, 4 * hidden)} "
+            f"and cont {(1, n)}, not {gates} and {cont}"
+        )
+    return [c_prev, c_prev], []
+
+
 def _slice(layer: pb.LayerParameter, bottoms: list[Shape]):
     shape = bottoms[0]
     axis, starts = slice_points(layer, shape)
@@ -611,6 +629,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Log": _same,
     "LRN": _same,
     "LSTM": _recurrent,
+    "LSTMUnit": _lstm_unit,
     "MultinomialLogisticLoss": _classifier_loss,
     "MVN": _same,
     "Pooling": _pooling,

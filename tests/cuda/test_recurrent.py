@@ -95,6 +95,28 @@ def test_recurrent_layers_run_alike_on_both_backends(kind, static):
         assert_close(on_cuda, on_cpu)
 
 
+def test_the_lstm_unit_layer_runs_alike_on_both_backends():
+    spec = text_format.Parse('name: "u" type: "LSTMUnit"', pb.LayerParameter())
+    shapes = [(1, 3, 2), (1, 3, 8), (1, 3)]
+    rng = np.random.default_rng(2)
+    inputs = [rng.standard_normal(s).astype(np.float32) for s in shapes[:2]] + [
+        np.array([[0, 1, 1]], np.float32)
+    ]
+    diffs = [rng.standard_normal((1, 3, 2)).astype(np.float32) for _ in range(2)]
+    results = []
+    for name in ("cpu", "cuda"):
+        backend = get_backend(name)
+        layer = LAYER_TYPES["LSTMUnit"](spec, shapes, [], [], backend)
+        layer.propagate_down = [True, True, False]
+        device = [backend.to_device(a) for a in inputs]
+        tops = layer.forward(device, train=True)
+        found = [backend.to_host(t).copy() for t in tops]
+        grads = layer.backward([backend.to_device(d) for d in diffs], device, tops)
+        results.append(found + [backend.to_host(g).copy() for g in grads[:2]])
+    for on_cuda, on_cpu in zip(results[1], results[0], strict=True):
+        assert_close(on_cuda, on_cpu)
+
+
 @pytest.mark.gpu
 def test_the_row_by_row_lstm_trains_alike_on_both_backends_at_its_real_size():
     """benchmarks/nets/lstm_rows_fashion.prototxt (128 units, 28 timesteps, 100 streams), 50 steps."""

@@ -232,3 +232,44 @@ class RNN(_Recurrent):
             if s > 0:
                 gemm(dh_next, d_hidden[s], w_h, False, False, 1.0, 0.0)
         return self._input_gradients(d_hidden_all, self._part("h_previous", h, 0, t), bottoms)
+
+
+@register
+class LSTMUnit(Layer):
+    """Caffe's LSTMUnit, the cell of one timestep as a layer of its own (the piece Caffe's LSTM
+    unrolls into, for nets that unroll by hand): bottoms c_prev (1, N, H), the gates'
+    pre-activations (1, N, 4H, i f o g) and cont (1, N); tops c and h (1, N, H). It has no
+    gradient for cont, as in Caffe."""
+
+    type_name = "LSTMUnit"
+
+    def _zeros(self, key: str, shape, dtype):
+        before = self._buffers.get(key)
+        zeros = self.buffer(key, shape, dtype)
+        if zeros is not before:
+            self.ops.fill(self.flat(zeros), 0.0)
+        return zeros
+
+    def forward(self, bottoms, train):
+        c_prev, x, cont = bottoms
+        n, hidden = c_prev.shape[1], c_prev.shape[2]
+        view, dtype = self.backend.view, c_prev.dtype
+        gates = self.buffer("gates", (n, 4 * hidden), dtype)
+        c, tanh_c, h = (self.buffer(key, (n, hidden), dtype) for key in ("c", "tanh_c", "h"))
+        recurrent = self._zeros("recurrent", (n, 4 * hidden), dtype)  # the gates' input is x alone
+        self.ops.lstm_unit_forward(gates, c, tanh_c, h, view(x, (n, 4 * hidden)), recurrent,
+                                   view(c_prev, (n, hidden)), self.flat(cont))  # fmt: skip
+        return [view(c, (1, n, hidden)), view(h, (1, n, hidden))]
+
+    def backward(self, top_diffs, bottoms, tops):
+        c_prev, x, cont = bottoms
+        n, hidden = c_prev.shape[1], c_prev.shape[2]
+        view, dtype = self.backend.view, c_prev.dtype
+        d_gates = self.buffer("d_gates", (n, 4 * hidden), dtype)
+        dc_prev = self.buffer("dc_prev", (n, hidden), dtype)
+        no_next = self._zeros("no_next", (n, hidden), dtype)
+        cont = self.flat(cont)
+        self.ops.lstm_unit_backward(d_gates, dc_prev, self._buffers["gates"], self._buffers["tanh_c"],
+                                    view(c_prev, (n, hidden)), cont, view(top_diffs[1], (n, hidden)),
+                                    no_next, cont, view(top_diffs[0], (n, hidden)))  # fmt: skip
+        return [view(dc_prev, c_prev.shape), view(d_gates, x.shape), None]

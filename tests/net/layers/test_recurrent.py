@@ -244,3 +244,86 @@ def test_labels_that_do_not_fit_the_class_axis_are_named():
     net = MEMORY.replace("shape { dim: [1, 32] }", "shape { dim: [32, 2] }")
     with pytest.raises(ShapeError, match=r"64 labels \(32, 2\) for scores of shape \(1, 32, 2\).*axis 2"):
         infer_shapes(parse_net(net).layer, None, 32)
+
+
+def _unrolled_step(t: int) -> str:
+    """Timestep t of Caffe's unrolled LSTM (lstm_layer.cpp's FillUnrolledNet), as layers."""
+    return f"""
+layer {{ name: "h_conted_{t - 1}" type: "Scale" bottom: "h_{t - 1}" bottom: "cont_{t}" top: "h_conted_{t - 1}"
+        scale_param {{ axis: 0 }} }}
+layer {{ name: "transform_{t}" type: "InnerProduct" bottom: "h_conted_{t - 1}" top: "W_hc_h_{t - 1}"
+        param {{ name: "W_hc" }} inner_product_param {{ num_output: 12 bias_term: false axis: 2
+        weight_filler {{ type: "gaussian" std: 0.5 }} }} }}
+layer {{ name: "gate_input_{t}" type: "Eltwise" bottom: "W_hc_h_{t - 1}" bottom: "W_xc_x_{t}"
+        top: "gate_input_{t}" }}
+layer {{ name: "unit_{t}" type: "LSTMUnit" bottom: "c_{t - 1}" bottom: "gate_input_{t}" bottom: "cont_{t}"
+        top: "c_{t}" top: "h_{t}" }}
+"""
+
+
+UNROLLED = (
+    """
+layer { name: "in" type: "Input" top: "x" top: "cont" top: "h_0" top: "c_0" top: "target"
+        input_param { shape { dim: [3, 2, 2] } shape { dim: [3, 2] } shape { dim: [1, 2, 3] }
+                      shape { dim: [1, 2, 3] } shape { dim: [3, 2, 3] } } }
+layer { name: "x_transform" type: "InnerProduct" bottom: "x" top: "W_xc_x"
+        param { name: "W_xc" } param { name: "b_c" }
+        inner_product_param { num_output: 12 axis: 2 weight_filler { type: "gaussian" std: 0.5 }
+                              bias_filler { type: "gaussian" std: 0.5 } } }
+layer { name: "cont_slice" type: "Slice" bottom: "cont" top: "cont_1" top: "cont_2" top: "cont_3"
+        slice_param { axis: 0 } }
+layer { name: "x_slice" type: "Slice" bottom: "W_xc_x" top: "W_xc_x_1" top: "W_xc_x_2" top: "W_xc_x_3"
+        slice_param { axis: 0 } }
+"""
+    + "".join(_unrolled_step(t) for t in (1, 2, 3))
+    + """
+layer { name: "silence" type: "Silence" bottom: "c_3" }
+layer { name: "h_concat" type: "Concat" bottom: "h_1" bottom: "h_2" bottom: "h_3" top: "h"
+        concat_param { axis: 0 } }
+layer { name: "loss" type: "EuclideanLoss" bottom: "h" bottom: "target" top: "loss" }
+"""
+)
+
+FUSED = """
+layer { name: "in" type: "Input" top: "x" top: "cont" top: "target"
+        input_param { shape { dim: [3, 2, 2] } shape { dim: [3, 2] } shape { dim: [3, 2, 3] } } }
+layer { name: "lstm" type: "LSTM" bottom: "x" bottom: "cont" top: "h" recurrent_param { num_output: 3 } }
+layer { name: "loss" type: "EuclideanLoss" bottom: "h" bottom: "target" top: "loss" }
+"""
+
+
+def test_the_lstm_layer_is_caffes_unrolled_net_of_lstm_units():
+    """The same weights in Caffe's own unrolled net (InnerProduct, Scale, Eltwise, Slice, Concat and
+    LSTMUnit layers, W_hc shared by name across timesteps) and in the LSTM layer: the same h, loss
+    and gradients."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 2, 2))
+    cont = np.array([[0, 1], [1, 1], [1, 0]], np.float64)
+    target = rng.standard_normal((3, 2, 3))
+    unrolled = Net(parse_net(UNROLLED), "TEST", None, 2, seed=1, dtype=np.float64)
+    fused = Net(parse_net(FUSED), "TEST", None, 2, seed=1, dtype=np.float64)
+    weights = [unrolled.params.weights("x_transform", i) for i in (0, 1)] + [
+        unrolled.params.weights("transform_1")
+    ]
+    for i, w in enumerate(weights):
+        fused.params.weights("lstm", i)[...] = w
+    zeros = np.zeros((1, 2, 3))
+    a = unrolled.forward({"x": x, "cont": cont, "h_0": zeros, "c_0": zeros, "target": target}, train=True)
+    b = fused.forward({"x": x, "cont": cont, "target": target}, train=True)
+    np.testing.assert_allclose(b["h"], a["h"], rtol=1e-12, atol=1e-14)
+    unrolled.backward()
+    fused.backward()
+    grads = [unrolled.params.gradient("x_transform", i) for i in (0, 1)] + [
+        unrolled.params.gradient("transform_1")
+    ]
+    for i, g in enumerate(grads):  # transform_1's gradient holds every timestep's (shared W_hc)
+        np.testing.assert_allclose(fused.params.gradient("lstm", i), g, rtol=1e-10, atol=1e-14)
+
+
+def test_lstm_unit_gradients_match_finite_differences():
+    layer = make_layer('name: "u" type: "LSTMUnit"', [(1, 3, 2), (1, 3, 8), (1, 3)])
+    layer.propagate_down = [True, True, False]
+    c_prev, gates = RNG.standard_normal((1, 3, 2)), RNG.standard_normal((1, 3, 8))
+    check_gradients(layer, [c_prev, gates, np.array([[0.0, 1.0, 1.0]])], skip_bottoms=(2,))
+    with pytest.raises(ShapeError, match=r"the gates must be \(1, 3, 8\) and cont \(1, 3\)"):
+        SHAPE_RULES["LSTMUnit"](layer.spec, [(1, 3, 2), (1, 3, 6), (1, 3)])
