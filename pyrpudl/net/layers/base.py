@@ -61,13 +61,18 @@ class Layer:
         return current
 
     def ones(self, shape, dtype=np.float32):
-        """This layer's array of ones of ``shape``, filled when allocated (so a step replayed as a
-        CUDA graph, captured after the first, does not fill it again)."""
-        before = self._buffers.get("ones")
-        ones = self.buffer("ones", shape, dtype)
-        if ones is not before:
-            self.ops.fill(self.flat(ones), 1.0)
-        return ones
+        """This layer's array of ones of ``shape`` (see :meth:`filled`)."""
+        return self.filled("ones", shape, dtype, 1.0)
+
+    def filled(self, key: str, shape, dtype, value: float):
+        """This layer's array ``key`` of ``shape``, filled with ``value`` when allocated only (so a
+        step replayed as a CUDA graph, captured after the first, does not fill it again; a
+        recurrent layer's state, which later passes overwrite, starts at 0 this way)."""
+        before = self._buffers.get(key)
+        array = self.buffer(key, shape, dtype)
+        if array is not before:
+            self.ops.fill(self.flat(array), value)
+        return array
 
     def flat(self, array):
         """``array`` as one dimension (a view)."""

@@ -46,14 +46,6 @@ class _Recurrent(Layer):
             kept = self._slices[key] = (array, array[start:stop])
         return kept[1]
 
-    def _state(self, key: str, shape, dtype):
-        """A hidden state buffer (T + 1, N, H), zero when allocated: the state before the first batch."""
-        before = self._buffers.get(key)
-        state = self.buffer(key, shape, dtype)
-        if state is not before:
-            self.ops.fill(self.flat(state), 0.0)
-        return state
-
     def _carry(self, steps) -> None:
         """h_0 = h_T: the last batch's final state starts this one (Caffe's RecurrentLayer)."""
         last = self.flat(steps[-1])
@@ -134,8 +126,8 @@ class LSTM(_Recurrent):
         t, n = x.shape[:2]
         shape = (t + 1, n, self.hidden)
         x_gates = self._steps("x_gates", self._input_transform(bottoms), t)
-        h = self._state("h", shape, x.dtype)
-        c = self._state("c", shape, x.dtype)
+        h = self.filled("h", shape, x.dtype, 0.0)
+        c = self.filled("c", shape, x.dtype, 0.0)
         hs, cs = self._steps("h", h, t + 1), self._steps("c", c, t + 1)
         self._carry(hs)
         self._carry(cs)
@@ -187,7 +179,7 @@ class RNN(_Recurrent):
         x = bottoms[0]
         t, n = x.shape[:2]
         x_hidden = self._steps("x_hidden", self._input_transform(bottoms), t)
-        h = self._state("h", (t + 1, n, self.hidden), x.dtype)
+        h = self.filled("h", (t + 1, n, self.hidden), x.dtype, 0.0)
         hs = self._steps("h", h, t + 1)
         self._carry(hs)
         recurrent = self.buffer("recurrent", (n, self.hidden), x.dtype)
@@ -243,20 +235,13 @@ class LSTMUnit(Layer):
 
     type_name = "LSTMUnit"
 
-    def _zeros(self, key: str, shape, dtype):
-        before = self._buffers.get(key)
-        zeros = self.buffer(key, shape, dtype)
-        if zeros is not before:
-            self.ops.fill(self.flat(zeros), 0.0)
-        return zeros
-
     def forward(self, bottoms, train):
         c_prev, x, cont = bottoms
         n, hidden = c_prev.shape[1], c_prev.shape[2]
         view, dtype = self.backend.view, c_prev.dtype
         gates = self.buffer("gates", (n, 4 * hidden), dtype)
         c, tanh_c, h = (self.buffer(key, (n, hidden), dtype) for key in ("c", "tanh_c", "h"))
-        recurrent = self._zeros("recurrent", (n, 4 * hidden), dtype)  # the gates' input is x alone
+        recurrent = self.filled("recurrent", (n, 4 * hidden), dtype, 0.0)  # the gates' input is x alone
         self.ops.lstm_unit_forward(gates, c, tanh_c, h, view(x, (n, 4 * hidden)), recurrent,
                                    view(c_prev, (n, hidden)), self.flat(cont))  # fmt: skip
         return [view(c, (1, n, hidden)), view(h, (1, n, hidden))]
@@ -267,7 +252,7 @@ class LSTMUnit(Layer):
         view, dtype = self.backend.view, c_prev.dtype
         d_gates = self.buffer("d_gates", (n, 4 * hidden), dtype)
         dc_prev = self.buffer("dc_prev", (n, hidden), dtype)
-        no_next = self._zeros("no_next", (n, hidden), dtype)
+        no_next = self.filled("no_next", (n, hidden), dtype, 0.0)
         cont = self.flat(cont)
         self.ops.lstm_unit_backward(d_gates, dc_prev, self._buffers["gates"], self._buffers["tanh_c"],
                                     view(c_prev, (n, hidden)), cont, view(top_diffs[1], (n, hidden)),
