@@ -22,7 +22,7 @@ import numpy as np
 from pyrpudl.backend import Backend, get_backend
 from pyrpudl.errors import InputError
 from pyrpudl.net.fillers import fill
-from pyrpudl.net.shapes import NetShapes
+from pyrpudl.net.shapes import NetShapes, recurrent_static_input
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 _CONSTANT_1 = pb.FillerParameter(type="constant", value=1)
@@ -45,7 +45,7 @@ FILLERS = {
 def _recurrent_roles(layer: pb.LayerParameter) -> tuple[int, ...]:
     """RNN's and LSTM's parameters, each a weight (0) or a bias (1), in Caffe's order: W_x, b,
     [W_static], W_h, and RNN's W_ho, b_o."""
-    roles = (0, 1) + ((0,) if len(layer.bottom) > 2 else ()) + (0,)
+    roles = (0, 1) + ((0,) if recurrent_static_input(layer) else ()) + (0,)
     return roles + ((0, 1) if layer.type == "RNN" else ())
 
 

@@ -523,14 +523,24 @@ def _embed(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [(*bottoms[0], p.num_output)], params
 
 
+def recurrent_states(layer: pb.LayerParameter) -> int:
+    """How many hidden states an RNN (h) or LSTM (h, c) keeps: with ``expose_hidden`` each is a
+    bottom (its value before the first timestep) and a top (after the last), in that order."""
+    return 2 if layer.type == "LSTM" else 1
+
+
 def recurrent_static_input(layer: pb.LayerParameter) -> bool:
-    """Whether an RNN or LSTM has Caffe's third bottom, an input shared by every timestep."""
-    return len(layer.bottom) > 2
+    """Whether an RNN or LSTM has Caffe's third bottom, an input shared by every timestep (the
+    bottoms after it are the exposed hidden states)."""
+    exposed = recurrent_states(layer) if layer.recurrent_param.expose_hidden else 0
+    return len(layer.bottom) > 2 + exposed
 
 
 def _recurrent(layer: pb.LayerParameter, bottoms: list[Shape]):
     """Caffe's RNN and LSTM: x (T, N, ...) of T timesteps of N streams, cont (T, N) (0 where a
-    stream's sequence starts), and x_static (N, ...) optionally; top (T, N, num_output).
+    stream's sequence starts), and x_static (N, ...) optionally; top (T, N, num_output). With
+    ``expose_hidden``, the states before the first timestep are further bottoms and those after
+    the last further tops (h, and LSTM's c; each (1, N, H)).
     Parameters in Caffe's order: LSTM W_xc (4H, D), b_c (4H), [W_xc_static (4H, S)], W_hc (4H, H);
     RNN W_xh (H, D), b_h (H), [W_xh_static (H, S)], W_hh (H, H), W_ho (H, H), b_o (H)."""
     p, kind = layer.recurrent_param, layer.type
@@ -538,15 +548,14 @@ def _recurrent(layer: pb.LayerParameter, bottoms: list[Shape]):
         raise ShapeError(
             f"layer {layer.name!r} ({kind}) needs recurrent_param {{ num_output }} of at least 1"
         )
-    if p.expose_hidden:
+    states = recurrent_states(layer)
+    names = ("h_0", "c_0")[:states]
+    exposed = states if p.expose_hidden else 0
+    if len(bottoms) not in (2 + exposed, 3 + exposed):
+        given = f" and then the states {', '.join(names)} (1, N, H) (expose_hidden)" if exposed else ""
         raise ShapeError(
-            f"layer {layer.name!r} ({kind}): expose_hidden is not supported; the hidden state is carried "
-            "from one batch to the next inside the layer (cont = 0 starts a sequence afresh)"
-        )
-    if len(bottoms) not in (2, 3):
-        raise ShapeError(
-            f"layer {layer.name!r} ({kind}) needs two or three bottoms: x (T, N, ...), cont (T, N), "
-            f"and optionally x_static (N, ...); it has {len(bottoms)}"
+            f"layer {layer.name!r} ({kind}) needs bottoms x (T, N, ...), cont (T, N), optionally "
+            f"x_static (N, ...){given}; it has {len(bottoms)}"
         )
     x, cont = bottoms[0], bottoms[1]
     if len(x) < 2:
@@ -559,9 +568,13 @@ def _recurrent(layer: pb.LayerParameter, bottoms: list[Shape]):
             f"the shape (timesteps, streams) = {x[:2]} of its input {x}"
         )
     hidden = p.num_output
+    state = (1, x[1], hidden)
+    for name, shape in zip(names, bottoms[len(bottoms) - exposed :], strict=False):
+        if tuple(shape) != state:
+            raise ShapeError(f"layer {layer.name!r} ({kind}): its state {name} {shape} must be {state}")
     gates = 4 * hidden if kind == "LSTM" else hidden
     params = [(gates, math.prod(x[2:])), (gates,)]
-    if len(bottoms) == 3:
+    if len(bottoms) == 3 + exposed:
         static = bottoms[2]
         if not static or static[0] != x[1]:
             raise ShapeError(
@@ -572,7 +585,7 @@ def _recurrent(layer: pb.LayerParameter, bottoms: list[Shape]):
     params.append((gates, hidden))
     if kind == "RNN":
         params += [(hidden, hidden), (hidden,)]
-    return [(x[0], x[1], hidden)], params
+    return [(x[0], x[1], hidden)] + [state] * exposed, params
 
 
 def _lstm_unit(layer: pb.LayerParameter, bottoms: list[Shape]):

@@ -60,21 +60,27 @@ def test_rnn_cell_ops_match_the_cpu():
     assert_close(got_back.copy_to_host(), want_back)
 
 
-@pytest.mark.parametrize("kind", ["LSTM", "RNN"])
-@pytest.mark.parametrize("static", [False, True])
-def test_recurrent_layers_run_alike_on_both_backends(kind, static):
-    text = f'name: "r" type: "{kind}" bottom: "x" bottom: "cont" recurrent_param {{ num_output: 2 }}'
-    if static:
-        text += ' bottom: "s"'
+CASES = [("LSTM", False, False), ("LSTM", True, False), ("RNN", False, False), ("RNN", True, False),
+         ("LSTM", False, True)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "static", "exposed"), CASES, ids=["-".join(map(str, c)) for c in CASES])
+def test_recurrent_layers_run_alike_on_both_backends(kind, static, exposed):
+    text = f'name: "r" type: "{kind}" bottom: "x" bottom: "cont" recurrent_param {{ num_output: 2 '
+    text += "expose_hidden: true }" if exposed else "}"
+    states = (2 if kind == "LSTM" else 1) if exposed else 0
+    text += ' bottom: "s"' if static else ""
+    for name in ("h0", "c0")[:states]:
+        text += f' bottom: "{name}"'
     spec = text_format.Parse(text, pb.LayerParameter())
-    shapes = [(3, 2, 2), (3, 2)] + ([(2, 3)] if static else [])
+    shapes = [(3, 2, 2), (3, 2)] + ([(2, 3)] if static else []) + [(1, 2, 2)] * states
     _, param_shapes = SHAPE_RULES[kind](spec, shapes)
     rng = np.random.default_rng(1)
     weights = [0.5 * rng.standard_normal(s).astype(np.float32) for s in param_shapes]
     inputs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
     inputs[1] = np.array([[0, 1], [1, 1], [1, 0]], np.float32)
     second = [x.copy() for x in inputs]
-    second[1][:] = 1  # goes on from the first batch's state
+    second[1][:] = 1  # goes on from the first batch's state (or the exposed one given)
     dy = rng.standard_normal((3, 2, 2)).astype(np.float32)
     results = []
     for name in ("cpu", "cuda"):
@@ -82,14 +88,14 @@ def test_recurrent_layers_run_alike_on_both_backends(kind, static):
         params = [backend.to_device(w) for w in weights]
         grads = [backend.to_device(np.zeros_like(w)) for w in weights]
         layer = LAYER_TYPES[kind](spec, shapes, params, grads, backend)
-        layer.propagate_down = [True, False] + ([True] if static else [])
+        layer.propagate_down = [True, False] + ([True] if static else []) + [False] * states
         found = []
         for batch in (inputs, second):
             device = [backend.to_device(x) for x in batch]
-            top = layer.forward(device, train=True)[0]
-            diffs = layer.backward([backend.to_device(dy)], device, [top])
-            found += [top, *(d for d in diffs if d is not None), *grads]
-            found = [backend.to_host(a).copy() for a in found]
+            tops = layer.forward(device, train=True)
+            found += [backend.to_host(t).copy() for t in tops]
+            diffs = layer.backward([backend.to_device(dy)] + list(tops[1:]), device, tops)
+            found += [backend.to_host(a).copy() for a in (*(d for d in diffs if d is not None), *grads)]
         results.append(found)
     for on_cuda, on_cpu in zip(results[1], results[0], strict=True):
         assert_close(on_cuda, on_cpu)

@@ -154,3 +154,36 @@ def test_a_trained_lstm_predicts_through_a_deploy_net_of_two_inputs(tmp_path):
         extract_features(deployed, {"data": x, "cont": cont[:11]}, "prob")
     with pytest.raises(InputError, match=r"x\$cont holds rows of 7 values, but .* takes 8"):
         extract_features(deployed, {"data": x, "cont": cont[:, :7]}, "prob")
+
+
+STEP = """
+name: "remember_step"
+layer { name: "in" type: "Input" top: "data" top: "cont" top: "h_0" top: "c_0"
+        input_param { shape { dim: [1, 8, 1] } shape { dim: [1, 8] } shape { dim: [1, 8, 8] }
+                      shape { dim: [1, 8, 8] } } }
+layer { name: "lstm" type: "LSTM" bottom: "data" bottom: "cont" bottom: "h_0" bottom: "c_0"
+        top: "h" top: "h_T" top: "c_T" recurrent_param { num_output: 8 expose_hidden: true } }
+layer { name: "score" type: "InnerProduct" bottom: "h" top: "score"
+        inner_product_param { num_output: 2 axis: 2 } }
+layer { name: "prob" type: "Softmax" bottom: "score" top: "prob" softmax_param { axis: 2 } }
+"""
+
+
+def test_a_deploy_net_of_one_timestep_decodes_step_by_step_through_its_exposed_states(tmp_path):
+    """Caffe's way to run an LSTM one timestep at a time: expose_hidden, the states fed back."""
+    from pyrpudl.extract import extract_features
+    from pyrpudl.net.caffemodel import load_weights, save_weights
+
+    model = model_in(tmp_path)
+    trained = train(model, BATCH, 100, pb.SolverParameter(base_lr=0.5, lr_policy="fixed"), report=False).model
+    weights = save_weights(trained, tmp_path / "remember.caffemodel")
+    whole, _ = load_weights(create_model(DEPLOY), weights)
+    step, _ = load_weights(create_model(STEP), weights)
+    data = sequences(2 * LENGTH, seed=6)
+    x, cont = data["data"].astype(np.float32), data["cont"].astype(np.float32)
+    want = extract_features(whole, {"data": x, "cont": cont}, "prob")
+    h, c = np.zeros((1, STREAMS, 8), np.float32), np.zeros((1, STREAMS, 8), np.float32)
+    for t in range(len(x)):
+        feed = {"data": x[t : t + 1], "cont": cont[t : t + 1], "h_0": h, "c_0": c}
+        np.testing.assert_allclose(extract_features(step, feed, "prob")[0], want[t], rtol=1e-5, atol=1e-6)
+        h, c = extract_features(step, feed, "h_T"), extract_features(step, feed, "c_T")

@@ -17,6 +17,7 @@ c_t = cont_t f c_{t-1} + i g, h_t = o tanh(c_t). RNN: h_t = tanh(W_xh x_t + b_h 
 """
 
 from pyrpudl.net.layers.base import Layer, register
+from pyrpudl.net.shapes import recurrent_static_input
 
 
 class _Recurrent(Layer):
@@ -26,8 +27,12 @@ class _Recurrent(Layer):
         super().__init__(spec, bottom_shapes, params, grads, backend)
         self.hidden = spec.recurrent_param.num_output
         self.width = self.gates_per_unit * self.hidden
-        self.static = len(bottom_shapes) == 3
+        self.static = recurrent_static_input(spec)
         self.recurrent_index = 3 if self.static else 2  # W_hc / W_hh
+        # expose_hidden: the states before the first timestep are bottoms from this one on, and
+        # those after the last are tops (Caffe passes no gradient through either)
+        self.exposed = spec.recurrent_param.expose_hidden
+        self.first_state = 3 if self.static else 2
         self._slices: dict[str, tuple] = {}
 
     # -- views of timesteps, made once per buffer (a device array's slice costs microseconds) --
@@ -46,10 +51,21 @@ class _Recurrent(Layer):
             kept = self._slices[key] = (array, array[start:stop])
         return kept[1]
 
-    def _carry(self, steps) -> None:
-        """h_0 = h_T: the last batch's final state starts this one (Caffe's RecurrentLayer)."""
-        last = self.flat(steps[-1])
-        self.ops.axpby(self.flat(steps[0]), 1.0, last, 0.0, last)
+    def _start(self, bottoms, *states) -> None:
+        """Each state's timestep 0: the exposed bottom's value, else the last batch's final state
+        (h_0 = h_T, Caffe's RecurrentLayer carries it)."""
+        for k, steps in enumerate(states):
+            source = self.flat(bottoms[self.first_state + k] if self.exposed else steps[-1])
+            self.ops.axpby(self.flat(steps[0]), 1.0, source, 0.0, source)
+
+    def _tops(self, top, *states):
+        """The top, and with expose_hidden each state after the last timestep (1, N, H)."""
+        if not self.exposed:
+            return [top]
+        return [top, *(self.backend.view(steps[-1], (1, *steps[-1].shape)) for steps in states)]
+
+    def _no_state_gradients(self, gradients: list) -> list:
+        return gradients + [None] * (len(self.bottom_shapes) - len(gradients))
 
     # -- the input's transform and its gradients, shared by RNN and LSTM --
 
@@ -129,8 +145,7 @@ class LSTM(_Recurrent):
         h = self.filled("h", shape, x.dtype, 0.0)
         c = self.filled("c", shape, x.dtype, 0.0)
         hs, cs = self._steps("h", h, t + 1), self._steps("c", c, t + 1)
-        self._carry(hs)
-        self._carry(cs)
+        self._start(bottoms, hs, cs)
         gates = self._steps("gates", self.buffer("gates", (t, n, self.width), x.dtype), t)
         tanh_c = self._steps("tanh_c", self.buffer("tanh_c", (t, n, self.hidden), x.dtype), t)
         recurrent = self.buffer("recurrent", (n, self.width), x.dtype)
@@ -141,7 +156,7 @@ class LSTM(_Recurrent):
             self.ops.lstm_unit_forward(
                 gates[s], cs[s + 1], tanh_c[s], hs[s + 1], x_gates[s], recurrent, cs[s], cont[s]
             )
-        return [self._part("top", h, 1, t + 1)]
+        return self._tops(self._part("top", h, 1, t + 1), hs, cs)
 
     def backward(self, top_diffs, bottoms, tops):
         x = bottoms[0]
@@ -168,7 +183,8 @@ class LSTM(_Recurrent):
             )
             if s > 0:  # W_h^T d_s, which cont_s scales at timestep s - 1
                 self.ops.gemm(dh_next, d_gates[s], w_h, False, False, 1.0, 0.0)
-        return self._input_gradients(d_gates_all, self._part("h_previous", h, 0, t), bottoms)
+        gradients = self._input_gradients(d_gates_all, self._part("h_previous", h, 0, t), bottoms)
+        return self._no_state_gradients(gradients)
 
 
 @register
@@ -181,7 +197,7 @@ class RNN(_Recurrent):
         x_hidden = self._steps("x_hidden", self._input_transform(bottoms), t)
         h = self.filled("h", (t + 1, n, self.hidden), x.dtype, 0.0)
         hs = self._steps("h", h, t + 1)
-        self._carry(hs)
+        self._start(bottoms, hs)
         recurrent = self.buffer("recurrent", (n, self.hidden), x.dtype)
         cont = self._cont(bottoms[1], t)
         w_h = self.params[self.recurrent_index]
@@ -194,7 +210,7 @@ class RNN(_Recurrent):
         self.ops.gemm(out, h_rows, self.params[-2], False, True, 1.0, 0.0)
         self.ops.add_bias_columns(out, self.params[-1])
         self.ops.tanh_forward(self.flat(out), self.flat(out))
-        return [self.backend.view(out, (t, n, self.hidden))]
+        return self._tops(self.backend.view(out, (t, n, self.hidden)), hs)
 
     def backward(self, top_diffs, bottoms, tops):
         x = bottoms[0]
@@ -223,7 +239,8 @@ class RNN(_Recurrent):
             self.ops.rnn_unit_backward(d_hidden[s], hs[s + 1], d_h_tops[s], dh_next, cont_next)
             if s > 0:
                 gemm(dh_next, d_hidden[s], w_h, False, False, 1.0, 0.0)
-        return self._input_gradients(d_hidden_all, self._part("h_previous", h, 0, t), bottoms)
+        gradients = self._input_gradients(d_hidden_all, self._part("h_previous", h, 0, t), bottoms)
+        return self._no_state_gradients(gradients)
 
 
 @register

@@ -31,7 +31,9 @@
 #' timesteps of a batch: write them with `rpudlWriteHDF5(x, label, file, extra = list(cont =
 #' cont))`. Their scores per timestep go to `SoftmaxWithLoss` and `Accuracy` with `axis: 2`
 #' (`ignore_label: -1` for the timesteps that are not scored). The hidden state carries from one
-#' batch to the next, as in Caffe. Such a net is tested on its TEST files (`test.interval`).
+#' batch to the next, as in Caffe (with `expose_hidden: true`, the states are further bottoms and
+#' tops instead). Such a net is tested on its TEST files (`test.interval`); new sequences go
+#' through a deploy net whose Input gives `data` and `cont`, fed a named list (see [predict()]).
 #'
 #' A net fed by Caffe's `ImageData` layers reads the images they list (`image_data_param { source:
 #' "train.txt" root_folder: new_height: new_width: is_color: }`: a text file with a line per image,

@@ -167,16 +167,21 @@ def test_parameters_in_caffes_order_and_shapes_with_their_fillers(kind, static):
     ("param", "bottoms_", "message"),
     [
         ("num_output: 0", [(4, 3, 2), (4, 3)], "num_output"),
-        ("num_output: 2 expose_hidden: true", [(4, 3, 2), (4, 3)], "expose_hidden is not supported"),
+        ("num_output: 2 expose_hidden: true", [(4, 3, 2), (4, 3)], r"then the states h_0, c_0 \(1, N, H\)"),
+        (
+            "num_output: 2 expose_hidden: true",
+            [(4, 3, 2), (4, 3), (1, 3, 2), (1, 3, 3)],
+            r"state c_0 \(1, 3, 3\)",
+        ),
         ("num_output: 2", [(4, 3, 2), (3, 4)], r"cont \(3, 4\) must have the shape \(timesteps, streams\)"),
-        ("num_output: 2", [(4, 3, 2)], "needs two or three bottoms"),
+        ("num_output: 2", [(4, 3, 2)], "needs bottoms x"),
         ("num_output: 2", [(4,), (4,)], "at least 2 axes"),
         ("num_output: 2", [(4, 3, 2), (4, 3), (2, 6)], "one row per stream"),
     ],
 )
 def test_bad_recurrent_layers_say_what_is_wrong(param, bottoms_, message):
     spec = text_format.Parse(f'name: "r" type: "LSTM" recurrent_param {{ {param} }}', pb.LayerParameter())
-    spec.bottom.extend(["x", "cont", "s"][: len(bottoms_)])
+    spec.bottom.extend(["x", "cont", "a", "b"][: len(bottoms_)])
     with pytest.raises(ShapeError, match=message):
         SHAPE_RULES["LSTM"](spec, bottoms_)
 
@@ -327,3 +332,67 @@ def test_lstm_unit_gradients_match_finite_differences():
     check_gradients(layer, [c_prev, gates, np.array([[0.0, 1.0, 1.0]])], skip_bottoms=(2,))
     with pytest.raises(ShapeError, match=r"the gates must be \(1, 3, 8\) and cont \(1, 3\)"):
         SHAPE_RULES["LSTMUnit"](layer.spec, [(1, 3, 2), (1, 3, 6), (1, 3)])
+
+
+def exposed(kind, static=False):
+    text = (
+        f'name: "r" type: "{kind}" bottom: "x" bottom: "cont" recurrent_param {{ num_output: {H} '
+        "expose_hidden: true }"
+    )
+    states = 2 if kind == "LSTM" else 1
+    shapes = [(T, N, D), (T, N)] + ([(N, S)] if static else []) + [(1, N, H)] * states
+    layer = make_layer(
+        text
+        + (' bottom: "s"' if static else "")
+        + "".join(f' bottom: "{name}"' for name in ("h0", "c0")[:states]),
+        shapes,
+    )
+    for p in layer.params:
+        p *= 0.5
+    return layer, states
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "RNN"])
+@pytest.mark.parametrize("static", [False, True])
+def test_exposed_states_go_in_and_come_out(kind, static):
+    """expose_hidden: timestep 0 starts from the bottoms' states (not the last batch's), and the
+    states after the last timestep are tops; a batch split in two and chained by hand through
+    them gives the whole batch's outputs."""
+    layer, states = exposed(kind, static)
+    ones = np.ones((T, N))
+    zeros = [np.zeros((1, N, H))] * states
+    extra = [X_STATIC] if static else []
+    whole = [a.copy() for a in layer.forward([X, ones, *extra, *zeros], train=False)]
+    assert len(whole) == 1 + states and all(a.shape == (1, N, H) for a in whole[1:])
+    first = [a.copy() for a in layer.forward([X[:2], ones[:2], *extra, *zeros], train=False)]
+    second = layer.forward([X[2:], ones[2:], *extra, *first[1:]], train=False)
+    np.testing.assert_allclose(np.concatenate([first[0], second[0]]), whole[0], rtol=1e-12, atol=1e-14)
+    for after, want in zip(second[1:], whole[1:], strict=True):
+        np.testing.assert_allclose(after, want, rtol=1e-12, atol=1e-14)
+    if kind == "LSTM":  # h_T is the top's last timestep
+        np.testing.assert_allclose(whole[1][0], whole[0][-1], rtol=1e-15)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "RNN"])
+def test_with_exposed_states_the_gradients_match_finite_differences_from_any_start(kind):
+    """Given states (and cont 1 at timestep 0), each forward pass is the same function: the
+    gradients of x and of every parameter against finite differences; none flows into the states
+    or from the final ones (Caffe's)."""
+    layer, states = exposed(kind)
+    layer.propagate_down = [True, False] + [True] * states
+    start = [RNG.standard_normal((1, N, H)) for _ in range(states)]
+    x, ones = X.copy(), np.ones((T, N))
+    dy = RNG.standard_normal((T, N, H))
+
+    def objective():
+        return float((layer.forward([x, ones, *start], train=True)[0] * dy).sum())
+
+    tops = layer.forward([x, ones, *start], train=True)
+    grads = layer.backward([dy] + [RNG.standard_normal((1, N, H))] * states, [x, ones, *start], tops)
+    assert grads[1:] == [None] * (1 + states)
+    analytic = [g.copy() for g in layer.grads]
+    np.testing.assert_allclose(grads[0], central_differences(x.reshape(-1), objective).reshape(x.shape),
+                               rtol=1e-5, atol=1e-8)  # fmt: skip
+    for p, g in zip(layer.params, analytic, strict=True):
+        np.testing.assert_allclose(g, central_differences(p.reshape(-1), objective).reshape(p.shape),
+                                   rtol=1e-5, atol=1e-8)  # fmt: skip
