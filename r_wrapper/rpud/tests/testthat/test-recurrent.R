@@ -67,6 +67,25 @@ test_that("an LSTM learns to remember from HDF5 sequences with their cont indica
   expect_error(rpudlExtractFeatures(deployed, x, "prob"), "several inputs \\(data, cont\\)",
                class = "rpud_input_error")
   expect_error(rpudlExtractFeatures(deployed, list(x, cont), "prob"), "needs a name for each array")
+
+  # one timestep at a time: expose_hidden, the states fed back from R
+  step <- file.path(dir, "step.prototxt")
+  writeLines(c(
+    'layer { name: "in" type: "Input" top: "data" top: "cont" top: "h_0" top: "c_0"',
+    '        input_param { shape { dim: [1, 8, 1] } shape { dim: [1, 8] } shape { dim: [1, 8, 8] }',
+    '                      shape { dim: [1, 8, 8] } } }',
+    'layer { name: "lstm" type: "LSTM" bottom: "data" bottom: "cont" bottom: "h_0" bottom: "c_0"',
+    '        top: "h" top: "h_T" top: "c_T" recurrent_param { num_output: 8 expose_hidden: true } }',
+    'layer { name: "score" type: "InnerProduct" bottom: "h" top: "score" inner_product_param { num_output: 2 axis: 2 } }',
+    'layer { name: "prob" type: "Softmax" bottom: "score" top: "prob" softmax_param { axis: 2 } }'), step)
+  stepper <- suppressMessages(rpudl(step, weights = weights))
+  h <- c <- array(0, c(1, 8, 8))
+  for (t in 1:12) {
+    feed <- list(data = x[t, , , drop = FALSE], cont = cont[t, , drop = FALSE], h_0 = h, c_0 = c)
+    expect_equal(rpudlExtractFeatures(stepper, feed, "prob")[1, , ], prob[t, , ], tolerance = 1e-5)
+    h <- rpudlExtractFeatures(stepper, feed, "h_T")
+    c <- rpudlExtractFeatures(stepper, feed, "c_T")
+  }
 })
 
 test_that("rpudlWriteHDF5's further datasets must be named and complete", {
