@@ -38,7 +38,8 @@ def _model(args: argparse.Namespace):
 
 def _train(args: argparse.Namespace) -> int:
     """Train a prototxt model on a data source, save it, report test accuracy on a sample (a net
-    without classes, such as an autoencoder: its test cost)."""
+    that does not predict one class per example, such as an autoencoder, a segmentation or a
+    recurrent net: its TEST net's outputs, cost and accuracy if it has one)."""
     import numpy as np
 
     from pyrpudl.backend import get_backend
@@ -70,7 +71,8 @@ def _train(args: argparse.Namespace) -> int:
     if args.output:
         print(f"saved {save_model(outcome.model, args.output)}")
     count = min(args.test, len(source.test_images))
-    if count and class_scores(model.spec) is None:  # an autoencoder: the TEST net's losses
+    per_example = class_scores(model.spec) is not None and not source.label_maps and not source.train_side
+    if count and not per_example:  # the TEST net's own outputs
         batch = batch_size(outcome.model.data_layer("TEST")) or 100
         tested = pb.SolverParameter(test_iter=[-(-count // batch)])
         evaluator = Evaluator.for_run(

@@ -121,3 +121,35 @@ def test_train_reads_the_files_of_an_hdf5_data_net_without_a_data_source(tmp_pat
     out = capsys.readouterr().out
     accuracy = float(out.split("test accuracy on the first 40 test examples: ")[1].split()[0])
     assert accuracy >= 0.9
+
+
+def test_train_reports_a_recurrent_nets_test_outputs(tmp_path, capsys):
+    """An LSTM on HDF5 sequences (a third top, cont; per-timestep labels): predict() has no new
+    examples' cont, so the report is the TEST net's cost and accuracy."""
+    import pytest
+
+    pytest.importorskip("h5py")
+    from pyrpudl.data.hdf5_data import write_hdf5
+    from tests.net.test_recurrent_training import NET, sequences
+
+    write_hdf5(tmp_path / "train.h5", sequences(240, seed=0))
+    write_hdf5(tmp_path / "test.h5", sequences(60, seed=1))
+    (tmp_path / "net.prototxt").write_text(NET)
+    args = ["train", str(tmp_path / "net.prototxt"), "--iterations", "300", "--batch", "6"]
+    assert cli.main(args + ["--learning-rate", "0.5", "--display", "100"]) == 0
+    out = capsys.readouterr().out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("testing @iter 300, cost") and "on 60 test rows" in last
+
+
+def test_train_reports_a_segmentations_test_outputs(tmp_path, capsys):
+    """Label maps: no class per example to predict, so the TEST net's cost and pixel accuracy."""
+    import pytest
+
+    pytest.importorskip("h5py")
+    from tests.data.hdf5_files import write_label_maps
+
+    args = ["train", str(write_label_maps(tmp_path)), "--iterations", "20", "--batch", "4"]
+    assert cli.main(args + ["--learning-rate", "0.5", "--display", "10"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("testing @iter 20, cost") and "accuracy" in last
