@@ -1,6 +1,7 @@
 """Speed on a GPU: the row-by-row LSTM (`benchmarks/nets/lstm_rows_fashion.prototxt`: 128 units,
 28 timesteps of 28 values, 100 streams, scores at every timestep, the loss at the last) trained by
-pyrpudl's CUDA backend against PyTorch's `nn.LSTM` (cuDNN), same GPU, same run.
+pyrpudl's CUDA backend against PyTorch's `nn.LSTM` (cuDNN; torch_nets.RowReader), same GPU, same
+run.
 
     python benchmarks/lstm_gpu.py [iterations] [device]
 
@@ -21,6 +22,8 @@ from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from torch_nets import RowReader  # noqa: E402 (beside this script)
 
 from pyrpudl.backend import get_backend  # noqa: E402
 from pyrpudl.data import DataSource  # noqa: E402
@@ -65,23 +68,14 @@ def ours(x, labels, cont) -> tuple[float, float]:
     return time.perf_counter() - started, (backend.launches - launches) / ITERATIONS
 
 
-class RowReader(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lstm = nn.LSTM(INPUTS, HIDDEN)  # time-major, Caffe's gates; cuDNN on a GPU
-        self.score = nn.Linear(HIDDEN, CLASSES)
-
-    def forward(self, x):
-        return self.score(self.lstm(x)[0])
-
-
 def theirs(x, labels) -> float:
     device = torch.device(DEVICE)
     torch.manual_seed(0)
-    module = RowReader().to(device)
+    module = RowReader(INPUTS, HIDDEN, CLASSES).to(device)
     data = torch.from_numpy(x).to(device)
     targets = torch.from_numpy(labels).long().to(device)
-    optimizer = torch.optim.SGD(module.parameters(), lr=0.01, momentum=0.9, weight_decay=0.0005)
+    learned = [p for p in module.parameters() if p.requires_grad]
+    optimizer = torch.optim.SGD(learned, lr=0.01, momentum=0.9, weight_decay=0.0005)
     loss = nn.CrossEntropyLoss(ignore_index=-1)
 
     def run(iterations: int) -> None:

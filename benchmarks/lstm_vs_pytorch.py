@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from in_turns import net_sgd_step, print_against_torch  # noqa: E402 (beside this script)
 from torch import nn  # noqa: E402
+from torch_nets import RowReader  # noqa: E402
 
 from pyrpudl.net import parse_net  # noqa: E402
 from pyrpudl.net.net import Net  # noqa: E402
@@ -49,21 +50,9 @@ def pyrpudl_step():
     return net_sgd_step(net, {"data": x, "label": labels, "cont": cont})
 
 
-class RowReader(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lstm = nn.LSTM(INPUTS, HIDDEN)  # time-major, as Caffe's
-        self.lstm.bias_hh_l0.data.zero_()
-        self.lstm.bias_hh_l0.requires_grad_(False)
-        self.score = nn.Linear(HIDDEN, CLASSES)
-
-    def forward(self, x):
-        return self.score(self.lstm(x)[0])  # scores at every timestep, as the prototxt's
-
-
 def torch_step():
     torch.manual_seed(0)
-    module = RowReader()
+    module = RowReader(INPUTS, HIDDEN, CLASSES)
     x, labels, _ = batch()
     inputs, targets = torch.from_numpy(x), torch.from_numpy(labels).long().reshape(-1)
     optimizer = torch.optim.SGD(
