@@ -26,7 +26,7 @@ from pyrpudl.net.layers.softmax_loss import softmax
 from pyrpudl.net.net import Net
 from pyrpudl.net.param_buffer import ParamBuffer
 from pyrpudl.net.prototxt import prototxt_folder
-from pyrpudl.net.shapes import class_axis
+from pyrpudl.net.shapes import RECURRENT_TYPES, class_axis
 from pyrpudl.net.state import (
     DATA_TYPES,
     FILE_DATA_TYPES,
@@ -209,8 +209,6 @@ def _check_rows(model: Model, x) -> np.ndarray:
     return x
 
 
-RECURRENT_TYPES = ("RNN", "LSTM")  # layers whose state runs on from one forward pass to the next
-
 # Caffe's losses over class scores and labels -> whether the blob they read holds probabilities
 # already (MultinomialLogisticLoss follows its own Softmax layer)
 CLASSIFIER_LOSSES = {
@@ -319,14 +317,8 @@ class Scorer:
         return self._net(count)[0].shapes.blobs
 
     def _need_no_sides(self) -> None:
-        """Raises InputError when the net needs more than the examples: HDF5Data's further tops,
-        which new examples lack, or a deploy net's further inputs, which ``x`` must name."""
-        if self.io is not None and self.io.others:
-            names = ", ".join(name for name, _ in self.io.inputs)
-            raise InputError(
-                f"the deploy net has several inputs ({names}): give x as a list of arrays by those names, "
-                "as many rows in each"
-            )
+        """Raises InputError when the net needs HDF5Data's further tops, which new examples lack
+        (a deploy net's several inputs come named in ``x``: check_images asks for them)."""
         if self.side_tops:
             names = ", ".join(map(repr, self.side_tops))
             raise InputError(
@@ -347,8 +339,9 @@ class Scorer:
             x, given = x[self.data_top], {name: x[name] for name, _ in self.io.others}
         elif sides is None:
             self._need_no_sides()
-        for start in range(0, len(x), self.chunk or max(len(x), 1)):
-            part = self._prepare(x[start : start + (self.chunk or len(x))])
+        step = self.chunk or max(len(x), 1)  # 0: all rows at once
+        for start in range(0, len(x), step):
+            part = self._prepare(x[start : start + step])
             count = len(part)
             net, placeholder = self._net(count)
             feed = {self.data_top: backend.to_device(part)}

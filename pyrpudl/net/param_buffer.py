@@ -22,7 +22,7 @@ import numpy as np
 from pyrpudl.backend import Backend, get_backend
 from pyrpudl.errors import InputError
 from pyrpudl.net.fillers import fill
-from pyrpudl.net.shapes import NetShapes, recurrent_static_input
+from pyrpudl.net.shapes import RECURRENT_TYPES, NetShapes, recurrent_static_input
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
 _CONSTANT_1 = pb.FillerParameter(type="constant", value=1)
@@ -51,7 +51,7 @@ def _recurrent_roles(layer: pb.LayerParameter) -> tuple[int, ...]:
 
 def _filler(layer: pb.LayerParameter, index: int) -> pb.FillerParameter | None:
     """The filler of parameter ``index`` (0: weights, 1: bias) of ``layer``; None: constant 0."""
-    if layer.type in ("RNN", "LSTM"):  # one weight filler and one bias filler for all
+    if layer.type in RECURRENT_TYPES:  # one weight filler and one bias filler for all
         fillers, name = (
             layer.recurrent_param,
             ("weight_filler", "bias_filler")[_recurrent_roles(layer)[index]],

@@ -303,15 +303,20 @@ def _image(layer, shape: Shape) -> Shape:
     return shape
 
 
+def _axis(layer: pb.LayerParameter, axis: int, shape: Shape) -> int:
+    """``axis`` (negative: from the end) of ``shape``, checked."""
+    if not -len(shape) <= axis < len(shape):
+        raise ShapeError(f"layer {layer.name!r} ({layer.type}): axis {axis} is outside {list(shape)}")
+    return axis % len(shape)
+
+
 def class_axis(layer, shape: Shape) -> int:
     """The axis of a classifier's classes: ``softmax_param.axis`` for SoftmaxWithLoss,
     ``accuracy_param.axis`` for Accuracy (Caffe's; -1 is the last), else 1."""
     axis = {"SoftmaxWithLoss": layer.softmax_param.axis, "Accuracy": layer.accuracy_param.axis}.get(
         layer.type, 1
     )
-    if not -len(shape) <= axis < len(shape):
-        raise ShapeError(f"layer {layer.name!r}: axis {axis} is outside its scores of shape {shape}")
-    return axis % len(shape)
+    return _axis(layer, axis, shape)
 
 
 def _check_labels(layer, bottoms: list[Shape]) -> None:
@@ -491,13 +496,6 @@ def _crop(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [(*bottoms[0][:axis], *bottoms[1][axis:])], []
 
 
-def _axis(layer: pb.LayerParameter, axis: int, shape: Shape) -> int:
-    """``axis`` (negative: from the end) of ``shape``, checked."""
-    if not -len(shape) <= axis < len(shape):
-        raise ShapeError(f"layer {layer.name!r} ({layer.type}): axis {axis} is outside {list(shape)}")
-    return axis % len(shape)
-
-
 def _reduction(layer: pb.LayerParameter, bottoms: list[Shape]):
     """Caffe's Reduction: the axes before ``axis`` (none: one value)."""
     return [bottoms[0][: _axis(layer, layer.reduction_param.axis, bottoms[0])]], []
@@ -521,6 +519,9 @@ def _embed(layer: pb.LayerParameter, bottoms: list[Shape]):
         )
     params = [(p.input_dim, p.num_output)] + ([(p.num_output,)] if p.bias_term else [])
     return [(*bottoms[0], p.num_output)], params
+
+
+RECURRENT_TYPES = ("RNN", "LSTM")  # layers whose state runs on from one forward pass to the next
 
 
 def recurrent_states(layer: pb.LayerParameter) -> int:
