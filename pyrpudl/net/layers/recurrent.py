@@ -170,16 +170,24 @@ class LSTM(_Recurrent):
         d_top = self._steps("d_top", self.backend.view(top_diffs[0], (t, n, self.hidden)), t)
         d_gates_all = self.buffer("d_gates", (t, n, self.width), dtype)
         d_gates = self._steps("d_gates", d_gates_all, t)
+        zeros = self.filled("zeros", (n, self.hidden), dtype, 0.0)  # no gradient from beyond the batch
         dh_next = self.buffer("dh_next", (n, self.hidden), dtype)
         dc = (self.buffer("dc_a", (n, self.hidden), dtype), self.buffer("dc_b", (n, self.hidden), dtype))
-        self.ops.fill(self.flat(dh_next), 0.0)  # no gradient from beyond the batch
-        self.ops.fill(self.flat(dc[0]), 0.0)
         w_h = self.params[self.recurrent_index]
         for k, s in enumerate(range(t - 1, -1, -1)):
-            dc_in, dc_out = dc[k % 2], dc[(k + 1) % 2]
-            cont_next = cont[min(s + 1, t - 1)]  # (dh_next is 0 at the last timestep)
+            dh_in, dc_in = (zeros, zeros) if k == 0 else (dh_next, dc[k % 2])
+            cont_next = cont[min(s + 1, t - 1)]  # (at the last timestep it scales the zeros)
             self.ops.lstm_unit_backward(
-                d_gates[s], dc_out, gates[s], tanh_c[s], cs[s], cont[s], d_top[s], dh_next, cont_next, dc_in
+                d_gates[s],
+                dc[(k + 1) % 2],
+                gates[s],
+                tanh_c[s],
+                cs[s],
+                cont[s],
+                d_top[s],
+                dh_in,
+                cont_next,
+                dc_in,
             )
             if s > 0:  # W_h^T d_s, which cont_s scales at timestep s - 1
                 self.ops.gemm(dh_next, d_gates[s], w_h, False, False, 1.0, 0.0)
@@ -231,12 +239,13 @@ class RNN(_Recurrent):
         d_h_tops = self._steps("d_h_top", d_h_top, t)
         d_hidden_all = self.buffer("d_hidden", (t, n, self.hidden), dtype)
         d_hidden = self._steps("d_hidden", d_hidden_all, t)
+        zeros = self.filled("zeros", (n, self.hidden), dtype, 0.0)  # no gradient from beyond the batch
         dh_next = self.buffer("dh_next", (n, self.hidden), dtype)
-        self.ops.fill(self.flat(dh_next), 0.0)
         w_h = self.params[self.recurrent_index]
         for s in range(t - 1, -1, -1):
+            dh_in = zeros if s == t - 1 else dh_next
             cont_next = cont[min(s + 1, t - 1)]
-            self.ops.rnn_unit_backward(d_hidden[s], hs[s + 1], d_h_tops[s], dh_next, cont_next)
+            self.ops.rnn_unit_backward(d_hidden[s], hs[s + 1], d_h_tops[s], dh_in, cont_next)
             if s > 0:
                 gemm(dh_next, d_hidden[s], w_h, False, False, 1.0, 0.0)
         gradients = self._input_gradients(d_hidden_all, self._part("h_previous", h, 0, t), bottoms)
@@ -269,9 +278,9 @@ class LSTMUnit(Layer):
         view, dtype = self.backend.view, c_prev.dtype
         d_gates = self.buffer("d_gates", (n, 4 * hidden), dtype)
         dc_prev = self.buffer("dc_prev", (n, hidden), dtype)
-        no_next = self.filled("no_next", (n, hidden), dtype, 0.0)
+        zeros = self.filled("zeros", (n, hidden), dtype, 0.0)  # no next timestep
         cont = self.flat(cont)
         self.ops.lstm_unit_backward(d_gates, dc_prev, self._buffers["gates"], self._buffers["tanh_c"],
                                     view(c_prev, (n, hidden)), cont, view(top_diffs[1], (n, hidden)),
-                                    no_next, cont, view(top_diffs[0], (n, hidden)))  # fmt: skip
+                                    zeros, cont, view(top_diffs[0], (n, hidden)))  # fmt: skip
         return [view(dc_prev, c_prev.shape), view(d_gates, x.shape), None]
