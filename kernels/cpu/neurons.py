@@ -1,5 +1,5 @@
 """Caffe's neuron layers with one formula each, forward and backward, over flat vectors: ELU,
-AbsVal, BNLL, Power, Exp, Log and Threshold. ``op`` picks the formula (the codes below); ``a``,
+AbsVal, BNLL, Power, Exp, Log, Threshold, Clip and Swish. ``op`` picks the formula (the codes below); ``a``,
 ``b``, ``c`` are its settings, worked out by the layer (pyrpudl/net/layers/neurons.py):
 
 - ELU (a = alpha): y = x > 0 ? x : a·(exp(x) − 1); dx = dy where x > 0, else dy·(y + a).
@@ -10,13 +10,16 @@ AbsVal, BNLL, Power, Exp, Log and Threshold. ``op`` picks the formula (the codes
 - Log (a = scale, b = shift, c = 1 / ln(base)): y = c·log(b + a·x); dx = dy·a·c / (b + a·x).
 - Threshold (a = threshold): y = x > a ? 1 : 0; dx = 0 (Caffe has no backward; its derivative is 0
   wherever it exists).
+- Clip (a = min, b = max): y = min(max(x, a), b); dx = dy where a <= x <= b (Caffe's, bounds
+  included), else 0. A NaN stays NaN (Caffe's std::max/min make it min), so training stops at it.
+- Swish (a = beta): y = x·s, s = sigmoid(a·x); dx = dy·(a·y + s·(1 − a·y)).
 """
 
 import math
 
 import numba
 
-from ..neuron_codes import ABSVAL, BNLL, BNLL_THRESHOLD, ELU, EXP, LOG, POWER
+from ..neuron_codes import ABSVAL, BNLL, BNLL_THRESHOLD, CLIP, ELU, EXP, LOG, POWER, SWISH
 
 
 @numba.njit(cache=True)
@@ -34,6 +37,10 @@ def neuron_value(op, v, a, b, c, one):
         return b * math.exp(a * v)
     if op == LOG:
         return c * math.log(b + a * v)
+    if op == CLIP:
+        return a if v < a else (b if v > b else v)
+    if op == SWISH:
+        return v / (one + math.exp(-a * v))
     return one if v > a else one - one  # THRESHOLD
 
 
@@ -55,6 +62,11 @@ def neuron_gradient(op, g, v, y, a, b, c, one):
         return g * y * a
     if op == LOG:
         return g * a * c / (b + a * v)
+    if op == CLIP:
+        return g if a <= v <= b else zero
+    if op == SWISH:
+        s = one / (one + math.exp(-a * v))
+        return g * (a * y + s * (one - a * y))
     return zero  # THRESHOLD
 
 

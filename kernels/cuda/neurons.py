@@ -7,7 +7,7 @@ import math
 import numpy as np
 from numba import cuda
 
-from ..neuron_codes import ABSVAL, BNLL, BNLL_THRESHOLD, ELU, EXP, LOG, POWER
+from ..neuron_codes import ABSVAL, BNLL, BNLL_THRESHOLD, CLIP, ELU, EXP, LOG, POWER, SWISH
 from .grid import THREADS
 from .grid import blocks as _blocks
 
@@ -29,6 +29,10 @@ def _value(op, v, a, b, c):
         return b * math.exp(a * v)
     if op == LOG:
         return c * math.log(b + a * v)
+    if op == CLIP:
+        return a if v < a else (b if v > b else v)
+    if op == SWISH:
+        return v / (one + math.exp(-a * v))
     return one if v > a else np.float32(0.0)  # THRESHOLD
 
 
@@ -49,6 +53,12 @@ def _gradient(op, g, v, y, a, b, c):
         return g * y * a
     if op == LOG:
         return g * a * c / (b + a * v)
+    if op == CLIP:
+        return g if a <= v <= b else zero
+    if op == SWISH:
+        one = np.float32(1.0)
+        s = one / (one + math.exp(-a * v))
+        return g * (a * y + s * (one - a * y))
     return zero  # THRESHOLD
 
 

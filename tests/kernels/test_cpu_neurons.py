@@ -28,6 +28,10 @@ CASES = [  # (op, settings, x, y(x), dy/dx(x, y))
     # base 10, scale 2, shift 1: y = log10(1 + 2 x)
     (op.LOG, (2.0, 1.0, 1 / np.log(10)), POSITIVE, lambda x: np.log10(1 + 2 * x),
      lambda x, y: 2 / ((1 + 2 * x) * np.log(10))),
+    (op.CLIP, (-0.5, 2.0, 0), X, lambda x: np.clip(x, -0.5, 2.0), lambda x, y: (x >= -0.5) & (x <= 2.0)),
+    # Caffe's Swish: y = x sigmoid(beta x), dy/dx = beta y + sigmoid(beta x) (1 - beta y)
+    (op.SWISH, (1.5, 0, 0), X, lambda x: x / (1 + np.exp(-1.5 * x)),
+     lambda x, y: 1.5 * y + (1 - 1.5 * y) / (1 + np.exp(-1.5 * x))),
     (op.THRESHOLD, (0.25, 0, 0), X, lambda x: (x > 0.25).astype(np.float32), lambda x, y: np.zeros_like(x)),
 ]  # fmt: skip
 

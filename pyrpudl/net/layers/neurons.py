@@ -1,5 +1,5 @@
-"""Caffe's neuron layers with one formula each: ELU, AbsVal, BNLL, Power, Exp, Log, Threshold
-(the formulas: kernels/cpu/neurons.py). Each works out its op's three settings from its parameters,
+"""Caffe's neuron layers with one formula each: ELU, AbsVal, BNLL, Power, Exp, Log, Threshold,
+Clip, Swish (the formulas: kernels/cpu/neurons.py). Each works out its op's three settings from its parameters,
 as Caffe's layer does at setup."""
 
 import math
@@ -97,3 +97,24 @@ class Threshold(_Neuron):
 
     def work_out(self, spec):
         return spec.threshold_param.threshold, 0.0, 0.0
+
+
+@register
+class Clip(_Neuron):
+    type_name, op = "Clip", codes.CLIP
+
+    def work_out(self, spec):
+        p = spec.clip_param
+        if not (p.HasField("min") and p.HasField("max")):
+            raise InputError(f"layer {spec.name!r} (Clip): clip_param needs both min and max, as in Caffe")
+        if p.min > p.max:
+            raise InputError(f"layer {spec.name!r} (Clip): min {p.min:g} is above max {p.max:g}")
+        return p.min, p.max, 0.0
+
+
+@register
+class Swish(_Neuron):
+    type_name, op = "Swish", codes.SWISH
+
+    def work_out(self, spec):
+        return spec.swish_param.beta, 0.0, 0.0

@@ -1,4 +1,4 @@
-"""Caffe's neuron layers (ELU, AbsVal, BNLL, Power, Exp, Log, Threshold) and the shape layers
+"""Caffe's neuron layers (ELU, AbsVal, BNLL, Power, Exp, Log, Threshold, Clip, Swish) and the shape layers
 Reshape, Split and Silence: gradients by finite differences, settings worked out as Caffe's, nets
 with them train, and bad settings are named."""
 
@@ -33,6 +33,9 @@ def away_from_kinks(shape, seed=3):
         ('type: "Exp" exp_param { base: 2 scale: 0.5 shift: 1 }', away_from_kinks(SHAPE)),
         ('type: "Log" log_param { base: 10 scale: 0.5 shift: 3 }', away_from_kinks(SHAPE)),
         ('type: "Threshold" threshold_param { threshold: 0.2 }', away_from_kinks(SHAPE)),
+        ('type: "Clip" clip_param { min: -0.75 max: 0.5 }', away_from_kinks(SHAPE)),
+        ('type: "Swish"', away_from_kinks(SHAPE)),
+        ('type: "Swish" swish_param { beta: 2.5 }', away_from_kinks(SHAPE)),
     ],
 )
 def test_neuron_gradients(text, x):
@@ -50,6 +53,34 @@ def test_a_base_that_is_not_positive_is_refused():
     for kind in ("exp", "log"):
         with pytest.raises(InputError, match="base -2 must be positive .*or -1"):
             make_layer(f'name: "b" type: "{kind.title()}" {kind}_param {{ base: -2 }}', [SHAPE])
+
+
+def test_clip_bounds_its_values_and_passes_gradients_only_inside_them():
+    x = np.array([-2.0, -0.5, 0.0, 0.3, 1.0, 4.0]).reshape(1, 6)
+    clip = make_layer('name: "c" type: "Clip" clip_param { min: -0.5 max: 1 }', [x.shape])
+    np.testing.assert_array_equal(clip.forward([x], True)[0], [[-0.5, -0.5, 0.0, 0.3, 1.0, 1.0]])
+    # Caffe's: the bounds themselves pass the gradient
+    dx = clip.backward([np.ones_like(x)], [x], clip.forward([x], True))[0]
+    np.testing.assert_array_equal(dx, [[0, 1, 1, 1, 1, 0]])
+
+
+def test_swish_with_beta_1_is_x_times_its_sigmoid():
+    x = np.linspace(-6, 6, 13).reshape(1, 13)
+    swish = make_layer('name: "s" type: "Swish"', [x.shape])
+    np.testing.assert_allclose(swish.forward([x], True)[0], x / (1 + np.exp(-x)), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        ("", "needs both min and max"),
+        ("clip_param { min: 1 }", "needs both"),
+        ("clip_param { min: 2 max: 1 }", "min 2 is above max 1"),
+    ],
+)
+def test_a_clip_without_sound_bounds_is_refused(param, message):
+    with pytest.raises(InputError, match=message):
+        make_layer(f'name: "c" type: "Clip" {param}', [SHAPE])
 
 
 def test_reshape_gradients_and_caffes_0_and_minus_1():
@@ -96,7 +127,11 @@ def test_a_split_and_a_silence_change_nothing_in_training(model):
     assert np.array_equal(runs[0].params.data, runs[1].params.data)
 
 
-def test_lenet_with_elu_trains(model):
-    net = create_model(LENET.read_text().replace('type: "ReLU"', 'type: "ELU"'), model.source, seed=1)
+@pytest.mark.parametrize(
+    "unit", ['type: "ELU"', 'type: "Swish"', 'type: "Clip" clip_param { min: 0 max: 6 }']
+)
+def test_lenet_with_other_units_trains(model, unit):
+    net = create_model(LENET.read_text().replace('type: "ReLU"', unit), model.source, seed=1)
+    assert unit.split()[1].strip('"') in {layer.type for layer in net.spec.layer}
     trained = train(net, batch=4, iterations=3, solver=sgd(), report=False).model
     assert np.isfinite(trained.cost_log).all() and not np.array_equal(trained.params.data, net.params.data)
