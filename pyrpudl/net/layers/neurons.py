@@ -1,6 +1,6 @@
 """Caffe's neuron layers with one formula each: ELU, AbsVal, BNLL, Power, Exp, Log, Threshold,
-Clip, Swish (the formulas: kernels/cpu/neurons.py). Each works out its op's three settings from its parameters,
-as Caffe's layer does at setup."""
+Clip, Swish (the formulas: kernels/cpu/neurons.py). Each works out its op's three settings from
+its parameters, as Caffe's layer does at setup."""
 
 import math
 
