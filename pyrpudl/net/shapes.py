@@ -521,6 +521,84 @@ def _embed(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [(*bottoms[0], p.num_output)], params
 
 
+def _parameter(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """Caffe's Parameter: no bottom, one learned blob of parameter_param.shape as its top."""
+    shape = tuple(layer.parameter_param.shape.dim)
+    if bottoms or not shape or min(shape) < 1:
+        raise ShapeError(
+            f"layer {layer.name!r} (Parameter) takes no bottom and needs parameter_param {{ shape {{ dim: "
+            f"... }} }} of sizes of at least 1; got {len(bottoms)} bottoms and shape {list(shape)}"
+        )
+    return [shape], [shape]
+
+
+def _batch_reindex(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """Caffe's BatchReindex: top[i] = data[permut[i]], permut a vector of indices of data's rows."""
+    if len(bottoms) != 2 or len(bottoms[1]) != 1:
+        raise ShapeError(
+            f"layer {layer.name!r} (BatchReindex) takes two bottoms, the data and a vector of row indices "
+            f"(its permut); got {[list(b) for b in bottoms]}"
+        )
+    return [(bottoms[1][0], *bottoms[0][1:])], []
+
+
+def spp_levels(layer: pb.LayerParameter, height: int, width: int) -> list[pb.LayerParameter]:
+    """The Pooling layers of Caffe's SPP, one per pyramid level i: 2^i x 2^i bins, each a window of
+    ceil(size / bins) with stride the window and padding (window·bins − size + 1) / 2 (Caffe's
+    SPPLayer::GetPoolingParam)."""
+    p = layer.spp_param
+    if p.pyramid_height < 1:
+        raise ShapeError(f"layer {layer.name!r} (SPP) needs spp_param {{ pyramid_height }} of at least 1")
+    if p.pool == pb.SPPParameter.STOCHASTIC:
+        raise ShapeError(
+            f"layer {layer.name!r} (SPP): STOCHASTIC pooling is not built for SPP; use MAX or AVE"
+        )
+    levels = []
+    for level in range(p.pyramid_height):
+        bins = 2**level
+        kh, kw = math.ceil(height / bins), math.ceil(width / bins)
+        ph, pw = (kh * bins - height + 1) // 2, (kw * bins - width + 1) // 2
+        if (
+            ph >= kh
+            or pw >= kw
+            or pool_output_size(height, kh, ph, kh) != bins
+            or (pool_output_size(width, kw, pw, kw) != bins)
+        ):
+            raise ShapeError(
+                f"layer {layer.name!r} (SPP): its {height}x{width} input is too small for pyramid level "
+                f"{level} ({bins}x{bins} bins); use a smaller pyramid_height or a larger input"
+            )
+        pooling = pb.PoolingParameter(pool=int(p.pool), kernel_h=kh, kernel_w=kw, stride_h=kh, stride_w=kw,
+                                      pad_h=ph, pad_w=pw)  # fmt: skip
+        levels.append(
+            pb.LayerParameter(name=f"{layer.name}/level{level}", type="Pooling", pooling_param=pooling)
+        )
+    return levels
+
+
+def _spp(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """One level: the pooling's (N, C, 1, 1), as Caffe's; more: (N, C·Σ 4^i), the levels flattened
+    and concatenated."""
+    n, c, h, w = _image(layer, bottoms[0])
+    levels = spp_levels(layer, h, w)
+    if len(levels) == 1:
+        return [(n, c, 1, 1)], []
+    return [(n, c * sum(4**i for i in range(len(levels))))], []
+
+
+def _im2col(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """Caffe's Im2col: (N, C, H, W) -> (N, C·kh·kw, oh, ow), the columns a convolution multiplies."""
+    n, c, h, w = _image(layer, bottoms[0])
+    win = conv_window(layer)
+    oh = conv_output_size(h, win.kh, win.ph, win.sh, win.dh)
+    ow = conv_output_size(w, win.kw, win.pw, win.sw, win.dw)
+    if oh < 1 or ow < 1:
+        raise ShapeError(
+            f"layer {layer.name!r}: a {win.kh}x{win.kw} kernel does not fit its input {bottoms[0]}"
+        )
+    return [(n, c * win.kh * win.kw, oh, ow)], []
+
+
 RECURRENT_TYPES = ("RNN", "LSTM")  # layers whose state runs on from one forward pass to the next
 
 
@@ -623,6 +701,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Accuracy": _accuracy,
     "ArgMax": _argmax,
     "BatchNorm": _batch_norm,
+    "BatchReindex": _batch_reindex,
     "Bias": _bias,
     "BNLL": _same,
     "Clip": _same,
@@ -638,6 +717,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "EuclideanLoss": _paired_loss,
     "Exp": _same,
     "Flatten": _flatten,
+    "Im2col": _im2col,
     "HingeLoss": _classifier_loss,
     "InfogainLoss": _classifier_loss,
     "InnerProduct": _inner_product,
@@ -647,6 +727,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "LSTMUnit": _lstm_unit,
     "MultinomialLogisticLoss": _classifier_loss,
     "MVN": _same,
+    "Parameter": _parameter,
     "Pooling": _pooling,
     "Power": _same,
     "PReLU": _prelu,
@@ -661,6 +742,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Slice": _slice,
     "Softmax": _same,
     "SoftmaxWithLoss": _softmax_loss,
+    "SPP": _spp,
     "Split": _split,
     "Swish": _same,
     "TanH": _same,

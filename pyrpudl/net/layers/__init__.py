@@ -3,20 +3,24 @@
 from pyrpudl.net.layers import (  # noqa: F401
     activations,
     batch_norm,
+    batch_reindex,
     classifier_losses,
     convolution,
     deconvolution,
     dropout,
     embed,
+    im2col,
     inner_product,
     losses,
     lrn,
     neurons,
+    parameter,
     pooling,
     recurrent,
     reduction,
     shape_ops,
     softmax_loss,
+    spp,
 )
 from pyrpudl.net.layers.base import LAYER_TYPES, Layer, register
 
