@@ -52,3 +52,9 @@ def r_condition_classes(exc: BaseException) -> list[str]:
     if is_interrupt(exc):
         return ["rpud_interrupt"]
     return ["rpud_internal_error", "rpud_error"]
+
+
+class LayerCodeError(PyrpudlError):
+    """A layer written in Python (Caffe's ``Python`` layer type) failed to load or raised."""
+
+    r_class = "rpud_layer_error"

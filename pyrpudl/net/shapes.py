@@ -599,6 +599,13 @@ def _im2col(layer: pb.LayerParameter, bottoms: list[Shape]):
     return [(n, c * win.kh * win.kw, oh, ow)], []
 
 
+def _python(layer: pb.LayerParameter, bottoms: list[Shape]):
+    """Caffe's Python layer: its tops as the user's setup and reshape shape them."""
+    from pyrpudl.net import python_code  # imports the user's module: only for nets that have one
+
+    return python_code.top_shapes(layer, bottoms), []
+
+
 RECURRENT_TYPES = ("RNN", "LSTM")  # layers whose state runs on from one forward pass to the next
 
 
@@ -731,6 +738,7 @@ SHAPE_RULES: dict[str, Callable] = {
     "Pooling": _pooling,
     "Power": _same,
     "PReLU": _prelu,
+    "Python": _python,
     "Reduction": _reduction,
     "ReLU": _same,
     "Reshape": _reshape,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pyrpudl.backend import Backend, RecordedSteps, get_backend
-from pyrpudl.errors import InputError, is_interrupt
+from pyrpudl.errors import InputError, LayerCodeError, is_interrupt
 from pyrpudl.model import CLASSIFIER_LOSSES, Model, class_count, class_scores
 from pyrpudl.net.layers.softmax_loss import _labels
 from pyrpudl.net.net import Net
@@ -166,6 +166,8 @@ def train(
         if isinstance(exc, RuntimeError) and not is_interrupt(exc):
             raise
         stopped = f"interrupted after iteration {model.iteration}"
+    except LayerCodeError as exc:  # a Python layer's bug: the iterations before it are kept
+        stopped = f"{exc}; kept the model of iteration {model.iteration}"
     run.finish()
     if bar is not None:
         bar.clear()
@@ -292,7 +294,9 @@ class _Run:
         self.batch_state = self.state if self.iter_size == 1 else backend.empty((1,), np.int32)
         self.gradient_sum = backend.empty(self.params.diff.shape) if self.iter_size > 1 else None
         self.slot = 0  # the host's copy of the counter (for Dropout's keys)
-        self.steps = RecordedSteps(backend, enabled=not self.dropout)  # Dropout's keys change each step
+        # Dropout's keys change each step; a Python layer runs host code between the launches
+        replayable = not self.dropout and all(layer.replayable for layer in self.net.layers)
+        self.steps = RecordedSteps(backend, enabled=replayable)
 
     def _step(self) -> None:
         ops, params, solver = self.backend.ops, self.params, self.solver

@@ -16,6 +16,7 @@ from pyrpudl.net.layers import (  # noqa: F401
     neurons,
     parameter,
     pooling,
+    python_layer,
     recurrent,
     reduction,
     shape_ops,

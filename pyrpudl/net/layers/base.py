@@ -30,6 +30,7 @@ def register(cls: type["Layer"]) -> type["Layer"]:
 class Layer:
     type_name: ClassVar[str] = ""
     phase: int = pb.TRAIN  # the net's phase, set by the net (BatchNorm's statistics depend on it)
+    replayable: ClassVar[bool] = True  # whether its passes may be recorded as a CUDA graph (device work only)
 
     def __init__(
         self,
