@@ -41,6 +41,13 @@
 #' when new_height and new_width are given; the layer's `transform_param` applies (a `mean_file`
 #' not there yet is computed from the training images and written there). Give no data source.
 #'
+#' A net may hold Caffe's `Python` layers (`python_param { module: "my_layers" layer: "MyLayer"
+#' param_str: }`): classes written for pycaffe (`import caffe`, `class MyLayer(caffe.Layer)` with
+#' `setup`, `reshape`, `forward`, `backward`), loaded from `my_layers.py` in the working directory
+#' or on `PYTHONPATH`. They run in the engine's Python as in Caffe, from R unchanged. An error in
+#' one is an R error of class `rpud_layer_error` naming the layer; raised during [rpudlTrain()], it
+#' stops training, keeping the iterations before it.
+#'
 #' @param prototxt Path of a train/test prototxt file, or of a deploy one.
 #' @param data.source A data source from [rpudlCreateDataSource()]; none for a deploy net or a
 #'   net of HDF5Data or ImageData layers. If the
