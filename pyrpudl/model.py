@@ -463,11 +463,27 @@ def create_model(
             f"the TRAIN phase's Data layer gives the net images of {dims(train_shape)} but the TEST "
             f"phase's {dims(test_shape)}; give both the same crop_size"
         )
+    _check_memory_data(spec, train_shape)
     labels, sides = source.target_shape or (), source.side_shapes
     train = Net(spec, "TRAIN", train_shape, 1, seed=seed, label_shape=labels, side_shapes=sides)
     # the same weights must fit
     Net(spec, "TEST", test_shape, 1, params=train.params, label_shape=labels, side_shapes=sides)
     return Model(spec, source, train.params, seed)
+
+
+def _check_memory_data(spec: pb.NetParameter, shape: tuple[int, ...]) -> None:
+    """Caffe's MemoryData layers read the data source here; the sizes they give must be its
+    examples' (after the transform)."""
+    for layer in spec.layer:
+        if layer.type != "MemoryData":
+            continue
+        p = layer.memory_data_param
+        given = (p.channels, p.height, p.width)
+        if any(given) and (len(shape) != 3 or given != tuple(shape)):
+            raise InputError(
+                f"layer {layer.name!r} (MemoryData) gives examples of {dims(given)}, but the data source's "
+                f"are {dims(shape)}; make channels, height and width the data's (or leave them out)"
+            )
 
 
 def _file_source(spec: pb.NetParameter, prototxt) -> DataSource:

@@ -3,7 +3,7 @@
 from pyrpudl.errors import InputError
 from pyrpudl.proto import rpudl_model_pb2 as pb
 
-DATA_TYPES = ("Data", "HDF5Data", "ImageData")  # the layers that read a data source
+DATA_TYPES = ("Data", "HDF5Data", "ImageData", "MemoryData")  # the layers that read a data source
 FILE_DATA_TYPES = ("HDF5Data", "ImageData")  # those that name their own files (no source given)
 
 PHASES = {"TRAIN": pb.TRAIN, "TEST": pb.TEST}

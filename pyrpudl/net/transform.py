@@ -77,9 +77,11 @@ class InputTransform:
 
 
 def batch_size(layer: pb.LayerParameter) -> int:
-    """A Data (HDF5Data, ImageData) layer's batch_size; 0 when it gives none."""
+    """A Data (HDF5Data, ImageData, MemoryData) layer's batch_size; 0 when it gives none."""
     if layer.type == "HDF5Data":
         return layer.hdf5_data_param.batch_size
+    if layer.type == "MemoryData":
+        return layer.memory_data_param.batch_size
     return layer.image_data_param.batch_size if layer.type == "ImageData" else layer.data_param.batch_size
 
 
