@@ -9,9 +9,11 @@ layer files written for Caffe run unchanged; new code may import ``pyrpudl.pycaf
 
 Kept from Caffe: blobs are NumPy arrays written in place (``top[0].data[...] = y``); a loss top
 is ``top[0].reshape(1)`` and needs ``loss_weight: 1`` in the prototxt (Python layers are not
-losses by type); ``self.param_str`` and ``self.phase`` are set before ``setup``. Not built: learned
-blobs of a Python layer (``self.blobs.add_blob``), and tops whose shape changes after ``setup``
-(pyrpudl's nets keep their shapes).
+losses by type); ``self.param_str`` and ``self.phase`` are set before ``setup``; learned blobs are
+added in ``setup`` (``self.blobs.add_blob(*shape)``, first values written there), trained by the
+solver (``param { lr_mult }`` applies), saved and loaded with the layer's name, and their gradient
+is written to ``self.blobs[i].diff`` in ``backward``. Not built: tops whose shape changes after
+``setup`` (pyrpudl's nets keep their shapes).
 """
 
 import numpy as np
@@ -74,13 +76,11 @@ class Blob:
 
 
 class _Blobs(list):
-    """``self.blobs`` of a Python layer: learned blobs are not built here."""
+    """``self.blobs`` of a Python layer: its learned blobs, added in ``setup``."""
 
-    def add_blob(self, *shape):
-        raise NotImplementedError(
-            "learned blobs of a Python layer (self.blobs.add_blob) are not built in pyrpudl; give the "
-            "parameter to the layer from a Parameter layer as a further bottom instead"
-        )
+    def add_blob(self, *shape) -> None:
+        """A learned blob of ``shape`` (zeros; ``setup`` may then write its first values)."""
+        self.append(Blob(tuple(int(d) for d in shape)))
 
 
 class Layer:

@@ -68,6 +68,15 @@ def _filler(layer: pb.LayerParameter, index: int) -> pb.FillerParameter | None:
     return default if index == 0 else None
 
 
+def _first_values(layer: pb.LayerParameter, index: int, shape, shapes: NetShapes, rng) -> np.ndarray:
+    """Parameter ``index``'s first values: its filler's, or for a Python layer what its setup wrote."""
+    if layer.type == "Python":
+        from pyrpudl.net.python_code import probe
+
+        return probe(layer, [shapes.blobs[b] for b in layer.bottom]).blob_values[index]
+    return fill(_filler(layer, index), shape, rng)
+
+
 def _check_sharing(layer, index, name, shape, owner_shape, owner_layer) -> None:
     """Caffe's rules for a shared parameter: in STRICT mode (the default) the owner's shape; in
     PERMISSIVE mode (the sharing layer's ``share_mode``) as many values, in a shape of its own."""
@@ -179,7 +188,7 @@ class ParamBuffer:
                     continue
                 if name:
                     owners[name] = (offset, shape, layer.name)
-                buffer.data[part] = fill(_filler(layer, index), shape, rng).ravel()
+                buffer.data[part] = _first_values(layer, index, shape, shapes, rng).ravel()
                 if layer.type == "BatchNorm":  # statistics, not learned (Caffe forces lr_mult 0)
                     buffer.lr_mult[part] = buffer.decay_mult[part] = 0
                 elif index < len(layer.param):

@@ -5,6 +5,7 @@ reported as a LayerCodeError that names the layer (pyrpudl.pycaffe has the inter
 import importlib
 import os
 import sys
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -80,7 +81,8 @@ def call(spec: pb.LayerParameter, method: str, *args) -> None:
 
 
 class Instance:
-    """One user layer, set up on blobs of the net's bottom shapes, its tops shaped by setup and reshape."""
+    """One user layer, set up on blobs of the net's bottom shapes, its tops shaped by setup and
+    reshape, its learned blobs (if any) added by setup."""
 
     def __init__(self, spec: pb.LayerParameter, bottom_shapes, phase: int, dtype=np.float32):
         self.spec = spec
@@ -97,24 +99,39 @@ class Instance:
         self.top = [pycaffe.Blob((), dtype) for _ in spec.top]
         call(spec, "setup", code, self.bottom, self.top)
         call(spec, "reshape", code, self.bottom, self.top)
-        if getattr(code, "_blobs", None):
-            raise LayerCodeError(f"{_where(spec)}: learned blobs of a Python layer are not built in pyrpudl")
-        for blob in (*self.bottom, *self.top):
+        self.blobs = list(getattr(code, "_blobs", None) or ())
+        for blob in (*self.bottom, *self.top, *self.blobs):
             blob.fixed = True
 
     @property
     def top_shapes(self) -> list[tuple[int, ...]]:
         return [blob.shape for blob in self.top]
 
+    @property
+    def blob_shapes(self) -> list[tuple[int, ...]]:
+        return [blob.shape for blob in self.blobs]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a net's shapes and first parameters need of a Python layer."""
+
+    top_shapes: tuple
+    blob_shapes: tuple
+    blob_values: tuple  # the learned blobs' values after setup (float64 copies)
+
 
 @lru_cache(maxsize=64)
-def _probed(serialized: bytes, bottom_shapes: tuple) -> tuple:
+def _probed(serialized: bytes, bottom_shapes: tuple) -> Probe:
     spec = pb.LayerParameter.FromString(serialized)
     phase = spec.phase if spec.HasField("phase") else pycaffe.TRAIN
-    return tuple(Instance(spec, bottom_shapes, phase).top_shapes)
+    made = Instance(spec, bottom_shapes, phase)
+    values = tuple(np.array(blob.data, np.float64) for blob in made.blobs)
+    return Probe(tuple(made.top_shapes), tuple(made.blob_shapes), values)
 
 
-def top_shapes(spec: pb.LayerParameter, bottom_shapes) -> list[tuple[int, ...]]:
-    """The tops' shapes after setup and reshape on bottoms of ``bottom_shapes`` (a layer made once
-    per layer and shapes, however often the net's shapes are worked out)."""
-    return list(_probed(spec.SerializeToString(), tuple(tuple(s) for s in bottom_shapes)))
+def probe(spec: pb.LayerParameter, bottom_shapes) -> Probe:
+    """The tops' shapes after setup and reshape on bottoms of ``bottom_shapes``, and the learned
+    blobs setup added (a layer made once per layer and shapes, however often the net's shapes
+    are worked out)."""
+    return _probed(spec.SerializeToString(), tuple(tuple(s) for s in bottom_shapes))

@@ -600,10 +600,12 @@ def _im2col(layer: pb.LayerParameter, bottoms: list[Shape]):
 
 
 def _python(layer: pb.LayerParameter, bottoms: list[Shape]):
-    """Caffe's Python layer: its tops as the user's setup and reshape shape them."""
+    """Caffe's Python layer: its tops as the user's setup and reshape shape them, and the learned
+    blobs its setup adds."""
     from pyrpudl.net import python_code  # imports the user's module: only for nets that have one
 
-    return python_code.top_shapes(layer, bottoms), []
+    probe = python_code.probe(layer, bottoms)
+    return list(probe.top_shapes), list(probe.blob_shapes)
 
 
 RECURRENT_TYPES = ("RNN", "LSTM")  # layers whose state runs on from one forward pass to the next

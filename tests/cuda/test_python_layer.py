@@ -1,5 +1,5 @@
-"""A Python layer on the CUDA backend: its blobs copied to the host and back, the same values and
-gradients as on the CPU; on a real GPU, training with one (no CUDA graph) as on the CPU."""
+"""A Python layer on the CUDA backend: its blobs (learned ones too) copied to the host and back, the
+same values and gradients as on the CPU; on a real GPU, training with one (no CUDA graph) as on the CPU."""
 
 import numpy as np
 import pytest
@@ -15,7 +15,9 @@ NET = LOSS_NET.replace('top: "y"', 'top: "z"').replace("{loss}", "{relu}\n{loss}
 
 def test_a_python_layer_gives_the_same_values_and_gradients_on_both_backends(layer_files):  # noqa: F811
     loss = python_layer("loss", "EuclideanLossLayer", ["y", "t"], "loss", "loss_weight: 1")
-    spec = parse_net(NET.format(relu=python_layer("relu", "ReLU", ["z"], "y"), loss=loss))
+    # a Scale with learned blobs, then a ReLU, both in Python
+    layers = python_layer("scale", "Scale", ["z"], "s") + "\n" + python_layer("relu", "ReLU", ["s"], "y")
+    spec = parse_net(NET.format(relu=layers, loss=loss))
     on_cpu = Net(spec, "TRAIN", None, 3, seed=0)
     on_cuda = Net(spec, "TRAIN", None, 3, params=on_cpu.params.to(get_backend("cuda")))
     rng = np.random.default_rng(0)
@@ -27,7 +29,7 @@ def test_a_python_layer_gives_the_same_values_and_gradients_on_both_backends(lay
         losses.append(net.loss(blobs))
     assert losses[1] == pytest.approx(losses[0], rel=1e-5) and losses[0] > 0
     assert_close(on_cuda.backend.to_host(on_cuda.params.diff), on_cpu.params.diff)
-    assert on_cpu.params.diff.any()
+    assert on_cpu.params.weights("scale", 0).shape == (2,) and on_cpu.params.gradient("scale", 0).any()
 
 
 @pytest.mark.gpu

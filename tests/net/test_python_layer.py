@@ -11,6 +11,7 @@ from pyrpudl import pycaffe
 from pyrpudl.errors import LayerCodeError
 from pyrpudl.model import create_model, predict
 from pyrpudl.net import parse_net
+from pyrpudl.net.caffemodel import load_weights, save_weights
 from pyrpudl.net.net import Net
 from pyrpudl.solver.trainer import train
 from tests.solver.conftest import LENET, sgd
@@ -97,9 +98,27 @@ class Grows(Scaled):
         top[0].reshape(bottom[0].num + (self.calls > 1), *bottom[0].shape[1:])
 
 
-class Learns(Scaled):
+class Scale(caffe.Layer):
+    """Caffe's Scale with a bias (y = x · gamma[c] + beta[c] over axis 1), its two learned blobs
+    added in setup: gamma starting at 1, beta at 0."""
+
     def setup(self, bottom, top):
-        self.blobs.add_blob(3)
+        channels = bottom[0].shape[1]
+        self.blobs.add_blob(channels)
+        self.blobs.add_blob(channels)
+        self.blobs[0].data[...] = 1
+
+    def reshape(self, bottom, top):
+        top[0].reshape(*bottom[0].shape)
+
+    def forward(self, bottom, top):
+        top[0].data[...] = bottom[0].data * self.blobs[0].data + self.blobs[1].data
+
+    def backward(self, top, propagate_down, bottom):
+        self.blobs[0].diff[...] = (top[0].diff * bottom[0].data).sum(axis=0)
+        self.blobs[1].diff[...] = top[0].diff.sum(axis=0)
+        if propagate_down[0]:
+            bottom[0].diff[...] = top[0].diff * self.blobs[0].data
 
 
 class Assigns(Scaled):
@@ -206,8 +225,6 @@ def test_param_str_and_the_phase_reach_the_layer(layer_files):
         ('module: "user_layers"', r"needs python_param \{ module: \"file\" layer: \"Class\" \}"),
         ('module: "user_layers" layer: "Scaled" param_str: "two"',
          r"\(Python layer user_layers.Scaled\) raised ValueError in setup\(\): could not convert"),
-        ('module: "user_layers" layer: "Learns" param_str: "1"',
-         r"learned blobs of a Python layer .* are not built"),
     ],
 )  # fmt: skip
 def test_a_python_layer_that_cannot_be_made_says_why(layer_files, python_param, message):
@@ -256,3 +273,31 @@ def test_a_layer_that_raises_mid_training_stops_it_and_keeps_the_iterations_befo
         create_model(text, model.source, seed=1), batch=4, iterations=2, solver=sgd(), report=False
     ).model
     np.testing.assert_allclose(outcome.model.params.data, two.params.data, rtol=1e-6)
+
+
+def with_scale_after_ip1(text: str, scale: str) -> str:
+    text = with_python_relus(text)
+    return text.replace('bottom: "relu1"\n  top: "ip2"', 'bottom: "scaled"\n  top: "ip2"').replace(
+        python_layer("relu1", "ReLU", ["ip1"], "relu1"),
+        python_layer("relu1", "ReLU", ["ip1"], "relu1") + "\n" + scale,
+    )
+
+
+def test_a_layer_with_learned_blobs_trains_saves_and_loads_as_caffes_scale(model, layer_files, tmp_path):
+    caffes = (
+        'layer { name: "scale" type: "Scale" bottom: "relu1" top: "scaled" scale_param { bias_term: true } }'
+    )
+    texts = [
+        with_scale_after_ip1(LENET.read_text(), layer)
+        for layer in (caffes, python_layer("scale", "Scale", ["relu1"], "scaled"))
+    ]
+    made = [create_model(text, model.source, seed=1) for text in texts]
+    first = made[1].params.weights("scale", 0), made[1].params.weights("scale", 1)
+    assert first[0].shape == first[1].shape == (500,) and (first[0] == 1).all() and not first[1].any()
+    runs = [train(m, batch=4, iterations=4, solver=sgd(), report=False).model for m in made]
+    np.testing.assert_allclose(runs[1].cost_log, runs[0].cost_log, rtol=1e-6)
+    np.testing.assert_allclose(runs[1].params.data, runs[0].params.data, rtol=1e-5, atol=1e-7)
+    assert not np.array_equal(runs[1].params.weights("scale", 0), first[0])  # the solver moved gamma
+    loaded, _ = load_weights(made[1], save_weights(runs[1], tmp_path / "python.caffemodel"))
+    images = model.source.test_images[:4]
+    np.testing.assert_array_equal(predict(loaded, images, "prob"), predict(runs[1], images, "prob"))

@@ -21,12 +21,19 @@ class Python(Layer):
     def _made(self, dtype) -> python_code.Instance:
         if self.instance is None:
             instance = python_code.Instance(self.spec, self.bottom_shapes, self.phase, dtype)
-            if instance.top_shapes != [tuple(s) for s in self.top_shapes]:
-                raise LayerCodeError(
-                    f"layer {self.name!r} (Python): its tops are {instance.top_shapes} in this phase "
-                    f"but {self.top_shapes} when the net's shapes were worked out (in TRAIN); make "
-                    "their shapes the same in both phases"
-                )
+            for what, found, expected in (
+                ("tops", instance.top_shapes, self.top_shapes),
+                ("learned blobs", instance.blob_shapes, [tuple(p.shape) for p in self.params]),
+            ):
+                if [tuple(s) for s in found] != [tuple(s) for s in expected]:
+                    raise LayerCodeError(
+                        f"layer {self.name!r} (Python): its {what} are {found} in this phase but "
+                        f"{expected} when the net's shapes were worked out (in TRAIN); make their shapes "
+                        "the same in both phases"
+                    )
+            if self.backend.name == "cpu":  # the blobs are the net's parameters and gradients
+                for blob, values, gradient in zip(instance.blobs, self.params, self.grads, strict=True):
+                    blob._data, blob._diff = values, gradient
             self.instance = instance
         return self.instance
 
@@ -39,26 +46,34 @@ class Python(Layer):
         instance = self._made(dtype)
         for blob, array in zip(instance.bottom, bottoms, strict=True):
             blob._data = self._host(array, blob.shape, blob.data.dtype)
+        on_device = self.backend.name != "cpu"
+        for blob, values in zip(instance.blobs, self.params, strict=True):
+            if on_device:  # the parameters as they are now (the solver moves them on the device)
+                blob._data = self._host(values, blob.shape, blob.data.dtype)
         python_code.call(self.spec, "reshape", instance.code, instance.bottom, instance.top)
         python_code.call(self.spec, "forward", instance.code, instance.bottom, instance.top)
-        if self.backend.name == "cpu":
+        if not on_device:
             return [blob.data for blob in instance.top]
         return [self.backend.to_device(blob.data) for blob in instance.top]
 
     def backward(self, top_diffs, bottoms, tops):
         instance = self.instance
+        on_device = self.backend.name != "cpu"
         for blob, diff in zip(instance.top, top_diffs, strict=True):
             blob._diff = self._host(diff, blob.shape, blob.data.dtype)  # a loss top's: its weight
-        for blob in instance.bottom:
+        for blob in (*instance.bottom, *instance.blobs):
             blob.diff[...] = 0
         python_code.call(
             self.spec, "backward", instance.code, instance.top, list(self.propagate_down), instance.bottom
         )
+        if on_device:
+            for blob, gradient in zip(instance.blobs, self.grads, strict=True):
+                self.backend.copy_from_host(gradient, np.ascontiguousarray(blob.diff, dtype=gradient.dtype))
         diffs = []
         for blob, wanted in zip(instance.bottom, self.propagate_down, strict=True):
             if not wanted:
                 diffs.append(None)
-            elif self.backend.name == "cpu":
+            elif not on_device:
                 diffs.append(blob.diff)
             else:
                 diffs.append(self.backend.to_device(blob.diff))
