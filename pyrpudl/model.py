@@ -446,6 +446,16 @@ def create_model(
             raise InputError(f"the deploy net's output {io.output!r} is not one row of scores per example")
         return Model(spec, None, net.params, seed)
     if not any(layer.type in DATA_TYPES for layer in spec.layer):
+        feeder = next(
+            (layer for layer in spec.layer if layer.type in ("Python", "DummyData") and not layer.bottom),
+            None,
+        )
+        if feeder is not None:
+            raise InputError(
+                f"layer {feeder.name!r} ({feeder.type}, no bottoms) would feed the net itself; nets fed "
+                "by a Python data layer or DummyData are not built: read the data with a Data, "
+                "MemoryData, HDF5Data or ImageData layer (or use a deploy net's Input to predict)"
+            )
         raise InputError(
             "the model's prototxt has no Data layer to read a data source and no Input layer; use a "
             "train/test net (or a deploy net for prediction)"

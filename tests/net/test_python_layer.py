@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pyrpudl import pycaffe
-from pyrpudl.errors import LayerCodeError
+from pyrpudl.errors import InputError, LayerCodeError
 from pyrpudl.model import create_model, predict
 from pyrpudl.net import parse_net
 from pyrpudl.net.caffemodel import load_weights, save_weights
@@ -301,3 +301,17 @@ def test_a_layer_with_learned_blobs_trains_saves_and_loads_as_caffes_scale(model
     loaded, _ = load_weights(made[1], save_weights(runs[1], tmp_path / "python.caffemodel"))
     images = model.source.test_images[:4]
     np.testing.assert_array_equal(predict(loaded, images, "prob"), predict(runs[1], images, "prob"))
+
+
+@pytest.mark.parametrize("kind", ["Python", "DummyData"])
+def test_a_net_that_would_feed_itself_is_refused_with_what_to_use(model, layer_files, kind):
+    text = (
+        f'layer {{ name: "feed" type: "{kind}" top: "data" top: "label" }}\n'
+        'layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"\n'
+        '        inner_product_param { num_output: 2 } }\n'
+        'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }'
+    )
+    with pytest.raises(
+        InputError, match=rf"layer 'feed' \({kind}, no bottoms\) would feed the net itself.*MemoryData"
+    ):
+        create_model(text, model.source)
