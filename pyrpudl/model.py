@@ -433,6 +433,10 @@ def create_model(
     """
     spec = parse_net(prototxt)
     spec = resolve_stages(spec, default_test_stages(spec) if stages is None else tuple(stages))
+    if any(layer.type == "Python" for layer in spec.layer):
+        from pyrpudl.net.python_code import look_beside
+
+        look_beside(prototxt_folder(prototxt))  # their modules may lie beside the prototxt
     if is_deploy(spec):
         if source is not None:
             raise InputError(

@@ -25,17 +25,27 @@ def provide_caffe_module() -> None:
     sys.modules.setdefault("caffe", pycaffe)
 
 
+_FOLDERS: list[str] = []  # the folders of prototxt files with Python layers, looked in last
+
+
+def look_beside(folder) -> None:
+    """Let Python layers' modules be found in ``folder`` too (a prototxt's, as its HDF5 lists are)."""
+    if folder is not None and str(folder) not in _FOLDERS:
+        _FOLDERS.append(str(folder))
+
+
 def _import(spec: pb.LayerParameter):
-    """The module of ``spec``'s python_param, from sys.path or the working directory (Caffe's
-    users run from the folder of their layer files, with PYTHONPATH=.)."""
+    """The module of ``spec``'s python_param, from sys.path, else the working directory (Caffe's
+    users run from the folder of their layer files, with PYTHONPATH=.) or a prototxt's folder."""
     name = spec.python_param.module
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name != name:
             raise
-    here = os.getcwd()
-    sys.path.append(here)
+    places = [os.getcwd(), *(folder for folder in _FOLDERS if folder != os.getcwd())]
+    added = [place for place in places if place not in sys.path]
+    sys.path.extend(added)
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
@@ -43,10 +53,11 @@ def _import(spec: pb.LayerParameter):
             raise
         raise LayerCodeError(
             f"{_where(spec)}: no module {name!r} to import; put {name}.py in the working directory "
-            f"({here}) or in a folder on PYTHONPATH"
+            f"({places[0]}), beside the prototxt or in a folder on PYTHONPATH"
         ) from None
     finally:
-        sys.path.remove(here)
+        for place in added:
+            sys.path.remove(place)
 
 
 def layer_class(spec: pb.LayerParameter) -> type:

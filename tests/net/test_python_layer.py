@@ -308,10 +308,25 @@ def test_a_net_that_would_feed_itself_is_refused_with_what_to_use(model, layer_f
     text = (
         f'layer {{ name: "feed" type: "{kind}" top: "data" top: "label" }}\n'
         'layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"\n'
-        '        inner_product_param { num_output: 2 } }\n'
+        "        inner_product_param { num_output: 2 } }\n"
         'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }'
     )
     with pytest.raises(
         InputError, match=rf"layer 'feed' \({kind}, no bottoms\) would feed the net itself.*MemoryData"
     ):
         create_model(text, model.source)
+
+
+def test_a_layer_file_beside_the_prototxt_is_found(model, tmp_path, monkeypatch):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "beside_layers.py").write_text(LAYERS)
+    prototxt = folder / "lenet.prototxt"
+    prototxt.write_text(with_python_relus(LENET.read_text()).replace('"user_layers"', '"beside_layers"'))
+    monkeypatch.chdir(tmp_path)  # not the layer file's folder
+    try:
+        made = create_model(prototxt, model.source, seed=1)
+        trained = train(made, batch=4, iterations=2, solver=sgd(), report=False).model
+    finally:
+        sys.modules.pop("beside_layers", None)
+    assert len(trained.cost_log) == 2 and np.isfinite(trained.cost_log).all()
