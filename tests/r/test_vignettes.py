@@ -54,6 +54,8 @@ def test_the_rpudl_vignette_follows_seed_000_on_fashion_mnist(tmp_path):
         r"identical\(predict\(deployed, rpudlNetInput\(model, obj\$x\)\), res\)\s+\[1\] TRUE", text
     )
     assert re.search(r"identical\(resumed\$cost\.log, twenty\$cost\.log\)\s+\[1\] TRUE", text)
+    # a leaky ReLU written as a Python layer trains as Caffe's ReLU with negative_slope does
+    assert re.search(r"identical\(python\$cost\.log, leaky\$cost\.log\)\s+\[1\] TRUE", text)
 
 
 def test_the_installed_rpud_lists_its_built_vignettes(tmp_path):
