@@ -38,6 +38,7 @@ EXPORTS = (
     "load_training_data_mean",
     "testing_data_samples",
     "pair_data_source",
+    "array_data_source",
     "write_lmdb",
     "write_hdf5",
     "convert_to_lmdb",
@@ -255,6 +256,37 @@ def data_source_classes(source: object) -> dict:
 def pair_data_source(source: object, seed: int = 0) -> data.DataSource:
     """``rpudlCreatePairDataSource``: siamese pairs of the source's images."""
     return _data_source(source, "data.source").pairs(int(seed))
+
+
+def _array_labels(y: object):
+    """Labels from R: None, a marshalled factor (0-based codes and levels), class numbers or a
+    matrix of targets; and the factor's levels (else None)."""
+    if isinstance(y, dict):
+        labels = as_labels(y, "y")
+        return labels.codes, labels.levels
+    return (None if y is None else np.asarray(y)), None
+
+
+def array_data_source(
+    x: object,
+    y: object = None,
+    test_x: object = None,
+    test_y: object = None,
+    shape: object = None,
+    data_dir: str | None = None,
+    shuffle: bool = False,
+    seed: int = 0,
+) -> data.DataSource:
+    """``rpudlCreateArrayDataSource``: a data source of R's arrays (see pyrpudl.data.array_source)."""
+    train_labels, names = _array_labels(y)
+    test_labels, test_names = _array_labels(test_y)
+    if names is not None and test_names is not None and tuple(names) != tuple(test_names):
+        raise InputError("y and test.y are factors of different levels; give both the same levels")
+    return data.array_data_source(
+        np.asarray(x), train_labels, None if test_x is None else np.asarray(test_x), test_labels,
+        shape=shape, label_names=names or test_names, data_dir=data_dir, shuffle=bool(shuffle),
+        seed=int(seed),
+    )  # fmt: skip
 
 
 def find_training_data_mean(source: object, filename: str, report: object = None) -> str:

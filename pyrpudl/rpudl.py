@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from pyrpudl import r_api
-from pyrpudl.data import DataSource, create_data_source
+from pyrpudl.data import DataSource, array_data_source, create_data_source
 from pyrpudl.extract import extract_features
 from pyrpudl.model import Model, net_input
 
@@ -24,6 +24,7 @@ __all__ = [
     "rpudlGetLayerWeights",
     "rpudlTrain",
     "rpudlConvertToLMDB",
+    "rpudlCreateArrayDataSource",
     "rpudlCreateDataSource",
     "rpudlCreatePairDataSource",
     "rpudlExtractFeatures",
@@ -66,6 +67,15 @@ def rpudlCreatePairDataSource(data_source: DataSource, seed: int = 0) -> DataSou
     """As R's ``rpudlCreatePairDataSource``: Caffe's siamese pairs of ``data_source``'s images
     (see :meth:`pyrpudl.data.DataSource.pairs`), labelled 1 for a pair of one class, else 0."""
     return r_api.pair_data_source(data_source, seed)
+
+
+def rpudlCreateArrayDataSource(
+    x, y=None, test_x=None, test_y=None, shape=None, data_dir=None, shuffle: bool = False, seed: int = 0
+) -> DataSource:
+    """As R's ``rpudlCreateArrayDataSource``: a data source of arrays in memory, examples ``x``
+    (a row each) with labels ``y`` (classes from 0, or a row of targets each, or None) and
+    optionally test examples; see :func:`pyrpudl.data.array_data_source`."""
+    return array_data_source(x, y, test_x, test_y, shape=shape, data_dir=data_dir, shuffle=shuffle, seed=seed)
 
 
 def rpudlFindTrainingDataMean(ds: DataSource, filename: str = "mean.binaryproto") -> Path:

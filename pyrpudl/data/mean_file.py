@@ -12,12 +12,14 @@ from pyrpudl.proto.blobs import array_blob, blob_shape, blob_values
 
 
 def training_mean(images: np.ndarray, chunk: int = 4096) -> np.ndarray:
-    """Per-pixel mean ``(C, H, W)`` float32 of uint8 images ``(n, C, H, W)``, summed exactly in chunks."""
+    """Per-pixel mean ``(C, H, W)`` float32 of images ``(n, C, H, W)``, summed in chunks (exactly
+    for uint8 images, in float64 for real values)."""
     if len(images) == 0:
         raise InputError("the training set is empty, so it has no mean")
-    total = np.zeros(images.shape[1:], dtype=np.uint64)
+    kind = np.uint64 if images.dtype.kind in "biu" else np.float64
+    total = np.zeros(images.shape[1:], dtype=kind)
     for start in range(0, len(images), chunk):
-        total += images[start : start + chunk].sum(axis=0, dtype=np.uint64)
+        total += images[start : start + chunk].sum(axis=0, dtype=kind)
     return (total / len(images)).astype(np.float32)
 
 

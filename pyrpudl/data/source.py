@@ -77,6 +77,11 @@ class DataSource:
 
     def find_training_mean(self, filename: str = "mean.binaryproto", report: Report | None = None) -> Path:
         """Compute the per-pixel training mean, save it in ``data_dir``, and remember it."""
+        if len(self.shape) != 3:
+            raise InputError(
+                f"a mean image needs images (channels x height x width); these examples are "
+                f"{dims(self.shape)}: centre and scale the values before making the data source"
+            )
         make_reporter(report)(f"computing the mean of {len(self.train_images)} training images")
         mean = training_mean(self.train_images)
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pyrpudl.data import DataSource
+from pyrpudl.data.source import dims
 from pyrpudl.errors import InputError
 from pyrpudl.net.state import DATA_TYPES, layers_for_phase
 from pyrpudl.proto import rpudl_model_pb2 as pb
@@ -109,6 +110,14 @@ def input_transform(spec: pb.NetParameter, source: DataSource, phase: str) -> In
     if layer.type == "HDF5Data":  # Caffe's HDF5Data transforms nothing
         return InputTransform(phase, tuple(source.shape), np.zeros(source.shape, np.float32), 1.0, 0, False)
     param, where = layer.transform_param, f"layer {layer.name!r}"
+    if len(source.shape) != 3:  # examples that are not images (arrays of rows): only scale applies
+        if param.mean_value or param.crop_size or param.mirror or param.mean_file:
+            raise InputError(
+                f"{where}: mean_file, mean_value, crop_size and mirror need images (channels x height x "
+                f"width), but the examples are {dims(source.shape)}; leave only scale in transform_param"
+            )
+        zeros = np.zeros(source.shape, np.float32)
+        return InputTransform(phase, tuple(source.shape), zeros, float(param.scale), 0, False)
     channels, height, width = shape = tuple(source.shape)
     if param.mean_file and param.mean_value:
         raise InputError(f"{where}: give either mean_file or mean_value in transform_param, not both")

@@ -73,6 +73,52 @@ rpudlCreatePairDataSource <- function(data.source, seed = 0L) {
   structure(list(py = py), class = "rpudl_data_source")
 }
 
+#' A data source from R arrays
+#'
+#' Makes a data source of examples held in R, with no file written first: a net's `Data` layer
+#' (or Caffe's `MemoryData`, made for data in memory) reads them as it reads a file format's
+#' images, `transform_param` and `batch_size` included.
+#'
+#' @param x The training examples, one per row (the first index): a matrix of rows of values
+#'   (with `shape`, rows of pixels in channel, height, width order, as
+#'   [rpudlGetTestingDataSamples()] gives them), an array `c(n, height, width)` of grey images, or
+#'   an array `c(n, channels, height, width)`. Images of whole numbers from 0 to 255 (integers or
+#'   raw bytes) are kept as bytes, as images from files are; other values in single precision.
+#' @param y Their labels: a factor (its levels name the classes), whole numbers counting from 0
+#'   (as [predict()] returns classes), a matrix with a row of targets per example (a regression's
+#'   `EuclideanLoss`), or `NULL` (a net without labels, such as an autoencoder).
+#' @param test.x,test.y Optionally test examples and their labels, alike.
+#' @param shape For rows of values: one example's shape, such as `c(channels, height, width)`.
+#' @param data.dir Where mean files go ([rpudlFindTrainingDataMean()]).
+#' @param shuffle,seed As for [rpudlCreateDataSource()].
+#' @return A data source (class `rpudl_data_source`).
+#' @examples
+#' set.seed(1)
+#' x <- matrix(rnorm(200 * 4), 200, 4)
+#' y <- factor(ifelse(x[, 1] + x[, 2] > 0, "up", "down"))
+#' ds <- rpudlCreateArrayDataSource(x[1:150, ], y[1:150], x[151:200, ], y[151:200])
+#' ds
+#' @export
+rpudlCreateArrayDataSource <- function(x, y = NULL, test.x = NULL, test.y = NULL, shape = NULL,
+                                       data.dir = tempfile("rpudl-arrays"), shuffle = FALSE, seed = 0L) {
+  examples <- function(v, arg) {
+    if (is.null(v)) return(NULL)
+    if (is.raw(v)) v <- array(as.integer(v), dim = if (is.null(dim(v))) length(v) else dim(v))
+    as_py_array(v, arg)
+  }
+  labels <- function(v, arg) {  # a matrix holds targets; a vector or a factor, classes
+    if (is.null(v)) return(NULL)
+    if (is.matrix(v) || (is.array(v) && length(dim(v)) > 1L)) return(as_py_array(v, arg))
+    as_py_labels(v, arg)
+  }
+  py <- rpud_call("array_data_source", x = examples(x, "x"), y = labels(y, "y"),
+                  test_x = examples(test.x, "test.x"), test_y = labels(test.y, "test.y"),
+                  shape = if (is.null(shape)) NULL else as_py_array(shape, "shape"),
+                  data_dir = path.expand(as_scalar_string(data.dir, "data.dir")),
+                  shuffle = isTRUE(shuffle), seed = as.integer(seed))
+  structure(list(py = py), class = "rpudl_data_source")
+}
+
 #' Compute the mean image of the training data
 #'
 #' Computes the per-pixel mean of all training images and saves it in Caffe's binary
