@@ -77,6 +77,11 @@ class Window:
         """(kh, kw, ph, pw, sh, sw), the order the kernels take."""
         return self.kh, self.kw, self.ph, self.pw, self.sh, self.sw
 
+    @property
+    def dilated_args(self) -> tuple[int, ...]:
+        """(kh, kw, ph, pw, sh, sw, dh, dw), the order im2col and col2im take."""
+        return (*self.args, self.dh, self.dw)
+
 
 def conv_window(layer: pb.LayerParameter) -> Window:
     p = layer.convolution_param

@@ -33,7 +33,7 @@ class Convolution(Layer):
         # (group, outputs per group, rows per group): views of the flat parameter buffer
         self.weights = self._per_group(self.params[0]) if self.params else []
         self.weight_grads = self._per_group(self.grads[0]) if self.grads else []
-        self.window_args = (w.kh, w.kw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw)
+        self.window_args = w.dilated_args
         self.chunked = self.backend.name == "cpu"
         self._chunks = ChunkConvolution(self) if self.chunked else None
         self.direct = self.backend.name == "cpu"

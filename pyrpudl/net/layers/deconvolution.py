@@ -22,7 +22,7 @@ class Deconvolution(Layer):
     def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
         super().__init__(spec, bottom_shapes, params, grads, backend)
         w = conv_window(spec)
-        self.window_args = (w.kh, w.kw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw)
+        self.window_args = w.dilated_args
         self.group = spec.convolution_param.group
         self.bias = spec.convolution_param.bias_term
         _, self.inputs, height, width = bottom_shapes[0]

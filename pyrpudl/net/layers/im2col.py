@@ -12,8 +12,7 @@ class Im2col(Layer):
 
     def __init__(self, spec, bottom_shapes, params=(), grads=(), backend="cpu"):
         super().__init__(spec, bottom_shapes, params, grads, backend)
-        w = conv_window(spec)
-        self.window_args = (w.kh, w.kw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw)
+        self.window_args = conv_window(spec).dilated_args
         _, self.rows, oh, ow = self.top_shapes[0]
         self.positions = oh * ow
 

@@ -32,13 +32,21 @@ python_lenet <- function(dir, module = "r_layers", param_str = "") {
   path
 }
 
-test_that("a ReLU written in Python trains LeNet as Caffe's ReLU does", {
-  files <- make_mnist_dir(n_train = 6L, n_test = 3L)
-  ds <- rpudlCreateDataSource("mnist", files$dir)
+# A folder holding the layer file, and a data source of a few MNIST-format images
+layer_folder <- function() {
   dir <- tempfile("layers")
   dir.create(dir)
   write_layer_file(dir)
-  old <- setwd(dir)
+  files <- make_mnist_dir(n_train = 6L, n_test = 3L)
+  list(dir = dir, ds = rpudlCreateDataSource("mnist", files$dir))
+}
+
+test_that("a ReLU written in Python, in the working directory, trains LeNet as Caffe's ReLU does", {
+  setting <- layer_folder()
+  ds <- setting$ds
+  old <- setwd(setting$dir)
+  dir <- tempfile("elsewhere")  # the prototxt apart from the layer file
+  dir.create(dir)
   python <- rpudl(python_lenet(dir), data.source = ds)
   expect_output(print(python), "Python")
   builtin <- rpudl(file.path(path.package("rpud"), "rpudl", "lenet_train.prototxt"), data.source = ds)
@@ -50,12 +58,9 @@ test_that("a ReLU written in Python trains LeNet as Caffe's ReLU does", {
 })
 
 test_that("a Python layer that cannot be loaded or that raises is an R error, and training keeps its model", {
-  files <- make_mnist_dir(n_train = 6L, n_test = 3L)
-  ds <- rpudlCreateDataSource("mnist", files$dir)
-  dir <- tempfile("layers")
-  dir.create(dir)
-  write_layer_file(dir)
-  old <- setwd(dir)
+  setting <- layer_folder()  # the prototxts beside the layer file: found there
+  ds <- setting$ds
+  dir <- setting$dir
   expect_error(rpudl(python_lenet(dir, module = "no_such_layers"), data.source = ds),
                "no module 'no_such_layers' to import; put no_such_layers.py in the working directory",
                class = "rpud_layer_error")
@@ -70,5 +75,4 @@ test_that("a Python layer that cannot be loaded or that raises is an R error, an
   expect_length(again$cost.log, 6L)  # the iterations before the failure are kept
   expect_error(predict(again, rpudlGetTestingDataSamples(ds, c(1, 1))$x), "no test data for me",
                class = "rpud_layer_error")
-  setwd(old)
 })
