@@ -8,6 +8,8 @@ from numba import cuda
 
 from .grid import MAX_BLOCKS, THREADS
 
+PAIRS = 2 * THREADS  # two partial sums per thread; a shared array's size must be a global constant
+
 
 # beside its kernels, not imported from batch_norm.py: Numba's disk cache tracks only the file a
 # kernel is defined in
@@ -31,7 +33,7 @@ def _row_sums(partial, t, first, second):
 
 @cuda.jit(cache=True)
 def _forward(y, sigma, x, normalize_variance, eps):
-    partial = cuda.shared.array(2 * THREADS, np.float32)
+    partial = cuda.shared.array(PAIRS, np.float32)
     rows, size = x.shape
     t = cuda.threadIdx.x
     zero = np.float32(0.0)
@@ -55,7 +57,7 @@ def _forward(y, sigma, x, normalize_variance, eps):
 
 @cuda.jit(cache=True)
 def _backward(dx, dy, y, sigma, normalize_variance):
-    partial = cuda.shared.array(2 * THREADS, np.float32)
+    partial = cuda.shared.array(PAIRS, np.float32)
     rows, size = dy.shape
     t = cuda.threadIdx.x
     zero = np.float32(0.0)
