@@ -6,7 +6,12 @@
 #              image's NumPy 2.5), lmdb (not in the image), protobuf at our pin (the generated
 #              rpudl_model_pb2 needs a runtime at least as new as the compiler that made it), h5py
 #              (HDF5 snapshots and weights)
-#   .gpudata/  Fashion-MNIST, Debian's files (dataset-fashion-mnist), for LeNet's accuracy run
+#   .gpudata/  Fashion-MNIST, Debian's files (dataset-fashion-mnist), for LeNet's accuracy run, and
+#              kernel_signatures.json: every kernel the CUDA tests launch, with its argument types,
+#              recorded in Numba's simulator (benchmarks/kernel_signatures.py), which gpu.sh's warm
+#              step compiles on all the GPU machine's cores at once
+# Then every kernel is compiled for sm_90 here, with NVIDIA's NVVM and NVRTC wheels (no GPU needed):
+# a compile error the simulator cannot see is found at no device time (a few minutes).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -27,6 +32,10 @@ if [ -f "$FASHION/train-images-idx3-ubyte.gz" ]; then
 else
   echo "no $FASHION (apt-get install dataset-fashion-mnist): LeNet will train on random data" >&2
 fi
+NUMBA_ENABLE_CUDASIM=1 KERNEL_SIGNATURES=.gpudata/kernel_signatures.json PYTHONPATH=benchmarks \
+  "$PY" -m pytest -q -p no:cacheprovider -p kernel_signatures tests/cuda | tail -n 3
+"$PY" -m pip install -q "nvidia-cuda-nvrtc==13.0.88" "nvidia-nvvm==13.0.88"
+"$PY" benchmarks/cuda_compile.py ptx .gpudata/kernel_signatures.json "$(nproc)"
 ls -l .whl .gpudata
 tree=$(git ls-files -co --exclude-standard | xargs -d '\n' du -cb 2>/dev/null | tail -1 | cut -f1)
 extra=$(du -cb .whl .gpudata | tail -1 | cut -f1)
