@@ -8,7 +8,9 @@ Each of the generated GEMM kernels is compiled in every variant (tile, transpose
 shared-memory layouts) with the GEMM signature recorded, whatever sizes the tests happened to use.
 
 ``ptx`` is the check before a lease: it finds what only Numba's compiler finds (typing errors the
-simulator never sees), here, at no device time. ``cache`` is the first step of a lease
+simulator never sees), here, at no device time, and, where ptxas is at hand (a CUDA toolkit),
+assembles each kernel for sm_90 as the driver would and prints its registers, shared memory and
+spills (the compiler's resource report). ``cache`` is the first step of a lease
 (``benchmarks/gpu.sh warm``): kernels compiled on all the machine's cores at once are then loaded
 from the disk cache by the timed runs, which otherwise compile them one after another.
 """
@@ -16,7 +18,11 @@ from the disk cache by the timed runs, which otherwise compile them one after an
 import importlib
 import json
 import os
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -92,13 +98,56 @@ def compile_one(mode, task):
         dispatcher = _dispatcher(task)
         signature = types.void(*[numba_type(a) for a in task["args"]])
         if mode == "ptx":
-            cuda.compile_ptx(dispatcher.py_func, signature, cc=CC)
+            options = dispatcher.targetoptions
+            ptx, _ = cuda.compile_ptx(dispatcher.py_func, signature, cc=CC, fastmath=options.get("fastmath"),
+                                      launch_bounds=options.get("launch_bounds"))  # fmt: skip
+            resources = assemble(ptx)
         else:
             dispatcher.compile(signature.args)
+            resources = None
     except Exception as error:  # reported with the kernel's name, the run goes on
         lines = f"{type(error).__name__}: {error}".strip().splitlines()
-        return None, "\n    ".join(lines[:12])
-    return time.perf_counter() - started, None
+        return None, "\n    ".join(lines[:12]), None
+    return time.perf_counter() - started, None, resources
+
+
+REPORT = {  # what ptxas -v says of an entry function
+    "registers": r"Used (\d+) registers",
+    "smem": r"(\d+) bytes smem",
+    "stack": r"(\d+) bytes stack frame",
+    "spill_stores": r"(\d+) bytes spill stores",
+    "spill_loads": r"(\d+) bytes spill loads",
+}
+
+
+def _ptxas():
+    found = shutil.which("ptxas")
+    home = os.environ.get("CUDA_HOME") or os.environ.get("CUDA_PATH") or "/usr/local/cuda"
+    candidate = Path(home) / "bin" / "ptxas"
+    return found or (str(candidate) if candidate.exists() else None)
+
+
+def assemble(ptx: str):
+    """The machine code's resources by ptxas for sm_90 (registers, shared memory, stack, spills), as
+    the driver would assemble the PTX when the kernel is loaded: where ptxas refuses it (too much
+    shared memory, registers over the launch bounds), the kernel would fail on the GPU. None when
+    there is no ptxas here."""
+    ptxas = _ptxas()
+    if ptxas is None:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "kernel.ptx"
+        source.write_text(ptx)
+        done = subprocess.run([ptxas, f"-arch=sm_{CC[0]}{CC[1]}", "-v", "-o", os.devnull, str(source)],
+                              capture_output=True, text=True)  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"ptxas refused the PTX: {done.stderr.strip()[-1500:]}")
+    report = done.stderr
+    numbers = {}
+    for name, pattern in REPORT.items():
+        found = re.search(pattern, report)
+        numbers[name] = int(found.group(1)) if found else 0
+    return numbers
 
 
 def tasks(signatures_path: Path, mode: str):
@@ -128,6 +177,18 @@ def tasks(signatures_path: Path, mode: str):
     return found
 
 
+def print_resources(resources: dict) -> None:
+    """A line per kernel, spills flagged: what the compiler's report says about each on sm_90."""
+    print(f"\n{'kernel (sm_90, ptxas -v)':44s} {'regs':>5s} {'smem B':>7s} {'stack B':>7s} spills")
+    for label in sorted(resources):
+        used = resources[label]
+        spills = used["spill_stores"] + used["spill_loads"]
+        flag = f"{used['spill_stores']} B stored, {used['spill_loads']} B loaded" if spills else "-"
+        print(f"{label:44s} {used['registers']:5d} {used['smem']:7d} {used['stack']:7d} {flag}")
+    spilling = sum(1 for used in resources.values() if used["spill_stores"] + used["spill_loads"])
+    print(f"{len(resources)} kernels assembled; {spilling} spill registers to local memory")
+
+
 def main() -> int:
     if len(sys.argv) < 3 or sys.argv[1] not in ("ptx", "cache"):
         print(__doc__)
@@ -137,18 +198,23 @@ def main() -> int:
     todo = tasks(path, mode)
     print(f"{mode}: {len(todo)} kernel signatures on {jobs} processes", flush=True)
     started = time.perf_counter()
-    failures, times = [], []
+    failures, times, resources = [], [], {}
     # spawn: each worker starts its own Numba (and, for cache, its own CUDA context)
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
         futures = {pool.submit(compile_one, mode, task): task for task in todo}
         for future in as_completed(futures):
-            seconds, error = future.result()
+            seconds, error, used = future.result()
+            label = futures[future]["label"]
             if error:
-                failures.append((futures[future]["label"], error))
-                print(f"FAILED {futures[future]['label']}: {error}", flush=True)
+                failures.append((label, error))
+                print(f"FAILED {label}: {error}", flush=True)
             else:
-                times.append((seconds, futures[future]["label"]))
+                times.append((seconds, label))
+                if used is not None:
+                    resources.setdefault(label, used)  # one signature of each kernel is enough
     wall = time.perf_counter() - started
+    if resources:
+        print_resources(resources)
     times.sort(reverse=True)
     slowest = ", ".join(f"{label} {seconds:.1f} s" for seconds, label in times[:3])
     print(f"{mode}: {len(times)} compiled, {len(failures)} failed, {wall:.0f} s on {jobs} processes "
