@@ -4,7 +4,9 @@
 
 1. cifar10_quick (Caffe's prototxt) at batch 100 on CIFAR-shaped random data (50,000 uint8 images,
    mean-subtracted), Caffe's quick solver (lr 0.001, momentum 0.9, weight decay 0.004), 4000 iterations
-   by default: seed 000's run.
+   by default: seed 000's run; then again with each experiment on: the vector GEMM layout, the
+   convolutions' column matrices gathered through tables instead of written (PYRPUDL_CONV_COLUMNS),
+   both, and every op launched from Python (no CUDA graphs).
 2. LeNet with Caffe's lenet solver (lr 0.01 "inv", momentum 0.9, weight decay 0.0005, scale 1/256)
    at batch 64 on Fashion-MNIST when its IDX files are given (random MNIST-shaped data otherwise),
    10,000 iterations by default, then test accuracy on the 10,000 test images.
@@ -120,6 +122,17 @@ def main() -> None:
     gemm.VECTOR = False
     rows.append(("  vector GEMMs", QUICK_ITERATIONS, vector_seconds, torch_seconds, launches, None, None))
     print(rows[-1], flush=True)
+    # the same with the column matrices gathered, never written (pyrpudl/net/layers/implicit_columns.py)
+    os.environ["PYRPUDL_CONV_COLUMNS"] = "implicit"
+    implicit_seconds, launches, _ = ours(quick_net, quick, solver, 100, QUICK_ITERATIONS)
+    gemm.VECTOR = True
+    both_seconds, both_launches, _ = ours(quick_net, quick, solver, 100, QUICK_ITERATIONS)
+    gemm.VECTOR = False
+    os.environ["PYRPUDL_CONV_COLUMNS"] = "explicit"
+    for name, seconds_taken, count in (("  gathered columns", implicit_seconds, launches),
+                                       ("  gathered, vector", both_seconds, both_launches)):  # fmt: skip
+        rows.append((name, QUICK_ITERATIONS, seconds_taken, torch_seconds, count, None, None))
+    print(rows[-2:], flush=True)
     # the same without CUDA graphs: every op launched from Python (what graphs save)
     eager, ops, _ = ours(quick_net, quick, solver, 100, QUICK_ITERATIONS // 4, graphs=False)
     rows.append(("  ops launched", QUICK_ITERATIONS // 4, eager, torch_seconds / 4, ops, None, None))

@@ -5,7 +5,8 @@
 
 SIGNATURES.json comes from ``benchmarks/kernel_signatures.py`` (run by ``benchmarks/gpu_prepare.sh``).
 Each of the generated GEMM kernels is compiled in every variant (tile, transposes, split-K, both
-shared-memory layouts) with the GEMM signature recorded, whatever sizes the tests happened to use.
+shared-memory layouts, and conv_gemm's gathering ones) with the signatures recorded for its kind,
+whatever sizes the tests happened to use.
 
 ``ptx`` is the check before a lease: it finds what only Numba's compiler finds (typing errors the
 simulator never sees), here, at no device time, and, where ptxas is at hand (a CUDA toolkit),
@@ -51,25 +52,27 @@ def numba_type(described):
 
 
 def gemm_variants():
-    """(tile, trans_a, trans_b, split, vector) of every GEMM kernel gemm.py can make."""
+    """(tile, trans_a, trans_b, split, vector, conv) of every GEMM kernel gemm.py can make (conv:
+    conv_gemm's, whose b is a column matrix read through its tables, never transposed a)."""
     from pyrpudl.kernels.cuda import gemm
 
     for tile in (gemm.TILE_32x128, gemm.TILE_64x64, gemm.TILE_128x128):
         for vector in (False, True) if tile != gemm.TILE_128x128 else (False,):
-            for trans_a in (False, True):
-                for trans_b in (False, True):
-                    for split in (False, True):
-                        yield (tile, trans_a, trans_b, split, vector)
+            for conv in (False, True):
+                for trans_a in (False, True) if not conv else (False,):
+                    for trans_b in (False, True):
+                        for split in (False, True):
+                            yield (tile, trans_a, trans_b, split, vector, conv)
 
 
 def _dispatcher(task):
     if task["kind"] == "gemm":
         from pyrpudl.kernels.cuda import gemm
 
-        tile, trans_a, trans_b, split, vector = task["variant"]
+        tile, trans_a, trans_b, split, vector, conv = task["variant"]
         gemm.VECTOR = vector  # read while the source is written
         try:
-            return gemm._make_kernel(tuple(tile), trans_a, trans_b, split)
+            return gemm._make_kernel(tuple(tile), trans_a, trans_b, split, conv)
         finally:
             gemm.VECTOR = False
     found = importlib.import_module(task["module"])
@@ -154,25 +157,31 @@ def tasks(signatures_path: Path, mode: str):
     """What to compile: each recorded kernel signature, and every GEMM variant with each GEMM
     signature recorded (for ``ptx``, one is enough to check the typing: they differ in layout)."""
     entries = json.loads(signatures_path.read_text())
-    gemm_signatures = []
+    gemm_signatures = {False: [], True: []}  # by conv: plain products, and conv_gemm's
     for entry in entries:
-        if (entry["generated"] or "").startswith("gemm_") and entry["args"] not in gemm_signatures:
-            gemm_signatures.append(entry["args"])
-    if not gemm_signatures:
-        raise SystemExit(f"{signatures_path} records no GEMM launch: record the whole tests/cuda")
-    if mode == "ptx":
-        gemm_signatures = gemm_signatures[:1]
+        stem = (entry["generated"] or "").rsplit("_", 1)[0]  # the file's name less its content hash
+        found = gemm_signatures[stem.endswith("_conv")]
+        if stem.startswith("gemm_") and entry["args"] not in found:
+            found.append(entry["args"])
+    for conv, found in gemm_signatures.items():
+        if not found:
+            what = "conv_gemm" if conv else "GEMM"
+            raise SystemExit(f"{signatures_path} records no {what} launch: record the whole tests/cuda")
+        if mode == "ptx":
+            del found[1:]
     found = []
     for entry in entries:
         if entry["generated"] is None:
             label = f"{entry['module'].rsplit('.', 1)[-1]}.{entry['name']}"
             found.append({"kind": "kernel", "label": label, **entry})
     for variant in gemm_variants():
-        tile, trans_a, trans_b, split, vector = variant
-        label = f"gemm {tile[0]}x{tile[1]} {'t' if trans_a else 'n'}{'t' if trans_b else 'n'}"
+        tile, trans_a, trans_b, split, vector, conv = variant
+        transposes = ("t" if trans_a else "n") + ("t" if trans_b else "n")
+        label = f"{'conv_gemm' if conv else 'gemm'} {tile[0]}x{tile[1]} {transposes}"
         label += (" split" if split else "") + (" vector" if vector else "")
-        for number, args in enumerate(gemm_signatures):
-            suffix = f" #{number + 1}" if len(gemm_signatures) > 1 else ""
+        signatures = gemm_signatures[conv]
+        for number, args in enumerate(signatures):
+            suffix = f" #{number + 1}" if len(signatures) > 1 else ""
             found.append({"kind": "gemm", "variant": variant, "args": args, "label": label + suffix})
     return found
 

@@ -50,20 +50,56 @@ def test_an_argument_with_no_numba_type_is_named():
 def test_every_gemm_variant_is_compiled_for_each_gemm_signature_and_ptx_checks_one(tmp_path):
     gemm_a = [["array", "float32", 2, "C"]] * 3 + [["scalar", "float32"]] * 2
     gemm_b = [["array", "float32", 2, "A"]] + gemm_a[1:]
+    conv = [["array", "float32", 2, "C"]] * 2 + [["array", "float32", 1, "C"]] + gemm_a[3:]
     entries = [
-        {"generated": "gemm_64x64_nn", "module": "m", "name": "kernel", "args": gemm_a, "launches": 2},
-        {"generated": "gemm_64x64_tn", "module": "m", "name": "kernel", "args": gemm_a, "launches": 1},
-        {"generated": "gemm_32x128_nn", "module": "m", "name": "kernel", "args": gemm_b, "launches": 1},
+        {
+            "generated": "gemm_64x64_nn_0123456789abcdef",
+            "module": "m",
+            "name": "kernel",
+            "args": gemm_a,
+            "launches": 2,
+        },
+        {
+            "generated": "gemm_64x64_tn_0123456789abcdef",
+            "module": "m",
+            "name": "kernel",
+            "args": gemm_a,
+            "launches": 1,
+        },
+        {
+            "generated": "gemm_32x128_nn_0123456789abcdef",
+            "module": "m",
+            "name": "kernel",
+            "args": gemm_b,
+            "launches": 1,
+        },
+        {
+            "generated": "gemm_32x128_nt_conv_0123456789abcdef",
+            "module": "m",
+            "name": "kernel",
+            "args": conv,
+            "launches": 1,
+        },
         {"generated": None, "module": "pyrpudl.kernels.cuda.sgd", "name": "k", "args": [], "launches": 1},
     ]
     path = tmp_path / "signatures.json"
     path.write_text(json.dumps(entries))
-    variants = len(list(cuda_compile.gemm_variants()))
-    assert variants == 40  # 3 tiles x 4 transposes x split or not, and the vector layout of two tiles
+    variants = list(cuda_compile.gemm_variants())
+    # 3 tiles x 4 transposes x split or not, and the vector layout of two tiles; conv_gemm's: not trans_a
+    assert sum(not v[-1] for v in variants) == 40 and sum(v[-1] for v in variants) == 20
     cache = cuda_compile.tasks(path, "cache")
-    assert sum(t["kind"] == "gemm" for t in cache) == 2 * variants
+    plain = [t for t in cache if t["kind"] == "gemm" and not t["variant"][-1]]
+    gathering = [t for t in cache if t["kind"] == "gemm" and t["variant"][-1]]
+    assert len(plain) == 2 * 40 and {json.dumps(t["args"]) for t in plain} == {
+        json.dumps(gemm_a),
+        json.dumps(gemm_b),
+    }
+    assert len(gathering) == 20 and all(t["args"] == conv for t in gathering)
     assert [t["name"] for t in cache if t["kind"] == "kernel"] == ["k"]
-    assert sum(t["kind"] == "gemm" for t in cuda_compile.tasks(path, "ptx")) == variants
+    assert sum(t["kind"] == "gemm" for t in cuda_compile.tasks(path, "ptx")) == 60
+    path.write_text(json.dumps(entries[:1] + entries[-1:]))
+    with pytest.raises(SystemExit, match="no conv_gemm"):
+        cuda_compile.tasks(path, "ptx")
     path.write_text(json.dumps(entries[-1:]))
     with pytest.raises(SystemExit, match="no GEMM"):
         cuda_compile.tasks(path, "ptx")

@@ -22,3 +22,19 @@ def gemm(c, a, b, trans_a, trans_b, alpha, beta):
     if beta != 1:
         np.multiply(c, np.float32(beta), out=c)
     np.add(c, product, out=c)
+
+
+def conv_gemm(c, a, image, rows, columns, height, width, trans_b, alpha, beta):
+    """``gemm(c, a, col, False, trans_b, alpha, beta)`` with col the column matrix of ``image`` given
+    by its tables (pyrpudl/net/layers/implicit_columns.py): col[r, p] = image[rows[r, 0] +
+    columns[p, 0]] where rows[r, 1] + columns[p, 1] lies in [0, height) and rows[r, 2] + columns[p, 2]
+    in [0, width), else 0. image: the flat float32 batch; rows (R, 3), columns (P, 3) int32.
+
+    The readable twin: it builds col, then multiplies (the CUDA op gathers col's entries as its tiles
+    load them, and never writes it)."""
+    y = rows[:, 1][:, None] + columns[:, 1][None, :]
+    x = rows[:, 2][:, None] + columns[:, 2][None, :]
+    inside = (y >= 0) & (y < height) & (x >= 0) & (x < width)
+    index = np.where(inside, rows[:, 0][:, None] + columns[:, 0][None, :], 0)
+    col = np.where(inside, image[index], np.float32(0.0)).astype(image.dtype, copy=False)
+    gemm(c, a, col, False, trans_b, alpha, beta)

@@ -26,7 +26,7 @@ from pyrpudl.backend.device import resolve_device
 # kernels/OPS.md, module by module
 OPS = {
     "transform": ("transform_u8", "transform_batch", "transform_crop_batch", "gather_rows"),
-    "gemm": ("gemm",),
+    "gemm": ("gemm", "conv_gemm"),
     "layout": ("wide_to_nchw", "nchw_to_wide", "add_bias_columns", "sum_rows", "sum_columns"),
     "im2col": ("im2col", "col2im"),
     "pooling": ("max_pool_forward", "max_pool_backward", "ave_pool_forward", "ave_pool_backward"),

@@ -112,7 +112,9 @@ def test_launches_are_counted_per_step(tiny):
 
 
 @pytest.mark.gpu
-def test_cifar10_quick_trains_alike_on_both_backends_for_200_steps():
+@pytest.mark.parametrize("columns", ["explicit", "implicit"])
+def test_cifar10_quick_trains_alike_on_both_backends_for_200_steps(columns, monkeypatch):
+    monkeypatch.setenv("PYRPUDL_CONV_COLUMNS", columns)  # im2col's matrices written, or gathered
     caffe = Path(__file__).resolve().parents[1] / "net" / "caffe"
     data = source(2000, (3, 32, 32), 10)
     model = create_model(caffe / "cifar10_quick_train_test.prototxt", data, seed=0)

@@ -7,9 +7,12 @@ layers with a unit column stride skip the column matrix (convolution_direct.py: 
 kernel reading the padded input in place; cifar10_quick's training step 156.9 -> 77.6 ms in
 benchmarks/convolution_paths.py, 2026-12-01); the rest run the batch path above, and their
 inference in chunks of a few images per core (convolution_chunks.py). ``direct = False`` /
-``chunked = False`` turn those off.
+``chunked = False`` turn those off. With ``PYRPUDL_CONV_COLUMNS=implicit`` the GPU's forward and
+weight-gradient products read the column matrix through two small tables instead of a written
+matrix (implicit_columns.py; an experiment until a GPU has timed it).
 """
 
+from pyrpudl.net.layers import implicit_columns
 from pyrpudl.net.layers.base import Layer, register
 from pyrpudl.net.layers.convolution_chunks import ChunkConvolution
 from pyrpudl.net.layers.convolution_direct import DirectConvolution
@@ -39,6 +42,8 @@ class Convolution(Layer):
         self.direct = self.backend.name == "cpu"
         self._direct = DirectConvolution(self, bottom_shapes[0]) if self.direct else None
         self._columns_of = None  # the bottom whose columns the "columns" buffer holds
+        self.implicit = self.backend.name != "cpu" and implicit_columns.wanted()
+        self._tables = {}  # images in the batch -> (rows, columns) tables on the device
 
     def _direct_path(self, dtype):
         """The direct kernels when they take this layer's passes for ``dtype``, else None."""
@@ -47,6 +52,29 @@ class Convolution(Layer):
     def direct_whole_step(self, dtype) -> bool:
         """Whether a training step of this layer runs wholly on the direct kernels (no BLAS)."""
         return self._direct_path(dtype) is not None
+
+    def _implicit_tables(self, image):
+        """The column matrix's tables for this batch size, made and uploaded once (outside a CUDA
+        graph capture: the first step runs eagerly)."""
+        n, channels, height, width = image.shape
+        tables = self._tables.get(n)
+        if tables is None:
+            rows = implicit_columns.row_table(self.window, channels, height, width)
+            columns = implicit_columns.column_table(self.window, n, channels, height, width)
+            tables = self._tables[n] = (self.backend.to_device(rows), self.backend.to_device(columns))
+        return tables
+
+    def _column_product(self, c, a, image, g: int, trans_b: bool) -> None:
+        """c = a @ op(col) for group g: col (rows, n·positions) written by im2col in the forward pass,
+        or read through the tables."""
+        if self.implicit:
+            rows, columns = self._implicit_tables(image)
+            flat = self.backend.view(image, (image.size,))
+            self.ops.conv_gemm(c, a, flat, self._group_rows(rows, g, self.rows), columns, image.shape[2],
+                               image.shape[3], trans_b, 1.0, 0.0)  # fmt: skip
+        else:
+            columns = self._group_rows(self._buffers["columns"], g, self.rows)
+            self.ops.gemm(c, a, columns, False, trans_b, 1.0, 0.0)
 
     def _per_group(self, array) -> list:
         """Views of a weight array as (outputs per group, rows per group), one per group."""
@@ -71,20 +99,13 @@ class Convolution(Layer):
             self._chunks.forward(image, out)
             self._columns_of = None  # no batch columns: a batch backward pass must make them
             return [out]
-        columns = self.buffer("columns", (self.group * self.rows, n * self.positions), image.dtype)
-        self.ops.im2col(columns, image, *self.window_args)
-        self._columns_of = image
+        if not self.implicit:
+            columns = self.buffer("columns", (self.group * self.rows, n * self.positions), image.dtype)
+            self.ops.im2col(columns, image, *self.window_args)
+            self._columns_of = image
         wide = self.buffer("wide", (outputs, n * self.positions), image.dtype)
         for g in range(self.group):
-            self.ops.gemm(
-                self._group_rows(wide, g, self.per_group),
-                self.weights[g],
-                self._group_rows(columns, g, self.rows),
-                False,
-                False,
-                1.0,
-                0.0,
-            )
+            self._column_product(self._group_rows(wide, g, self.per_group), self.weights[g], image, g, False)
         out = self.buffer("top", (n, *self.top_shapes[0][1:]), image.dtype)
         self.ops.wide_to_nchw(
             self.backend.view(out, (n, outputs, self.positions)),
@@ -106,23 +127,15 @@ class Convolution(Layer):
             image_diff = self.buffer("bottom_diff", image.shape, image.dtype)
             direct.input_gradient(top_diffs[0], image_diff)
             return [image_diff]
-        if self._columns_of is not image:  # forward ran in chunks (inference), or on others
+        if not self.implicit and self._columns_of is not image:  # forward ran in chunks, or on others
             columns = self.buffer("columns", (self.group * self.rows, n * self.positions), image.dtype)
             self.ops.im2col(columns, image, *self.window_args)
             self._columns_of = image
-        columns = self._buffers["columns"]  # from the forward pass of these bottoms
         diff = self.buffer("diff_wide", (outputs, n * self.positions), image.dtype)
         self.ops.nchw_to_wide(diff, self.backend.view(top_diffs[0], (n, outputs, self.positions)))
         for g in range(self.group if self.param_propagate_down[0] else 0):
-            self.ops.gemm(
-                self.weight_grads[g],
-                self._group_rows(diff, g, self.per_group),
-                self._group_rows(columns, g, self.rows),
-                False,
-                True,
-                1.0,
-                0.0,
-            )
+            group_diff = self._group_rows(diff, g, self.per_group)
+            self._column_product(self.weight_grads[g], group_diff, image, g, True)
         if self.bias and self.param_propagate_down[1]:
             self.ops.sum_rows(self.grads[1], diff)
         if not self.propagate_down[0]:
