@@ -130,14 +130,13 @@ def _source(tile, trans_a, trans_b, split, conv=False) -> str:
     add(f"        return {'a[k, m]' if trans_a else 'a[m, k]'}")
     add("    return float32(0.0)")
     add("")
-    if conv:  # col[r, p] through the tables: (r, p) = (n, k) for op(b) = col.T, else (k, n)
-        r, p = ("n", "k") if trans_b else ("k", "n")
-        add("def load_b(image, rows, columns, height, width, n, k, n_end, k_end):")
+    if conv:  # col[r, p] through the tables, column p's entries (off, y0, x0) read by the caller
+        add("def load_b(image, rows, r, off, y0, x0, height, width, n, k, n_end, k_end):")
         add("    if n < n_end and k < k_end:")
-        add(f"        y = rows[{r}, 1] + columns[{p}, 1]")
-        add(f"        x = rows[{r}, 2] + columns[{p}, 2]")
+        add("        y = rows[r, 1] + y0")
+        add("        x = rows[r, 2] + x0")
         add("        if y >= 0 and y < height and x >= 0 and x < width:")
-        add(f"            return image[np.uint32(rows[{r}, 0] + columns[{p}, 0])]  # inside: not negative")
+        add("            return image[np.uint32(rows[r, 0] + off)]  # inside: not negative")
         add("    return float32(0.0)")
         add("")
         add("def kernel(c, a, image, rows, columns, height, width, alpha, beta, part, slice_k):")
@@ -180,15 +179,37 @@ def _source(tile, trans_a, trans_b, split, conv=False) -> str:
     for i in range(tm):
         add("    " + " = ".join(f"c{i}_{j}" for j in range(tn)) + " = float32(0.0)")
 
-    b_args = "image, rows, columns, height, width" if conv else "b"
+    def column_entries(pad, p, end):
+        """Column p's table entries, once for all of a thread's loads that share it."""
+        add(f"{pad}if {p} < {end}:")
+        add(f"{pad}    g_off = columns[{p}, 0]")
+        add(f"{pad}    g_y = columns[{p}, 1]")
+        add(f"{pad}    g_x = columns[{p}, 2]")
+        add(f"{pad}else:")
+        add(f"{pad}    g_off = g_y = g_x = np.int32(0)")
+
+    # a thread's b loads share their n (op(b) = b) or, with trans_b, their k within a slab (see b_step):
+    # for conv_gemm, that is one column of col for all the thread's loads (forward: for the whole
+    # product), so its table entries are read once, not with each load
+    assert (b_step[1] == 0) if not trans_b else (b_step[0] == 0)
+    if conv and not trans_b:
+        column_entries("    ", "bn", "n_count")
 
     def fetch(indent, k0):
         pad = " " * indent
         for e in range(lay["A_LOADS"]):
             add(f"{pad}pa{e} = load_a(a, am + {e * a_step[1]}, {k0} + ak + {e * a_step[0]}, m_count, k_end)")
+        if conv and trans_b:
+            add(f"{pad}gk = {k0} + bk")
+            column_entries(pad, "gk", "k_end")
         for e in range(lay["B_LOADS"]):
-            where = f"bn + {e * b_step[1]}, {k0} + bk + {e * b_step[0]}"
-            add(f"{pad}pb{e} = load_b({b_args}, {where}, n_count, k_end)")
+            n, k = f"bn + {e * b_step[1]}", f"{k0} + bk + {e * b_step[0]}"
+            if conv:  # col's row r: n for op(b) = col.T, else k
+                r = n if trans_b else k
+                column = "g_off, g_y, g_x, height, width"
+                add(f"{pad}pb{e} = load_b(image, rows, {r}, {column}, {n}, {k}, n_count, k_end)")
+            else:
+                add(f"{pad}pb{e} = load_b(b, {n}, {k}, n_count, k_end)")
 
     constants = set()
 

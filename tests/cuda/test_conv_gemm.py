@@ -70,7 +70,8 @@ def test_the_kernel_source_gathers_through_the_tables():
 
     source = gemm._module_source(gemm.TILE_32x128, False, True, False, conv=True)
     assert "def kernel(c, a, image, rows, columns, height, width, alpha, beta, part, slice_k):" in source
-    assert "rows[n, 1] + columns[k, 1]" in source  # op(b) = col.T: n runs over rows, k over positions
+    assert "load_b(image, rows, bn + 0, g_off" in source  # op(b) = col.T: its n picks the row of col
+    assert "g_off = columns[gk, 0]" in source  # and its k the column, read once a slab
     assert "b[n, k]" not in source and "load_b(b," not in source
 
 
