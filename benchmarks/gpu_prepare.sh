@@ -33,7 +33,7 @@ else
   echo "no $FASHION (apt-get install dataset-fashion-mnist): LeNet will train on random data" >&2
 fi
 NUMBA_ENABLE_CUDASIM=1 KERNEL_SIGNATURES=.gpudata/kernel_signatures.json PYTHONPATH=benchmarks \
-  "$PY" -m pytest -q -p no:cacheprovider -p kernel_signatures tests/cuda | tail -n 3
+  "$PY" -m pytest -q -p no:cacheprovider -p kernel_signatures -n auto tests/cuda | tail -n 3
 "$PY" -m pip install -q "nvidia-cuda-nvrtc==13.0.88" "nvidia-nvvm==13.0.88"
 "$PY" benchmarks/cuda_compile.py ptx .gpudata/kernel_signatures.json "$(nproc)"
 ls -l .whl .gpudata

@@ -7,7 +7,10 @@ test and costs a lent GPU's time to discover. This is a pytest plugin: under the
 each launch's kernel and argument types, and writes them as JSON at the end of the session.
 
     NUMBA_ENABLE_CUDASIM=1 KERNEL_SIGNATURES=out.json PYTHONPATH=benchmarks \\
-        python -m pytest -q -p kernel_signatures tests/cuda
+        python -m pytest -q -p kernel_signatures [-n auto] tests/cuda
+
+(with pytest-xdist's ``-n``, each worker writes a part beside ``out.json`` and the controller merges
+them).
 
 An argument type is written as ["array", dtype, ndim, layout], ["scalar", dtype] or
 ["tuple", [types...]]: what ``numba.typeof`` gives for the device array or value a real launch
@@ -78,11 +81,32 @@ def pytest_configure(config):
     simulated.FakeCUDAKernel.__call__ = recording
 
 
-def pytest_sessionfinish(session, exitstatus):
-    out = os.environ.get("KERNEL_SIGNATURES", "kernel_signatures.json")
+def _write(path: Path, seen: dict) -> int:
     entries = []
-    for key, count in sorted(_seen.items()):
+    for key, count in sorted(seen.items()):
         where, types = json.loads(key)
         entries.append({**where, "args": types, "launches": count})
-    Path(out).write_text("[\n" + ",\n".join(json.dumps(e) for e in entries) + "\n]\n")  # one a line
-    print(f"\nkernel_signatures: {len(entries)} kernel signatures written to {out}")
+    path.write_text("[\n" + ",\n".join(json.dumps(e) for e in entries) + "\n]\n")  # one a line
+    return len(entries)
+
+
+def _read(path: Path) -> dict:
+    return {json.dumps([{k: e[k] for k in ("module", "name", "generated")}, e["args"]], sort_keys=True):
+            e["launches"] for e in json.loads(path.read_text())}  # fmt: skip
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Each pytest-xdist worker writes its own part; the controller, which runs no tests, merges them
+    once the workers are done (run alone, pytest is its own controller with no parts to merge)."""
+    out = Path(os.environ.get("KERNEL_SIGNATURES", "kernel_signatures.json"))
+    worker = getattr(session.config, "workerinput", {}).get("workerid")
+    if worker is not None:
+        _write(out.with_name(f"{out.name}.{worker}"), _seen)
+        return
+    seen = dict(_seen)
+    for part in sorted(out.parent.glob(f"{out.name}.gw*")):
+        for key, count in _read(part).items():
+            seen[key] = seen.get(key, 0) + count
+        part.unlink()
+    count = _write(out, seen)
+    print(f"\nkernel_signatures: {count} kernel signatures written to {out}")

@@ -103,3 +103,14 @@ def test_every_gemm_variant_is_compiled_for_each_gemm_signature_and_ptx_checks_o
     path.write_text(json.dumps(entries[-1:]))
     with pytest.raises(SystemExit, match="no GEMM"):
         cuda_compile.tasks(path, "ptx")
+
+
+def test_a_workers_part_reads_back_as_it_was_counted(tmp_path):
+    seen = {}
+    for value in (BLOCK, BLOCK, 1.5):
+        where = {"module": "pyrpudl.kernels.cuda.x", "name": "k", "generated": None}
+        key = json.dumps([where, [kernel_signatures.describe(value)]], sort_keys=True)
+        seen[key] = seen.get(key, 0) + 1
+    part = tmp_path / "signatures.json.gw0"
+    assert kernel_signatures._write(part, seen) == 2
+    assert kernel_signatures._read(part) == seen
