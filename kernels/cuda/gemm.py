@@ -397,25 +397,27 @@ def _build(m, n, k, trans_a, trans_b, conv=False):
     return main, _configured(_reduce_slices, blocks, REDUCE_THREADS), part, slice_k, slices
 
 
-def gemm(c, a, b, trans_a, trans_b, alpha, beta):
-    """c = alpha · op(a) @ op(b) + beta · c on the device: 1 launch, or 2 with split-K (see above)."""
+def _launch(c, a, b_args, k, trans_a, trans_b, alpha, beta, conv=False):
+    """c = alpha · op(a) @ op(b) + beta · c with b given by ``b_args`` (the matrix, or conv_gemm's
+    image, tables and size), through the plan cached for these sizes."""
     m, n = c.shape
-    k = a.shape[0] if trans_a else a.shape[1]
-    key = (m, n, k, trans_a, trans_b, VECTOR)  # VECTOR: the layout may be switched (benchmarks)
+    key = (m, n, k, trans_a, trans_b, VECTOR, conv)  # VECTOR: the layout may be switched (benchmarks)
     entry = _plans.get(key)
     if entry is None:
         if m == 0 or n == 0:
             return
-        entry = _build(m, n, k, trans_a, trans_b)
-        _plans[key] = entry
+        entry = _plans[key] = _build(m, n, k, trans_a, trans_b, conv)
     main, reduce, part, slice_k, slices = entry
     alpha = np.float32(alpha)
     beta = np.float32(beta)
-    if reduce is None:
-        main(c, a, b, alpha, beta, c, slice_k)
-    else:
-        main(c, a, b, alpha, beta, part, slice_k)
+    main(c, a, *b_args, alpha, beta, c if reduce is None else part, slice_k)
+    if reduce is not None:
         reduce(c, part, alpha, beta, slices)
+
+
+def gemm(c, a, b, trans_a, trans_b, alpha, beta):
+    """c = alpha · op(a) @ op(b) + beta · c on the device: 1 launch, or 2 with split-K (see above)."""
+    _launch(c, a, (b,), a.shape[0] if trans_a else a.shape[1], trans_a, trans_b, alpha, beta)
 
 
 def conv_gemm(c, a, image, rows, columns, height, width, trans_b, alpha, beta):
@@ -423,21 +425,5 @@ def conv_gemm(c, a, image, rows, columns, height, width, trans_b, alpha, beta):
     through its tables (kernels/cpu/gemm.py has the definition; pyrpudl/net/layers/implicit_columns.py
     the tables): the same tiles, split-K and launches as gemm, b's slab loads gathering from the
     image instead of reading a written matrix. image: the flat batch (N·C·H·W,) float32."""
-    m, n = c.shape
-    k = a.shape[1]
-    key = (m, n, k, False, trans_b, VECTOR, "conv")
-    entry = _plans.get(key)
-    if entry is None:
-        if m == 0 or n == 0:
-            return
-        entry = _build(m, n, k, False, trans_b, conv=True)
-        _plans[key] = entry
-    main, reduce, part, slice_k, slices = entry
-    alpha = np.float32(alpha)
-    beta = np.float32(beta)
-    size = (np.int32(height), np.int32(width))
-    if reduce is None:
-        main(c, a, image, rows, columns, *size, alpha, beta, c, slice_k)
-    else:
-        main(c, a, image, rows, columns, *size, alpha, beta, part, slice_k)
-        reduce(c, part, alpha, beta, slices)
+    b_args = (image, rows, columns, np.int32(height), np.int32(width))
+    _launch(c, a, b_args, a.shape[1], False, trans_b, alpha, beta, conv=True)

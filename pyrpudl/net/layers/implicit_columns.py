@@ -21,7 +21,7 @@ import os
 import numpy as np
 
 from pyrpudl.errors import InputError
-from pyrpudl.net.shapes import Window
+from pyrpudl.net.shapes import Window, conv_output_size
 
 SETTING = "PYRPUDL_CONV_COLUMNS"
 
@@ -38,9 +38,7 @@ def wanted() -> bool:
 
 def output_size(window: Window, height: int, width: int) -> tuple[int, int]:
     w = window
-    oh = (height + 2 * w.ph - (w.dh * (w.kh - 1) + 1)) // w.sh + 1
-    ow = (width + 2 * w.pw - (w.dw * (w.kw - 1) + 1)) // w.sw + 1
-    return oh, ow
+    return conv_output_size(height, w.kh, w.ph, w.sh, w.dh), conv_output_size(width, w.kw, w.pw, w.sw, w.dw)
 
 
 def row_table(window: Window, channels: int, height: int, width: int) -> np.ndarray:
